@@ -1,0 +1,82 @@
+# memberclub — the two commands a fresh machine needs are `make run` and `make test`.
+# Everything is installed into .venv/ (uv is bootstrapped into build/tools/ from PyPI).
+
+SHELL := /bin/bash
+PYTHON := $(shell scripts/find-python)
+UV := build/tools/bin/uv
+VENV := .venv
+PY := $(VENV)/bin/python
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
+CDK_CLI := aws-cdk@2.1148.1
+LAYER_DIR := build/layer
+LAMBDA_PYTHON := 3.13
+
+.PHONY: run test test-unit test-integration test-infra test-e2e lint synth deploy layer bench clean \
+        install-run install-test install-infra
+
+$(UV):
+	@$(PYTHON) -m venv build/tools
+	@build/tools/bin/pip install --quiet --disable-pip-version-check uv==0.13.9
+
+install-run: $(UV)
+	@$(UV) sync --frozen --python $(PYTHON) --group local --quiet
+
+install-test: $(UV)
+	@$(UV) sync --frozen --python $(PYTHON) --all-groups --quiet
+
+install-infra: $(UV)
+	@$(UV) sync --frozen --python $(PYTHON) --group infra --group dev --quiet
+
+## run: the local stack on http://127.0.0.1:$${MEMBERCLUB_PORT:-8000} (Ctrl-C stops it)
+run: install-run
+	@$(PY) -m memberclub_infra.local
+
+## test: every tier — unit, integration, infra, e2e
+test: install-test layer
+	$(PY) -m pytest tests/unit tests/integration tests/infra tests/e2e
+
+test-unit: install-test
+	$(PY) -m pytest tests/unit
+test-integration: install-test
+	$(PY) -m pytest tests/integration
+test-infra: install-test layer
+	$(PY) -m pytest tests/infra
+test-e2e: install-test
+	$(PY) -m pytest tests/e2e
+
+lint: install-test
+	$(VENV)/bin/ruff check layers infra functions tests bench
+
+## layer: the shared package and its dependencies for python3.13 on arm64, without Docker
+layer: $(LAYER_DIR)/.built
+$(LAYER_DIR)/.built: uv.lock $(shell find layers -name '*.py' -o -name '*.html' | sort) | $(UV)
+	@rm -rf $(LAYER_DIR) && mkdir -p $(LAYER_DIR)/python
+	@$(UV) export --frozen --no-dev --no-emit-project --no-hashes --format requirements-txt \
+	    --no-emit-package boto3 --no-emit-package botocore --no-emit-package s3transfer \
+	    --quiet > build/layer-requirements.txt
+	@$(UV) pip install --quiet --python-platform aarch64-manylinux2014 --python-version $(LAMBDA_PYTHON) \
+	    --only-binary :all: --no-deps --target $(LAYER_DIR)/python -r build/layer-requirements.txt
+	@rm -f $(LAYER_DIR)/python/.lock
+	@cp -r layers/memberclub $(LAYER_DIR)/python/memberclub
+	@find $(LAYER_DIR) -name '__pycache__' -type d -prune -exec rm -rf {} +
+	@touch $@
+	@echo "layer built in $(LAYER_DIR) ($$(du -sh $(LAYER_DIR) | cut -f1))"
+
+## synth: the CloudFormation template in cdk.out/ (no AWS account or call needed)
+synth: install-infra layer
+	$(PY) infra/app.py
+
+## deploy: synth, put the deployment's secrets in SSM, then `cdk deploy` (needs AWS credentials)
+deploy: synth
+	$(VENV)/bin/memberclub --aws secrets init
+	npx --yes $(CDK_CLI) deploy --app cdk.out --require-approval never $(CDK_DEPLOY_ARGS)
+
+## bench: counted figures (requests per operation, package size, import time ratio)
+bench: install-test layer
+	$(PY) -m bench
+
+clean:
+	rm -rf build cdk.out .pytest_cache

@@ -1,0 +1,180 @@
+"""The one declaration of memberclub's functions and their triggers.
+
+Plain Python data that never imports aws_cdk: the CDK app (``memberclub_infra.cdk``) and
+the local runner (``memberclub_infra.local``) are both built from it, so the cloud and the
+laptop cannot drift apart. ``tests/infra/test_declaration_parity.py`` proves it: every
+route and event rule in the synthesised template is served locally, and vice versa.
+
+Add a function: write ``functions/<name>/app.py`` with ``handler``, then declare it here
+with its routes, event rules, schedules and the access it needs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from memberclub.events import SOURCE as EVENT_SOURCE
+from memberclub.settings import ENVIRONMENT
+from memberclub.storage.schema import TABLE
+
+__all__ = ["BUS_NAME", "EVENT_SOURCE", "FUNCTIONS", "TABLE", "Access", "EventRule", "FunctionSpec", "Route"]
+
+BUS_NAME = "memberclub"
+RUNTIME = "python3.13"
+ARCHITECTURE = "arm64"
+
+
+@dataclass(frozen=True)
+class Route:
+    """An HTTP API route: ``path`` is an API Gateway template such as ``/join/{club}``."""
+
+    method: Literal["GET", "POST", "PUT", "DELETE", "PATCH"]
+    path: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+@dataclass(frozen=True)
+class EventRule:
+    """An EventBridge rule on the memberclub bus, with its retry policy and a dead-letter queue."""
+
+    name: str
+    detail_types: tuple[str, ...]
+    retry_attempts: int = 8
+    max_event_age_seconds: int = 6 * 3600
+
+    @property
+    def pattern(self) -> dict[str, list[str]]:
+        return {"source": [EVENT_SOURCE], "detail-type": list(self.detail_types)}
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """A daily EventBridge Scheduler job; the payload carries the scheduled time."""
+
+    job: str  # the name ``POST /_local/jobs/{job}`` and ``memberclub jobs run`` use
+    cron: str  # Scheduler's cron fields, e.g. "15 6 * * ? *"
+    timezone: str = "Europe/Oslo"
+
+
+@dataclass(frozen=True)
+class Access:
+    """What a function may touch: the CDK turns it into a least-privilege role."""
+
+    table: Literal["none", "read", "read_write"] = "read_write"
+    publish_events: bool = False
+    read_token_key: bool = False
+    read_club_secrets: bool = False
+    write_club_secrets: bool = False
+    send_email: bool = False
+    send_sms: bool = False
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    name: str
+    description: str
+    access: Access
+    memory_mb: int = 256
+    timeout_seconds: int = 10
+    handler: str = "app.handler"
+    routes: tuple[Route, ...] = ()
+    event_rules: tuple[EventRule, ...] = ()
+    schedules: tuple[Schedule, ...] = ()
+    reserved_concurrency: int | None = None
+    extra_environment: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def code_dir(self) -> str:
+        return f"functions/{self.name}"
+
+
+SIGNUP = FunctionSpec(
+    name="signup",
+    description="Join page and API, double opt-in, member card, consents, unsubscribe, export, erasure",
+    # FastAPI's cold start is CPU-bound; 512 MB buys twice the CPU of 256 MB for the first request.
+    memory_mb=512,
+    timeout_seconds=10,
+    access=Access(publish_events=True, read_token_key=True),
+    routes=(
+        Route("GET", "/join/{club}"),
+        Route("POST", "/join/{club}"),
+        Route("POST", "/clubs/{club}/members"),
+        Route("GET", "/confirm/{token}"),
+        Route("GET", "/card/{token}"),
+        Route("POST", "/card/{token}/consents"),
+        Route("GET", "/card/{token}/export"),
+        Route("POST", "/card/{token}/erase"),
+        Route("GET", "/api/me"),
+        Route("DELETE", "/api/me"),
+        Route("PUT", "/api/me/consents"),
+        Route("GET", "/api/me/export"),
+        Route("GET", "/unsubscribe/{token}"),
+        Route("POST", "/unsubscribe/{token}"),
+    ),
+)
+
+MESSAGES = FunctionSpec(
+    name="messages",
+    description="E-mail and SMS for club events, under consent and caps, each sent once",
+    memory_mb=256,
+    timeout_seconds=30,
+    access=Access(read_token_key=True, send_email=True, send_sms=True),
+    event_rules=(
+        EventRule("sign-up-messages", ("MemberJoined", "MemberJoinRepeated", "MemberConfirmed")),
+    ),
+)
+
+FUNCTIONS: tuple[FunctionSpec, ...] = (SIGNUP, MESSAGES)
+
+
+def function(name: str) -> FunctionSpec:
+    return next(spec for spec in FUNCTIONS if spec.name == name)
+
+
+def routes() -> dict[str, FunctionSpec]:
+    """Route key (``"GET /join/{club}"``) → the function that serves it."""
+    served: dict[str, FunctionSpec] = {}
+    for spec in FUNCTIONS:
+        for route in spec.routes:
+            if route.key in served:
+                raise ValueError(f"{route.key} is declared twice ({served[route.key].name}, {spec.name})")
+            served[route.key] = spec
+    return served
+
+
+def jobs() -> dict[str, FunctionSpec]:
+    return {schedule.job: spec for spec in FUNCTIONS for schedule in spec.schedules}
+
+
+@dataclass(frozen=True)
+class Resources:
+    """The names a deployment (or the local stack) gives the shared resources."""
+
+    table_name: str
+    event_bus_name: str = BUS_NAME
+    secrets_prefix: str = "/memberclub"
+    public_url: str | None = None
+    mail_from: str | None = None
+    sms_sender_id: str | None = None
+
+
+def environment(spec: FunctionSpec, resources: Resources) -> dict[str, str]:
+    """The environment a function runs with: the same variables in AWS and locally."""
+    values = {
+        "table_name": resources.table_name,
+        "event_bus_name": resources.event_bus_name,
+        "secrets_prefix": resources.secrets_prefix,
+        "public_url": resources.public_url,
+        "mail_from": resources.mail_from,
+        "sms_sender_id": resources.sms_sender_id,
+    }
+    env = {ENVIRONMENT[name]: value for name, value in values.items() if value}
+    env |= {
+        "POWERTOOLS_SERVICE_NAME": spec.name,
+        "POWERTOOLS_METRICS_NAMESPACE": "memberclub",
+    }
+    return env | spec.extra_environment

@@ -1,0 +1,34 @@
+"""``python -m memberclub_infra.local`` (what ``make run`` starts)."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+# Before anything imports Powertools: the handlers' logs say where they come from.
+os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "memberclub-local")
+
+from memberclub_infra.local.stack import LocalStack  # noqa: E402
+
+
+def main() -> int:
+    port = int(os.environ.get("MEMBERCLUB_PORT", "8000"))
+    stack = LocalStack(port=port, public_url=os.environ.get("MEMBERCLUB_PUBLIC_URL"),
+                       mail_from=os.environ.get("MEMBERCLUB_MAIL_FROM"))
+    try:
+        stack.start()
+    except OSError as error:
+        print(f"Could not start on port {port}: {error}. Set MEMBERCLUB_PORT to a free port.", file=sys.stderr)
+        return 1
+    print(stack.describe(), flush=True)
+    try:
+        stack.serve_forever()
+    except KeyboardInterrupt:
+        print("\nStopped.")
+    finally:
+        stack.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

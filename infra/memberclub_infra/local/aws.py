@@ -1,0 +1,94 @@
+"""The local AWS endpoint that every boto3 client of the functions talks to (``AWS_ENDPOINT_URL``).
+
+- DynamoDB and SSM: moto in server mode, the real wire protocol. Its check-then-write is not
+  atomic under concurrent requests, so one lock serialises every request to it — as
+  DynamoDB's per-item atomicity would — or conditional writes would not hold in a race.
+- EventBridge ``PutEvents``: handed to the local bus, which delivers to the declared targets.
+- SES v2 ``SendEmail`` and End User Messaging ``SendTextMessage``: kept in the outbox.
+
+Faults can be switched on per service (``POST /_local/faults``) to show what happens when a
+dependency fails: the caller gets 503, events are retried and then dead-lettered.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from moto.server import DomainDispatcherApplication, create_backend_app
+
+from memberclub_infra.local.outbox import Outbox
+
+StartResponse = Callable[..., Any]
+FAULTY_SERVICES = ("eventbridge", "sesv2", "sms", "dynamodb")
+
+
+class LocalAws:
+    def __init__(self, put_events: Callable[[list[dict[str, Any]]], list[str]], outbox: Outbox):
+        self.moto = DomainDispatcherApplication(create_backend_app)
+        self.moto_lock = threading.Lock()
+        self.put_events = put_events
+        self.outbox = outbox
+        self.failing: set[str] = set()
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        target = environ.get("HTTP_X_AMZ_TARGET", "")
+        path = environ.get("PATH_INFO", "")
+        if target.startswith("AWSEvents."):
+            return self._json_service("eventbridge", target, environ, start_response, self._eventbridge)
+        if target.startswith("PinpointSMSVoiceV2."):
+            return self._json_service("sms", target, environ, start_response, self._sms)
+        if path.startswith("/v2/email/"):
+            return self._json_service("sesv2", path, environ, start_response, self._ses)
+        if "dynamodb" in self.failing and target.startswith("DynamoDB_"):
+            return _answer(start_response, 500, {"__type": "InternalServerError", "message": "local fault"})
+        with self.moto_lock:
+            return list(self.moto(environ, start_response))
+
+    def _json_service(self, service: str, operation: str, environ: dict[str, Any], start_response: StartResponse,
+                      handle: Callable[[str, dict[str, Any]], dict[str, Any]]) -> Iterable[bytes]:
+        if service in self.failing:
+            return _answer(start_response, 503, {"__type": "ServiceUnavailableException", "message": "local fault"})
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = json.loads(environ["wsgi.input"].read(length) or b"{}")
+        try:
+            return _answer(start_response, 200, handle(operation, body))
+        except KeyError as missing:
+            return _answer(start_response, 400, {"__type": "ValidationException", "message": f"missing {missing}"})
+
+    def _eventbridge(self, target: str, body: dict[str, Any]) -> dict[str, Any]:
+        if target != "AWSEvents.PutEvents":
+            raise KeyError(target)
+        event_ids = self.put_events(body["Entries"])
+        return {"FailedEntryCount": 0, "Entries": [{"EventId": event_id} for event_id in event_ids]}
+
+    def _sms(self, target: str, body: dict[str, Any]) -> dict[str, Any]:
+        if target != "PinpointSMSVoiceV2.SendTextMessage":
+            raise KeyError(target)
+        kind = (body.get("Context") or {}).get("kind", "")
+        return {"MessageId": self.outbox.add_sms(body["DestinationPhoneNumber"], body["MessageBody"], kind)}
+
+    def _ses(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        if path.rstrip("/") != "/v2/email/outbound-emails":
+            raise KeyError(path)
+        simple = body["Content"]["Simple"]
+        tags = {tag["Name"]: tag["Value"] for tag in body.get("EmailTags", [])}
+        headers = {header["Name"]: header["Value"] for header in simple.get("Headers", [])}
+        message_id = ""
+        for to in body["Destination"]["ToAddresses"]:
+            message_id = self.outbox.add_email(
+                to, simple["Subject"]["Data"], simple["Body"].get("Text", {}).get("Data", ""),
+                simple["Body"].get("Html", {}).get("Data", ""), headers, tags.get("kind", ""),
+            )
+        return {"MessageId": message_id or uuid.uuid4().hex}
+
+
+def _answer(start_response: StartResponse, status: int, body: dict[str, Any]) -> list[bytes]:
+    raw = json.dumps(body).encode()
+    reason = {200: "OK", 400: "Bad Request", 500: "Internal Server Error", 503: "Service Unavailable"}[status]
+    start_response(f"{status} {reason}", [("Content-Type", "application/x-amz-json-1.1"),
+                                          ("Content-Length", str(len(raw))), ("x-amzn-RequestId", uuid.uuid4().hex)])
+    return [raw]

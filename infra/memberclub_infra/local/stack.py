@@ -1,0 +1,168 @@
+"""The local stack: starts the local AWS endpoint and the gateway, creates the table from the
+same schema as the CDK stack, puts the token key in (local) SSM, seeds the demo club."""
+
+from __future__ import annotations
+
+import os
+import secrets as random_secrets
+import socket
+import threading
+from datetime import date, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+from memberclub import secrets, wiring
+from memberclub.settings import settings
+from memberclub.storage.schema import TABLE, TableSchema
+from memberclub_infra import clubs as club_admin
+from memberclub_infra.declaration import FUNCTIONS, Resources, environment, jobs
+from memberclub_infra.local.aws import LocalAws
+from memberclub_infra.local.bus import LocalBus
+from memberclub_infra.local.functions import Functions
+from memberclub_infra.local.gateway import Gateway
+from memberclub_infra.local.outbox import Outbox
+
+REGION = "eu-north-1"
+TABLE_NAME = "memberclub-local"
+SECRETS_PREFIX = "/memberclub/local"
+DEMO_CLUB = {"club_id": "demo", "name": "Demo Bakeri"}
+
+
+def create_table(dynamodb: Any, name: str, schema: TableSchema = TABLE) -> None:
+    """The table as the CDK stack defines it: on demand, the same keys, indexes and TTL."""
+    attributes = {schema.partition_key, schema.sort_key}
+    indexes = []
+    for index in schema.indexes:
+        attributes |= {index.partition_key, index.sort_key}
+        indexes.append({
+            "IndexName": index.name,
+            "KeySchema": [{"AttributeName": index.partition_key, "KeyType": "HASH"},
+                          {"AttributeName": index.sort_key, "KeyType": "RANGE"}],
+            "Projection": {"ProjectionType": index.projection},
+        })
+    dynamodb.create_table(
+        TableName=name, BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": a, "AttributeType": "S"} for a in sorted(attributes)],
+        KeySchema=[{"AttributeName": schema.partition_key, "KeyType": "HASH"},
+                   {"AttributeName": schema.sort_key, "KeyType": "RANGE"}],
+        GlobalSecondaryIndexes=indexes,
+    )
+    dynamodb.update_time_to_live(TableName=name, TimeToLiveSpecification={
+        "Enabled": True, "AttributeName": schema.ttl_attribute})
+
+
+class QuietRequestHandler(WSGIRequestHandler):
+    """The local AWS endpoint answers hundreds of SDK calls: not worth a console line each."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        pass
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class LocalStack:
+    def __init__(self, port: int = 8000, public_url: str | None = None, mail_from: str | None = None):
+        self.port = port
+        self.base_url = (public_url or f"http://127.0.0.1:{port}").rstrip("/")
+        self.mail_from = mail_from or "Demo Bakeri <klubb@memberclub.local>"
+        self.outbox = Outbox()
+        self.functions = Functions()
+        self.bus = LocalBus(self.functions.invoke)
+        self.aws = LocalAws(self.bus.put_events, self.outbox)
+        self._servers: list[BaseWSGIServer] = []
+        self.demo: club_admin.CreatedClub | None = None
+
+    # --- start and stop -----------------------------------------------------------------
+
+    def start(self, *, seed: bool = True) -> None:
+        aws_server = make_server("127.0.0.1", free_port(), self.aws, threaded=True,
+                                 request_handler=QuietRequestHandler)
+        self._serve(aws_server, "local-aws")
+        self.aws_url = f"http://127.0.0.1:{aws_server.server_port}"
+        os.environ.update(self.environment())
+        wiring.reset()
+        create_table(wiring.client("dynamodb"), TABLE_NAME)
+        secrets.write_secret(wiring.client("ssm"), settings().token_key_parameter, random_secrets.token_urlsafe(32))
+        self.bus.start()
+        if seed:
+            self.demo = self.create_club(DEMO_CLUB)
+        self.gateway_server = make_server("127.0.0.1", self.port, Gateway(self), threaded=True)
+
+    def serve_forever(self) -> None:
+        self.gateway_server.serve_forever()
+
+    def serve_in_background(self) -> None:
+        self._serve(self.gateway_server, "local-gateway")
+
+    def stop(self) -> None:
+        self.bus.stop()
+        for server in [*self._servers, getattr(self, "gateway_server", None)]:
+            if server is not None:
+                server.shutdown() if server in self._servers else server.server_close()
+
+    def _serve(self, server: BaseWSGIServer, name: str) -> None:
+        self._servers.append(server)
+        threading.Thread(target=server.serve_forever, name=name, daemon=True).start()
+
+    def environment(self) -> dict[str, str]:
+        resources = Resources(table_name=TABLE_NAME, secrets_prefix=SECRETS_PREFIX, public_url=self.base_url,
+                              mail_from=self.mail_from)
+        env = environment(FUNCTIONS[0], resources)
+        env.update({
+            "POWERTOOLS_SERVICE_NAME": "memberclub-local",
+            "POWERTOOLS_TRACE_DISABLED": "true",
+            "POWERTOOLS_METRICS_DISABLED": "true",
+            "POWERTOOLS_LOG_LEVEL": os.environ.get("MEMBERCLUB_LOG_LEVEL", "WARNING"),
+            "AWS_ENDPOINT_URL": self.aws_url,
+            "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
+            "AWS_REGION": REGION, "AWS_DEFAULT_REGION": REGION,
+        })
+        return env
+
+    # --- what the local routes and the CLI do ------------------------------------------------
+
+    @property
+    def clubs(self) -> Any:
+        return wiring.clubs()
+
+    def create_club(self, body: Any) -> club_admin.CreatedClub:
+        _, club = club_admin.parse_create_request(body)
+        return club_admin.create_club(wiring.clubs(), wiring.client("ssm"), settings(), club)
+
+    def set_secret(self, club_id: str, kind: str, value: Any) -> None:
+        club_admin.set_webhook_secret(wiring.client("ssm"), settings(), club_id, kind,
+                                      value if isinstance(value, str) else "")
+
+    def run_job(self, job: str, day: date) -> dict[str, Any]:
+        """Invoke the job as EventBridge Scheduler would on ``day`` (its cron time, its zone)."""
+        spec = jobs()[job]
+        schedule = next(s for s in spec.schedules if s.job == job)
+        minute, hour = schedule.cron.split()[:2]
+        local = datetime.combine(day, time(int(hour), int(minute)), tzinfo=ZoneInfo(schedule.timezone))
+        scheduled = local.astimezone(ZoneInfo("UTC")).strftime("%Y-%m-%dT%H:%M:%SZ")
+        result = self.functions.invoke(spec.name, {"job": job, "scheduled_time": scheduled})
+        return {"job": job, "date": day.isoformat()} | (result if isinstance(result, dict) else {})
+
+    def describe(self) -> str:
+        lines = [f"memberclub local stack on {self.base_url}", ""]
+        if self.demo:
+            lines += [
+                f"  Join page        {self.base_url}/join/demo?source=qr",
+                f"  Owner key        {self.demo.owner_key}   (demo club; new at every start)",
+            ]
+            if any(r.path.startswith("/owner/") for s in FUNCTIONS for r in s.routes):
+                lines.append(f"  Owner dashboard  {self.base_url}/owner/demo")
+            lines += [f"  Webhook secrets  {', '.join(f'{k}={v}' for k, v in self.demo.webhook_secrets.items())}"]
+        lines += [
+            f"  Outbox           {self.base_url}/_local/outbox.html",
+            f"  Events           {self.base_url}/_local/events",
+            "",
+            "State lives in memory and starts empty at every start. Ctrl-C stops.",
+        ]
+        return "\n".join(lines)

@@ -1,0 +1,179 @@
+"""A club and its rules.
+
+``ClubSettings`` is the object that ``club create``, ``POST /_local/clubs`` and
+``PUT /owner/{club}/settings`` take (partially: ``merge_settings``). Its defaults are the
+demo club's and every new club's (CONTRACT.md, "Demo club defaults"). Money in settings is
+a decimal string in the club's currency, as everywhere outside storage.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, available_timezones
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from memberclub import money
+
+CLUB_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{1,30}$"
+Locale = Literal["nb", "da", "en"]
+LOCALES: tuple[str, ...] = ("nb", "da", "en")
+
+# Country (for phone numbers without a country code) by currency, then by locale.
+COUNTRY_BY_CURRENCY = {"NOK": "NO", "DKK": "DK", "SEK": "SE", "ISK": "IS", "GBP": "GB"}
+COUNTRY_BY_LOCALE = {"nb": "NO", "da": "DK", "en": "GB"}
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+def _amount(value: str) -> str:
+    try:
+        minor = money.to_minor(value)
+    except ValueError as error:
+        raise ValueError("an amount like \"249.00\"") from error
+    if minor < 0:
+        raise ValueError("must not be negative")
+    return money.to_decimal_string(minor)
+
+
+# A non-negative decimal string such as "249.00", normalised to two decimals.
+Amount = Annotated[str, AfterValidator(_amount)]
+
+
+class CouponValue(_Strict):
+    """What a coupon gives: ``percent`` off, an ``amount`` off, or a ``free_item``."""
+
+    type: Literal["percent", "amount", "free_item"]
+    percent: int | None = Field(None, ge=1, le=100)
+    amount: Amount | None = None
+    item: str | None = Field(None, min_length=1, max_length=60)
+
+    @model_validator(mode="after")
+    def _has_its_figure(self) -> CouponValue:
+        needed = {"percent": self.percent, "amount": self.amount, "free_item": self.item}[self.type]
+        if needed is None:
+            raise ValueError(f"a {self.type} coupon needs its {'item' if self.type == 'free_item' else self.type}")
+        return self
+
+
+class CouponRule(_Strict):
+    value: CouponValue
+    valid_days: int = Field(ge=1, le=3650)
+    enabled: bool = True
+
+
+class StampRules(_Strict):
+    per_order: int = Field(1, ge=0, le=100)
+    min_order_amount: Amount = "0.00"
+    reward_at: int = Field(10, ge=1, le=1000)
+    reward: CouponRule = CouponRule(value=CouponValue(type="free_item", item="1 free item"), valid_days=90)
+
+
+
+class PointsRules(_Strict):
+    per_currency_unit: int = Field(1, ge=0, le=1000, description="points per whole krone of the points basis")
+
+
+class Tier(_Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_-]{0,30}$")
+    name: str = Field(min_length=1, max_length=40)
+    min_spend: Amount
+
+
+class TierRules(_Strict):
+    basis: Literal["spend_12m", "visits_12m"] = "spend_12m"
+    levels: list[Tier] = [
+        Tier(id="silver", name="Silver", min_spend="2000.00"),
+        Tier(id="gold", name="Gold", min_spend="5000.00"),
+    ]
+
+
+class PremiumRules(_Strict):
+    enabled: bool = True
+    price: Amount = "199.00"
+    interval: Literal["year", "month"] = "year"
+    trial_days: int = Field(0, ge=0, le=365)
+    stamp_multiplier: int = Field(2, ge=1, le=10)
+    points_multiplier: int = Field(1, ge=1, le=10)
+    stripe_price_id: str | None = None
+
+
+
+class MessagingRules(_Strict):
+    sms_daily_cap: int = Field(100, ge=0, le=100_000, description="SMS a day for the whole club")
+    confirmation_cooldown_seconds: int = Field(300, ge=0, le=86_400, description="per contact")
+    quiet_hours: tuple[int, int] = (21, 8)
+
+
+class ClubSettings(_Strict):
+    stamps: StampRules = StampRules()
+    points: PointsRules = PointsRules()
+    tiers: TierRules = TierRules()
+    welcome_coupon: CouponRule = CouponRule(value=CouponValue(type="percent", percent=10), valid_days=10)
+    birthday_coupon: CouponRule = CouponRule(value=CouponValue(type="percent", percent=15), valid_days=30)
+    expiry_reminder_days: int = Field(2, ge=0, le=60)
+    premium: PremiumRules = PremiumRules()
+    messaging: MessagingRules = MessagingRules()
+
+
+class Club(_Strict):
+    club_id: str = Field(pattern=CLUB_ID_PATTERN)
+    name: str = Field(min_length=1, max_length=80)
+    currency: str = Field("NOK", pattern=r"^[A-Z]{3}$")
+    locale: Locale = "nb"
+    timezone: str = "Europe/Oslo"
+    country: str | None = Field(None, pattern=r"^[A-Z]{2}$")
+    settings: ClubSettings = ClubSettings()
+    created_at: str | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _trimmed(cls, value: str) -> str:
+        value = re.sub(r"\s+", " ", value).strip()
+        if not value:
+            raise ValueError("must not be blank")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        if value not in _zones():
+            raise ValueError(f"unknown time zone {value!r} (an IANA name such as Europe/Oslo)")
+        return value
+
+    @model_validator(mode="after")
+    def _default_country(self) -> Club:
+        if self.country is None:
+            self.country = COUNTRY_BY_CURRENCY.get(self.currency) or COUNTRY_BY_LOCALE[self.locale]
+        return self
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+_ZONES: set[str] = set()
+
+
+def _zones() -> set[str]:
+    if not _ZONES:
+        _ZONES.update(available_timezones())
+    return _ZONES
+
+
+def merge_settings(current: ClubSettings, changes: dict[str, Any]) -> ClubSettings:
+    """Apply a partial settings object: nested objects merge, lists and values replace."""
+
+    def merge(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
+        merged = dict(base)
+        for key, value in patch.items():
+            if isinstance(value, dict) and isinstance(merged.get(key), dict):
+                merged[key] = merge(merged[key], value)
+            else:
+                merged[key] = value
+        return merged
+
+    return ClubSettings.model_validate(merge(current.model_dump(mode="json"), changes))

@@ -1,0 +1,84 @@
+"""Consent: per channel (e-mail, SMS) and for profiling, with the proof the law asks for.
+
+Markedsføringsloven § 15 (NO) / § 10 (DK) require prior, explicit consent for e-mail and SMS
+marketing; Datatilsynet wants a separate consent for personal offers built from purchase
+history, and refusing it must not cost the membership. GDPR Art. 7: the club must show when,
+how and which text. So every text is versioned and never edited in place: change a text by
+adding a new version and pointing ``CURRENT_VERSION`` at it; old versions stay for the proof.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel
+
+Purpose = Literal["email", "sms", "profiling"]
+PURPOSES: tuple[Purpose, ...] = ("email", "sms", "profiling")
+
+CURRENT_VERSION = "2026-11-01"
+
+CONSENT_TEXTS: dict[str, dict[str, dict[str, str]]] = {
+    "2026-11-01": {
+        "nb": {
+            "email": "Ja, {club} kan sende meg tilbud og nyheter på e-post. Jeg kan melde meg av når som helst.",
+            "sms": "Ja, {club} kan sende meg tilbud og nyheter på SMS. Jeg kan melde meg av når som helst.",
+            "profiling": "Ja, {club} kan bruke kjøpshistorikken min til å gi meg personlige tilbud. Medlemskapet gjelder også uten dette.",
+        },
+        "da": {
+            "email": "Ja, {club} må sende mig tilbud og nyheder på e-mail. Jeg kan til enhver tid framelde mig.",
+            "sms": "Ja, {club} må sende mig tilbud og nyheder på SMS. Jeg kan til enhver tid framelde mig.",
+            "profiling": "Ja, {club} må bruge min købshistorik til at give mig personlige tilbud. Medlemskabet gælder også uden dette.",
+        },
+        "en": {
+            "email": "Yes, {club} may send me offers and news by e-mail. I can unsubscribe at any time.",
+            "sms": "Yes, {club} may send me offers and news by SMS. I can unsubscribe at any time.",
+            "profiling": "Yes, {club} may use my purchase history to give me personal offers. My membership does not depend on this.",
+        },
+    }
+}
+
+Method = Literal["join_form", "join_api", "card_page", "member_api", "unsubscribe_link", "erasure"]
+
+
+class ConsentProof(BaseModel):
+    """One decision about one purpose: the member's current state and each history entry."""
+
+    purpose: Purpose
+    granted: bool
+    at: str
+    method: Method
+    text_version: str
+    locale: str
+    source: str | None = None
+    ip: str | None = None
+    user_agent: str | None = None
+
+
+def consent_text(purpose: Purpose, locale: str, club_name: str, version: str = CURRENT_VERSION) -> str:
+    texts = CONSENT_TEXTS[version]
+    return texts.get(locale, texts["en"])[purpose].format(club=club_name)
+
+
+def record_consent(
+    purpose: Purpose,
+    granted: bool,
+    *,
+    at: str,
+    method: Method,
+    locale: str,
+    source: str | None = None,
+    ip: str | None = None,
+    user_agent: str | None = None,
+) -> ConsentProof:
+    return ConsentProof(
+        purpose=purpose,
+        granted=granted,
+        at=at,
+        method=method,
+        text_version=CURRENT_VERSION,
+        locale=locale,
+        source=source,
+        ip=ip,
+        user_agent=(user_agent or "")[:300] or None,
+    )

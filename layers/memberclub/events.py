@@ -1,0 +1,73 @@
+"""The events on the ``memberclub`` bus: one pydantic model per detail type.
+
+Every detail carries a schema ``version``, the ``club_id`` and an ``idempotency_key`` that
+names its cause, so a consumer that sees it twice (EventBridge delivers at least once) can
+tell. Details carry ids, not contact data: consumers read the member when they need it, so
+an erased member's e-mail never sits in an event archive.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Literal
+
+from pydantic import BaseModel
+
+SOURCE = "memberclub"
+
+
+class EventDetail(BaseModel):
+    DETAIL_TYPE: ClassVar[str]
+
+    version: Literal[1] = 1
+    club_id: str
+    idempotency_key: str
+    occurred_at: str
+
+
+class MemberJoined(EventDetail):
+    """A new contact joined: the member is pending until they confirm (double opt-in)."""
+
+    DETAIL_TYPE = "MemberJoined"
+    member_id: str
+    source: str | None = None
+    channel: Literal["email", "sms"]
+
+
+class MemberJoinRepeated(EventDetail):
+    """Someone joined again with a known contact: a pending member gets a new confirmation,
+    an active one an "already a member" message with the card link. Published only outside
+    the per-contact cooldown."""
+
+    DETAIL_TYPE = "MemberJoinRepeated"
+    member_id: str
+    status: Literal["pending", "active"]
+    channel: Literal["email", "sms"]
+
+
+class MemberConfirmed(EventDetail):
+    DETAIL_TYPE = "MemberConfirmed"
+    member_id: str
+    welcome_coupon: str | None = None
+
+
+class CouponIssued(EventDetail):
+    DETAIL_TYPE = "CouponIssued"
+    member_id: str
+    code: str
+    kind: str
+    expires_at: str
+
+
+class MemberErased(EventDetail):
+    DETAIL_TYPE = "MemberErased"
+    member_id: str
+
+
+DETAIL_TYPES: dict[str, type[EventDetail]] = {
+    model.DETAIL_TYPE: model
+    for model in (MemberJoined, MemberJoinRepeated, MemberConfirmed, CouponIssued, MemberErased)
+}
+
+
+def parse_detail(detail_type: str, detail: dict[str, Any]) -> EventDetail:
+    return DETAIL_TYPES[detail_type].model_validate(detail)

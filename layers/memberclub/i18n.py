@@ -1,0 +1,212 @@
+"""Words for pages and messages in the club's languages: Norwegian (nb), Danish (da), English.
+
+``text(locale, key, **values)`` looks a phrase up (falling back to English) and fills in
+``{placeholders}``. Add a language by adding a column to every phrase; a unit test checks
+that no language misses one.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+PHRASES: dict[str, dict[str, str]] = {
+    # --- join page ---
+    "join.title": {"nb": "Bli medlem i {club}", "da": "Bliv medlem af {club}", "en": "Join {club}"},
+    "join.lead": {
+        "nb": "Samle stempler og poeng, få velkomstgave og bursdagsgave. Det tar ti sekunder.",
+        "da": "Saml stempler og point, få velkomstgave og fødselsdagsgave. Det tager ti sekunder.",
+        "en": "Collect stamps and points, get a welcome gift and a birthday gift. It takes ten seconds.",
+    },
+    "join.email": {"nb": "E-post", "da": "E-mail", "en": "E-mail"},
+    "join.or_phone": {"nb": "… eller mobilnummer", "da": "… eller mobilnummer", "en": "… or mobile number"},
+    "join.birthday": {"nb": "Bursdag (valgfritt)", "da": "Fødselsdag (valgfri)", "en": "Birthday (optional)"},
+    "join.birthday_hint": {
+        "nb": "Så kan vi gi deg en gave på dagen.", "da": "Så kan vi give dig en gave på dagen.",
+        "en": "So we can give you a gift on the day.",
+    },
+    "join.consents": {"nb": "Samtykker (valgfritt)", "da": "Samtykker (valgfrit)", "en": "Consents (optional)"},
+    "join.submit": {"nb": "Bli medlem", "da": "Bliv medlem", "en": "Join"},
+    "join.privacy": {
+        "nb": "Vi bruker opplysningene bare til medlemskapet. Du kan se, laste ned og slette dem fra medlemskortet ditt.",
+        "da": "Vi bruger kun oplysningerne til medlemskabet. Du kan se, downloade og slette dem fra dit medlemskort.",
+        "en": "We use your details for the membership only. You can see, download and delete them from your card.",
+    },
+    "join.sent_title": {"nb": "Sjekk innboksen din", "da": "Tjek din indbakke", "en": "Check your inbox"},
+    "join.sent_email": {
+        "nb": "Vi har sendt en lenke til {contact}. Trykk på den for å bekrefte medlemskapet.",
+        "da": "Vi har sendt et link til {contact}. Tryk på det for at bekræfte medlemskabet.",
+        "en": "We have sent a link to {contact}. Tap it to confirm your membership.",
+    },
+    "join.sent_sms": {
+        "nb": "Vi har sendt en SMS til {contact}. Trykk på lenken for å bekrefte medlemskapet.",
+        "da": "Vi har sendt en SMS til {contact}. Tryk på linket for at bekræfte medlemskabet.",
+        "en": "We have sent a text to {contact}. Tap the link to confirm your membership.",
+    },
+    "join.fix": {"nb": "Sjekk feltene som er merket.", "da": "Tjek de markerede felter.", "en": "Please check the marked fields."},
+    # --- field errors (by the message the domain gives) ---
+    "error.not a valid e-mail address": {"nb": "Dette ser ikke ut som en e-postadresse.", "da": "Det ligner ikke en e-mailadresse.", "en": "This does not look like an e-mail address."},
+    "error.give an e-mail address or a phone number": {"nb": "Skriv inn e-post eller mobilnummer.", "da": "Skriv e-mail eller mobilnummer.", "en": "Enter an e-mail address or a mobile number."},
+    # --- confirmation ---
+    "confirm.title": {"nb": "Velkommen i {club}!", "da": "Velkommen i {club}!", "en": "Welcome to {club}!"},
+    "confirm.lead": {
+        "nb": "Medlemskapet er bekreftet. Velkomstgaven ligger på medlemskortet ditt.",
+        "da": "Medlemskabet er bekræftet. Velkomstgaven ligger på dit medlemskort.",
+        "en": "Your membership is confirmed. Your welcome gift is on your member card.",
+    },
+    "confirm.open_card": {"nb": "Åpne medlemskortet", "da": "Åbn medlemskortet", "en": "Open your member card"},
+    "confirm.invalid_title": {"nb": "Lenken virker ikke", "da": "Linket virker ikke", "en": "This link does not work"},
+    "confirm.invalid_lead": {
+        "nb": "Lenken er utløpt eller ugyldig. Meld deg inn på nytt, så sender vi en ny.",
+        "da": "Linket er udløbet eller ugyldigt. Tilmeld dig igen, så sender vi et nyt.",
+        "en": "The link has expired or is not valid. Join again and we will send you a new one.",
+    },
+    "confirm.new_link": {"nb": "Få en ny lenke", "da": "Få et nyt link", "en": "Get a new link"},
+    # --- card ---
+    "card.title": {"nb": "Medlemskort", "da": "Medlemskort", "en": "Member card"},
+    "card.show_at_till": {"nb": "Vis koden i kassen", "da": "Vis koden ved kassen", "en": "Show this code at the till"},
+    "card.stamps": {"nb": "Stempler", "da": "Stempler", "en": "Stamps"},
+    "card.stamps_to_go": {
+        "nb": "{left} til neste belønning", "da": "{left} til næste belønning", "en": "{left} to your next reward",
+    },
+    "card.points": {"nb": "Poeng", "da": "Point", "en": "Points"},
+    "card.tier": {"nb": "Nivå", "da": "Niveau", "en": "Tier"},
+    "card.no_tier": {"nb": "Medlem", "da": "Medlem", "en": "Member"},
+    "card.premium": {"nb": "Premium", "da": "Premium", "en": "Premium"},
+    "card.premium_until": {"nb": "Premium til {date}", "da": "Premium til {date}", "en": "Premium until {date}"},
+    "card.coupons": {"nb": "Kuponger", "da": "Kuponer", "en": "Coupons"},
+    "card.no_coupons": {"nb": "Ingen kuponger akkurat nå.", "da": "Ingen kuponer lige nu.", "en": "No coupons right now."},
+    "card.valid_until": {"nb": "Gyldig til {date}", "da": "Gyldig til {date}", "en": "Valid until {date}"},
+    "card.status.redeemed": {"nb": "Brukt", "da": "Brugt", "en": "Used"},
+    "card.status.expired": {"nb": "Utløpt", "da": "Udløbet", "en": "Expired"},
+    "card.consents": {"nb": "Samtykker", "da": "Samtykker", "en": "Consents"},
+    "card.save": {"nb": "Lagre", "da": "Gem", "en": "Save"},
+    "card.saved": {"nb": "Lagret.", "da": "Gemt.", "en": "Saved."},
+    "card.your_data": {"nb": "Dine data", "da": "Dine data", "en": "Your data"},
+    "card.export": {"nb": "Last ned dataene mine (JSON)", "da": "Download mine data (JSON)", "en": "Download my data (JSON)"},
+    "card.erase": {"nb": "Slett medlemskapet og dataene mine", "da": "Slet mit medlemskab og mine data", "en": "Delete my membership and data"},
+    "card.erase_confirm": {
+        "nb": "Er du sikker? Stempler, poeng og kuponger forsvinner.",
+        "da": "Er du sikker? Stempler, point og kuponer forsvinder.",
+        "en": "Are you sure? Stamps, points and coupons will be gone.",
+    },
+    "card.erased_title": {"nb": "Slettet", "da": "Slettet", "en": "Deleted"},
+    "card.erased_lead": {
+        "nb": "Medlemskapet og kontaktopplysningene dine er slettet.",
+        "da": "Dit medlemskab og dine kontaktoplysninger er slettet.",
+        "en": "Your membership and contact details have been deleted.",
+    },
+    "card.invalid_title": {"nb": "Kortet finnes ikke", "da": "Kortet findes ikke", "en": "Card not found"},
+    "card.invalid_lead": {
+        "nb": "Dette medlemskortet er ikke gyldig (lenken er feil, eller medlemskapet er slettet).",
+        "da": "Dette medlemskort er ikke gyldigt (linket er forkert, eller medlemskabet er slettet).",
+        "en": "This member card is not valid (the link is wrong, or the membership was deleted).",
+    },
+    # --- unsubscribe ---
+    "unsubscribe.title": {"nb": "Meld av", "da": "Frameld", "en": "Unsubscribe"},
+    "unsubscribe.lead_email": {
+        "nb": "Vil du ikke lenger få tilbud og nyheter fra {club} på e-post?",
+        "da": "Vil du ikke længere have tilbud og nyheder fra {club} på e-mail?",
+        "en": "Stop receiving offers and news from {club} by e-mail?",
+    },
+    "unsubscribe.lead_sms": {
+        "nb": "Vil du ikke lenger få tilbud og nyheter fra {club} på SMS?",
+        "da": "Vil du ikke længere have tilbud og nyheder fra {club} på SMS?",
+        "en": "Stop receiving offers and news from {club} by SMS?",
+    },
+    "unsubscribe.button": {"nb": "Meld meg av", "da": "Frameld mig", "en": "Unsubscribe me"},
+    "unsubscribe.done": {
+        "nb": "Du er meldt av. Medlemskapet ditt gjelder fortsatt.",
+        "da": "Du er frameldt. Dit medlemskab gælder stadig.",
+        "en": "You are unsubscribed. Your membership still counts.",
+    },
+    # --- generic ---
+    "error.title": {"nb": "Noe gikk galt", "da": "Noget gik galt", "en": "Something went wrong"},
+    "error.unknown_club": {"nb": "Denne klubben finnes ikke.", "da": "Denne klub findes ikke.", "en": "This club does not exist."},
+    "error.unavailable": {
+        "nb": "Vi fikk ikke til dette akkurat nå. Prøv igjen om litt.",
+        "da": "Det lykkedes ikke lige nu. Prøv igen om lidt.",
+        "en": "We could not do that just now. Please try again in a moment.",
+    },
+    "error.too_large": {"nb": "For mye data.", "da": "For mange data.", "en": "Too much data."},
+    # --- messages ---
+    "msg.greeting": {"nb": "Hei!", "da": "Hej!", "en": "Hi!"},
+    "msg.confirmation.subject": {"nb": "Bekreft medlemskapet i {club}", "da": "Bekræft dit medlemskab af {club}", "en": "Confirm your membership of {club}"},
+    "msg.confirmation.body": {
+        "nb": "Trykk på knappen for å bekrefte at du vil bli medlem i {club}. Lenken gjelder i 7 dager.",
+        "da": "Tryk på knappen for at bekræfte, at du vil være medlem af {club}. Linket gælder i 7 dage.",
+        "en": "Tap the button to confirm that you want to join {club}. The link is valid for 7 days.",
+    },
+    "msg.confirmation.action": {"nb": "Bekreft medlemskapet", "da": "Bekræft medlemskabet", "en": "Confirm membership"},
+    "msg.confirmation.ignore": {
+        "nb": "Har du ikke bedt om dette, kan du se bort fra meldingen.",
+        "da": "Har du ikke bedt om dette, kan du se bort fra beskeden.",
+        "en": "If you did not ask for this, you can ignore this message.",
+    },
+    "msg.confirmation.sms": {"nb": "{club}: bekreft medlemskapet ditt: {link}", "da": "{club}: bekræft dit medlemskab: {link}", "en": "{club}: confirm your membership: {link}"},
+    "msg.already_member.subject": {"nb": "Du er allerede medlem i {club}", "da": "Du er allerede medlem af {club}", "en": "You are already a member of {club}"},
+    "msg.already_member.body": {
+        "nb": "Noen (sikkert du) prøvde å melde deg inn i {club}, men du er allerede medlem. Her er medlemskortet ditt.",
+        "da": "Nogen (sikkert dig) prøvede at melde dig ind i {club}, men du er allerede medlem. Her er dit medlemskort.",
+        "en": "Someone (probably you) tried to join {club} with your details, but you are a member already. Here is your card.",
+    },
+    "msg.already_member.action": {"nb": "Åpne medlemskortet", "da": "Åbn medlemskortet", "en": "Open your member card"},
+    "msg.already_member.sms": {"nb": "{club}: du er allerede medlem. Kortet ditt: {link}", "da": "{club}: du er allerede medlem. Dit kort: {link}", "en": "{club}: you are already a member. Your card: {link}"},
+    "msg.welcome.subject": {"nb": "Velkommen i {club}!", "da": "Velkommen i {club}!", "en": "Welcome to {club}!"},
+    "msg.welcome.body": {
+        "nb": "Takk for at du ble medlem. Medlemskortet ditt ligger bak knappen: vis det i kassen for å samle stempler.",
+        "da": "Tak fordi du blev medlem. Dit medlemskort ligger bag knappen: vis det ved kassen for at samle stempler.",
+        "en": "Thank you for joining. Your member card is behind the button: show it at the till to collect stamps.",
+    },
+    "msg.welcome.gift": {
+        "nb": "Velkomstgave: {offer}, kode {code}, gyldig til {date}.",
+        "da": "Velkomstgave: {offer}, kode {code}, gyldig til {date}.",
+        "en": "Welcome gift: {offer}, code {code}, valid until {date}.",
+    },
+    "msg.welcome.action": {"nb": "Åpne medlemskortet", "da": "Åbn medlemskortet", "en": "Open your member card"},
+    "msg.welcome.sms": {"nb": "Velkommen i {club}! Kortet ditt: {link}", "da": "Velkommen i {club}! Dit kort: {link}", "en": "Welcome to {club}! Your card: {link}"},
+    "msg.unsubscribe": {"nb": "Meld av e-post fra {club}", "da": "Frameld e-mails fra {club}", "en": "Unsubscribe from {club} e-mails"},
+    "msg.sms_stop": {"nb": "Avmeld: {link}", "da": "Frameld: {link}", "en": "Opt out: {link}"},
+    # --- offers ---
+    "offer.percent": {"nb": "{percent} % rabatt", "da": "{percent} % rabat", "en": "{percent}% off"},
+    "offer.amount": {"nb": "{amount} i rabatt", "da": "{amount} i rabat", "en": "{amount} off"},
+    "offer.free_item": {"nb": "{item}", "da": "{item}", "en": "{item}"},
+}
+
+MONTHS = {
+    "nb": ["januar", "februar", "mars", "april", "mai", "juni", "juli", "august", "september", "oktober", "november", "desember"],
+    "da": ["januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september", "oktober", "november", "december"],
+    "en": ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"],
+}
+
+
+def text(locale: str, key: str, **values: Any) -> str:
+    phrase = PHRASES[key]
+    return phrase.get(locale, phrase["en"]).format(**values)
+
+
+def has_text(key: str) -> bool:
+    return key in PHRASES
+
+
+def long_date(moment: datetime, locale: str, zone: ZoneInfo) -> str:
+    """``2. desember 2026`` / ``2. december 2026`` / ``2 December 2026`` in the club's zone."""
+    local = moment.astimezone(zone)
+    month = MONTHS.get(locale, MONTHS["en"])[local.month - 1]
+    return f"{local.day} {month} {local.year}" if locale == "en" else f"{local.day}. {month} {local.year}"
+
+
+def money(amount: str, currency: str, locale: str) -> str:
+    """``"249.00", "NOK"`` → ``kr 249,00`` (nb/da) or ``NOK 249.00`` (en)."""
+    if locale in ("nb", "da") and currency in ("NOK", "DKK", "SEK"):
+        return f"kr {amount.replace('.', ',')}"
+    return f"{currency} {amount}"
+
+
+def describe_offer(value: dict[str, Any], locale: str, currency: str) -> str:
+    if value["type"] == "percent":
+        return text(locale, "offer.percent", percent=value["percent"])
+    if value["type"] == "amount":
+        return text(locale, "offer.amount", amount=money(value["amount"], currency, locale))
+    return text(locale, "offer.free_item", item=value["item"])

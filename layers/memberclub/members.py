@@ -1,0 +1,63 @@
+"""A member of a club: the profile item and the rules that read it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from memberclub.clock import parse_iso
+from memberclub.consent import PURPOSES, ConsentProof, Purpose
+
+MemberStatus = Literal["pending", "active", "erased"]
+Channel = Literal["email", "sms"]
+
+
+class Member(BaseModel):
+    club_id: str
+    member_id: str
+    status: MemberStatus
+    email: str | None = None
+    phone: str | None = None
+    birthday: str | None = None  # "1990-05-17" or "--05-17"
+    locale: str = "nb"
+    source: str | None = None
+    card_code: str | None = None
+    token_version: int = 0
+    consents: dict[Purpose, ConsentProof] = Field(default_factory=dict)
+    created_at: str
+    confirmed_at: str | None = None
+    erased_at: str | None = None
+    # Balances (moved by purchases and the till).
+    stamps: int = 0
+    points: int = 0
+    tier: str | None = None
+    premium_until: str | None = None
+    lifetime_spend: int = 0  # minor units
+    visits: int = 0
+    last_purchase_at: str | None = None
+    # When each kind of sign-up message last went to this contact (the cooldown).
+    confirmation_sent_at: str | None = None
+    already_member_sent_at: str | None = None
+    # Set once MemberConfirmed is on the bus; a repeated confirmation publishes it again until then.
+    welcome_published: bool = False
+
+    @property
+    def channel(self) -> Channel:
+        """Where sign-up messages go: e-mail when we have one, else SMS."""
+        return "email" if self.email else "sms"
+
+    @property
+    def contact(self) -> str | None:
+        return self.email if self.channel == "email" else self.phone
+
+    def has_consent(self, purpose: Purpose) -> bool:
+        proof = self.consents.get(purpose)
+        return bool(proof and proof.granted)
+
+    def consent_flags(self) -> dict[str, bool]:
+        return {purpose: self.has_consent(purpose) for purpose in PURPOSES}
+
+    def premium_active(self, now: datetime) -> bool:
+        return self.premium_until is not None and parse_iso(self.premium_until) > now

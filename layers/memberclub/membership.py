@@ -1,0 +1,398 @@
+"""Signup use cases: join, confirm (double opt-in), the card, consents, unsubscribe, export, erase.
+
+Each function takes its adapters (``Services``) as an argument, reads the time from
+``memberclub.clock`` and raises ``memberclub.errors``; the HTTP handler only translates.
+
+Exactly-once here is a property of the data: a contact index item created only if absent
+(one member per e-mail/phone), a status condition (pending → active happens once, with
+one welcome coupon), and a conditional "message sent at" stamp (the per-contact cooldown).
+Events are published after the write; if the bus fails, the write is undone or marked so a
+retry publishes again, and the caller gets 503 rather than a silent loss.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, StrictBool, ValidationError
+
+from memberclub import clock, contacts, ids, tokens
+from memberclub.club import LOCALES, Club
+from memberclub.consent import PURPOSES, ConsentProof, Method, Purpose, consent_text, record_consent
+from memberclub.coupons import Coupon, issue_coupon
+from memberclub.errors import Invalid, NotFound, Unauthorized, Unavailable
+from memberclub.eventbus import EventBus
+from memberclub.events import CouponIssued, MemberConfirmed, MemberErased, MemberJoined, MemberJoinRepeated
+from memberclub.members import Member
+from memberclub.observability import logger
+from memberclub.storage import keys
+from memberclub.storage.clubs import ClubStore
+from memberclub.storage.members import EMAIL, PHONE, ContactTaken, MemberStore
+from memberclub.storage.table import ConditionFailed
+
+
+@dataclass
+class Services:
+    clubs: ClubStore
+    members: MemberStore
+    bus: EventBus
+    token_key: Callable[[], bytes]  # read lazily: from SSM in AWS, cached
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a request came from: part of the consent proof."""
+
+    method: Method
+    ip: str | None = None
+    user_agent: str | None = None
+
+
+class ConsentChoices(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    email: StrictBool = False
+    sms: StrictBool = False
+    profiling: StrictBool = False
+
+
+class JoinRequest(BaseModel):
+    """The body of ``POST /clubs/{club}/members`` (and the join form, as the same fields)."""
+
+    model_config = ConfigDict(extra="ignore", str_max_length=400)
+    email: str | None = None
+    phone: str | None = None
+    birthday: str | None = None
+    consents: ConsentChoices = ConsentChoices()
+    source: str | None = None
+    locale: str | None = None
+
+
+def parse_join_request(body: Any) -> JoinRequest:
+    """The request's shape, or Invalid with an error per field."""
+    if not isinstance(body, dict):
+        raise Invalid("The body must be a JSON object.", fields={"body": "expected an object"})
+    try:
+        return JoinRequest.model_validate(body)
+    except ValidationError as error:
+        raise Invalid("Some fields are not valid.", fields=field_errors(error)) from None
+
+
+def field_errors(error: ValidationError) -> dict[str, str]:
+    return {".".join(str(part) for part in e["loc"]) or "body": e["msg"] for e in error.errors()}
+
+
+def clean_source(source: str | None) -> str:
+    """Where the member found the club (``qr``, ``web``, ``instagram``…): a short tag."""
+    tag = re.sub(r"[^a-z0-9_-]", "", (source or "").strip().lower())[:30]
+    return tag or "web"
+
+
+def pick_locale(requested: str | None, club: Club) -> str:
+    return requested if requested in LOCALES else club.locale
+
+
+@dataclass(frozen=True)
+class ValidContact:
+    email: str | None
+    phone: str | None
+    birthday: str | None
+
+
+def validate_contact(club: Club, request: JoinRequest, today: Any) -> ValidContact:
+    errors: dict[str, str] = {}
+    email = phone = birthday = None
+    if request.email and request.email.strip():
+        try:
+            email = contacts.normalize_email(request.email)
+        except ValueError as error:
+            errors["email"] = str(error)
+    if request.phone and request.phone.strip():
+        try:
+            phone = contacts.normalize_phone(request.phone, club.country or "NO")
+        except ValueError as error:
+            errors["phone"] = str(error)
+    if not errors and not email and not phone:
+        errors["email"] = "give an e-mail address or a phone number"
+    if request.birthday and request.birthday.strip():
+        try:
+            birthday = contacts.parse_birthday(request.birthday, today)
+        except ValueError as error:
+            errors["birthday"] = str(error)
+    if errors:
+        raise Invalid("Some fields are not valid.", fields=errors)
+    return ValidContact(email, phone, birthday)
+
+
+def _month(club: Club, moment: datetime) -> str:
+    return moment.astimezone(club.zone).strftime("%Y-%m")
+
+
+# --- join ------------------------------------------------------------------------------
+
+
+def join_club(services: Services, club: Club, request: JoinRequest, origin: Origin) -> None:
+    """Join, or ask again: the caller answers 202 whatever happened (no enumeration).
+
+    A new contact becomes a pending member and gets a confirmation message; a pending one
+    gets a new confirmation, an active one an "already a member" message, each at most once
+    per cooldown, so nobody can use the form to flood a stranger's phone.
+    """
+    now = clock.now()
+    contact = validate_contact(club, request, now.astimezone(club.zone).date())
+    locale = pick_locale(request.locale, club)
+    source = clean_source(request.source)
+    proofs = [
+        record_consent(purpose, getattr(request.consents, purpose), at=clock.iso(now), method=origin.method,
+                       locale=locale, source=source, ip=origin.ip, user_agent=origin.user_agent)
+        for purpose in PURPOSES
+    ]
+    email, phone = contact.email, contact.phone
+    for _attempt in range(3):
+        member = Member(
+            club_id=club.club_id, member_id=ids.new_member_id(), status="pending", email=email, phone=phone,
+            birthday=contact.birthday, locale=locale, source=source, card_code=ids.new_card_code(),
+            consents={proof.purpose: proof for proof in proofs}, created_at=clock.iso(now),
+            confirmation_sent_at=clock.iso(now),
+        )
+        try:
+            services.members.create_pending(member, _contact_hashes(member), proofs, _month(club, now))
+        except ContactTaken as taken:
+            if taken.channel == PHONE and email:
+                phone = None  # the phone is someone else's: join with the e-mail alone
+                continue
+            _join_again(services, club, taken, proofs, locale, source, now)
+            return
+        except ConditionFailed:
+            continue  # a random id or card code collided: draw again
+        _publish_or_release(services, member, "confirmation_sent_at", [
+            MemberJoined(club_id=club.club_id, idempotency_key=f"joined#{member.member_id}",
+                         occurred_at=clock.iso(now), member_id=member.member_id, source=source,
+                         channel=member.channel),
+        ])
+        return
+    raise Unavailable("We could not register you just now. Please try again.")
+
+
+def _contact_hashes(member: Member) -> dict[str, str]:
+    hashes = {}
+    if member.email:
+        hashes[EMAIL] = contacts.contact_hash(member.email)
+    if member.phone:
+        hashes[PHONE] = contacts.contact_hash(member.phone)
+    return hashes
+
+
+def _join_again(services: Services, club: Club, taken: ContactTaken, proofs: list[ConsentProof], locale: str,
+                source: str, now: datetime) -> None:
+    member_id = taken.member_id
+    if member_id is None:
+        return
+    existing = services.members.get(club.club_id, member_id, consistent=True)
+    if existing is None or existing.status == "erased":
+        return
+    if existing.status == "pending":
+        services.members.replace_pending_consents(existing, proofs, locale, source)
+    field = "confirmation_sent_at" if existing.status == "pending" else "already_member_sent_at"
+    cutoff = now - timedelta(seconds=club.settings.messaging.confirmation_cooldown_seconds)
+    if not services.members.claim_message_slot(existing, field, clock.iso(now), clock.iso(cutoff)):
+        logger.info("sign-up message held back by the cooldown", extra={"member_id": member_id})
+        return
+    _publish_or_release(services, existing.model_copy(update={field: clock.iso(now)}), field, [
+        MemberJoinRepeated(club_id=club.club_id, idempotency_key=f"join-repeated#{member_id}#{clock.iso(now)}",
+                           occurred_at=clock.iso(now), member_id=member_id, status=existing.status,
+                           channel=existing.channel),
+    ])
+
+
+def _publish_or_release(services: Services, member: Member, field: str, events: list[Any]) -> None:
+    try:
+        services.bus.publish(events)
+    except Unavailable:
+        services.members.release_message_slot(member, field, getattr(member, field))
+        raise
+
+
+# --- confirm ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    club: Club
+    member: Member
+    card_token: str
+
+
+def confirmation_token(key: bytes, member: Member, now: datetime) -> str:
+    return tokens.issue_token(key, "confirm", member.club_id, member.member_id,
+                              expires_at=now + tokens.CONFIRMATION_VALIDITY)
+
+
+def card_token(key: bytes, member: Member) -> str:
+    return tokens.issue_token(key, "card", member.club_id, member.member_id, version=member.token_version)
+
+
+def unsubscribe_token(key: bytes, member: Member, channel: str) -> str:
+    kind = "unsubscribe-email" if channel == "email" else "unsubscribe-sms"
+    return tokens.issue_token(key, kind, member.club_id, member.member_id)
+
+
+def confirm_membership(services: Services, token: str) -> Confirmation:
+    """Activate a pending member with the welcome coupon; harmless to repeat."""
+    now = clock.now()
+    key = services.token_key()
+    claims = tokens.read_token(key, token, "confirm", now)
+    club = services.clubs.get(claims.club_id)
+    member = services.members.get(claims.club_id, claims.member_id, consistent=True) if club else None
+    if club is None or member is None or member.status == "erased":
+        raise Unauthorized("This link is not valid any more.", code="invalid_token")
+    welcome_code = None
+    if member.status == "pending":
+        rule = club.settings.welcome_coupon
+        welcome = issue_coupon(club, member.member_id, "welcome", rule, issued=now, cause="welcome") if rule.enabled else None
+        birthday_keys = (
+            keys.birthday_index_keys(club.club_id, member.member_id, contacts.birthday_month_day(member.birthday))
+            if member.birthday else {}
+        )
+        try:
+            services.members.activate(member, clock.iso(now), birthday_keys, welcome,
+                                      welcome.expires_at[:10] if welcome else "", _month(club, now))
+            welcome_code = welcome.code if welcome else None
+        except ConditionFailed:
+            pass  # confirmed at the same moment by another click: that one issued the coupon
+        member = services.members.get(club.club_id, member.member_id, consistent=True) or member
+    if not member.welcome_published:
+        coupon = _welcome_coupon(services, member, welcome_code)
+        events: list[Any] = [MemberConfirmed(club_id=club.club_id, idempotency_key=f"confirmed#{member.member_id}",
+                                             occurred_at=clock.iso(now), member_id=member.member_id,
+                                             welcome_coupon=coupon.code if coupon else None)]
+        if coupon:
+            events.append(CouponIssued(club_id=club.club_id, idempotency_key=f"coupon#{coupon.code}",
+                                       occurred_at=coupon.issued_at, member_id=member.member_id, code=coupon.code,
+                                       kind=coupon.kind, expires_at=coupon.expires_at))
+        services.bus.publish(events)
+        services.members.mark_welcome_published(member)
+    return Confirmation(club, member, card_token(key, member))
+
+
+def _welcome_coupon(services: Services, member: Member, code: str | None) -> Coupon | None:
+    welcome = [c for c in services.members.coupons(member) if c.kind == "welcome"]
+    return next((c for c in welcome if c.code == code), welcome[0] if welcome else None)
+
+
+# --- the member's own pages and API -------------------------------------------------------
+
+
+def authenticate_member(services: Services, token: str) -> tuple[Club, Member]:
+    """The club and member a card token names; 401 for a forged, unknown or revoked one."""
+    claims = tokens.read_token(services.token_key(), token, "card", clock.now())
+    club = services.clubs.get(claims.club_id)
+    member = services.members.get(claims.club_id, claims.member_id) if club else None
+    if club is None or member is None or member.status != "active" or member.token_version != claims.version:
+        raise Unauthorized("This card is not valid any more.", code="invalid_token")
+    return club, member
+
+
+def member_view(member: Member, coupons: list[Coupon], now: datetime) -> dict[str, Any]:
+    """What ``GET /api/me`` answers."""
+    return {
+        "member_id": member.member_id,
+        "card_code": member.card_code,
+        "stamps": member.stamps,
+        "points": member.points,
+        "tier": member.tier,
+        "premium": {"active": member.premium_active(now), "until": member.premium_until},
+        "coupons": [coupon.view(now) for coupon in coupons],
+        "consents": member.consent_flags(),
+    }
+
+
+def change_consents(services: Services, club: Club, member: Member, changes: dict[Purpose, bool],
+                    origin: Origin) -> Member:
+    """Record the changed consents with their proof; unchanged ones write nothing."""
+    now = clock.iso(clock.now())
+    proofs = [
+        record_consent(purpose, granted, at=now, method=origin.method, locale=member.locale,
+                       ip=origin.ip, user_agent=origin.user_agent)
+        for purpose, granted in changes.items()
+        if member.has_consent(purpose) != granted
+    ]
+    updated = services.members.record_consents(member, proofs)
+    if updated is None:
+        raise Unauthorized("This card is not valid any more.", code="invalid_token")
+    return updated
+
+
+@dataclass(frozen=True)
+class Unsubscribed:
+    club: Club | None
+    member: Member | None
+    channel: str
+
+
+def read_unsubscribe(services: Services, token: str) -> Unsubscribed:
+    claims = tokens.read_token(services.token_key(), token, ("unsubscribe-email", "unsubscribe-sms"), clock.now())
+    club = services.clubs.get(claims.club_id)
+    member = services.members.get(claims.club_id, claims.member_id) if club else None
+    channel = claims.kind.removeprefix("unsubscribe-")
+    if member is not None and member.status != "active":
+        member = None
+    return Unsubscribed(club, member, channel)
+
+
+def unsubscribe(services: Services, token: str, origin: Origin) -> Unsubscribed:
+    """One-click unsubscribe (RFC 8058): withdraws the channel's marketing consent."""
+    found = read_unsubscribe(services, token)
+    if found.club and found.member and found.member.has_consent(found.channel):  # type: ignore[arg-type]
+        change_consents(services, found.club, found.member, {found.channel: False}, origin)  # type: ignore[dict-item]
+    return found
+
+
+def export_member(services: Services, club: Club, member: Member) -> dict[str, Any]:
+    """Everything the club holds about the member (GDPR Art. 15 and 20)."""
+    now = clock.now()
+    owned = services.members.owned_items(member)
+    history = services.members.consent_history(member)
+    internal = {"confirmation_sent_at", "already_member_sent_at", "welcome_published", "token_version"}
+    return {
+        "exported_at": clock.iso(now),
+        "club": {"club_id": club.club_id, "name": club.name},
+        "profile": member.model_dump(mode="json", exclude=internal | {"consents"}),
+        "consents": {
+            purpose: proof.model_dump(mode="json") | {"text": consent_text(purpose, proof.locale, club.name,
+                                                                              proof.text_version)}
+            for purpose, proof in member.consents.items()
+        },
+        "consent_history": [
+            {k: v for k, v in item.items() if k not in ("PK", "SK", "type")}
+            | {"text": consent_text(item["purpose"], item["locale"], club.name, item["text_version"])}
+            for item in history
+        ],
+        "coupons": [Coupon.model_validate(i).view(now) for i in owned if i.get("member_sk", "").startswith("COUPON#")],
+        "orders": [_public(i) for i in owned if i.get("member_sk", "").startswith("ORDER#")],
+        "ledger": [_public(i) for i in services.members.ledger(member)],
+    }
+
+
+def _public(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in item.items() if k not in ("PK", "SK") and not k.endswith(("_pk", "_sk"))}
+
+
+def erase_member(services: Services, club: Club, member: Member) -> None:
+    """Erase the member (GDPR Art. 17): contact data, consents, open coupons and the card go;
+    an anonymous tombstone and what the books need stay. The event goes first, so a failure
+    leaves the member able to ask again, and consumers see MemberErased at least once."""
+    now = clock.now()
+    services.bus.publish([MemberErased(club_id=club.club_id, idempotency_key=f"erased#{member.member_id}",
+                                       occurred_at=clock.iso(now), member_id=member.member_id)])
+    services.members.erase(member, _contact_hashes(member), clock.iso(now), _month(club, now))
+
+
+def require_club(services: Services, club_id: str) -> Club:
+    club = services.clubs.get(club_id) if re.fullmatch(r"[a-z0-9][a-z0-9-]{1,30}", club_id) else None
+    if club is None:
+        raise NotFound("There is no club with this id.", code="unknown_club")
+    return club

@@ -1,0 +1,143 @@
+"""Deliver the messages an event calls for: each at most once, under consent and caps.
+
+Once-only is Powertools Idempotency keyed by the cause (detail type, the event's
+idempotency key, the message kind): sending mail cannot be made idempotent by the data, so
+this is the one place that pays for an idempotency record. A provider failure raises, the
+record is released, and EventBridge retries the event (then parks it in the DLQ).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
+
+from memberclub import clock
+from memberclub.club import Club
+from memberclub.coupons import Coupon
+from memberclub.events import parse_detail
+from memberclub.members import Member
+from memberclub.membership import card_token, confirmation_token, unsubscribe_token
+from memberclub.messaging.catalog import TEMPLATES, Template
+from memberclub.messaging.render import Rendered, render_email, render_sms
+from memberclub.messaging.rules import messages_for
+from memberclub.messaging.transport import Transport
+from memberclub.observability import logger, metrics
+from memberclub.storage.clubs import ClubStore
+from memberclub.storage.counters import take_allowance
+from memberclub.storage.members import MemberStore
+from memberclub.storage.table import Table
+
+IDEMPOTENCY_SECONDS = 2 * 24 * 3600  # longer than EventBridge's retries (max event age 6 h)
+
+
+@dataclass
+class MessageServices:
+    table: Table
+    clubs: ClubStore
+    members: MemberStore
+    transport: Transport
+    token_key: Callable[[], bytes]
+    public_url: str
+
+
+def idempotency_config() -> IdempotencyConfig:
+    return IdempotencyConfig(event_key_jmespath="delivery_key", expires_after_seconds=IDEMPOTENCY_SECONDS,
+                             raise_on_no_idempotency_key=True)
+
+
+def persistence_layer(table_name: str, dynamodb_client: Any) -> DynamoDBPersistenceLayer:
+    """Idempotency records live in the one table, under their own partition."""
+    return DynamoDBPersistenceLayer(
+        table_name=table_name, key_attr="PK", sort_key_attr="SK", static_pk_value="IDEMPOTENCY#messages",
+        expiry_attr="expire_at", boto3_client=dynamodb_client,
+    )
+
+
+class Deliveries:
+    """Builds the once-only ``send`` around the transport and the SMS allowance."""
+
+    def __init__(self, services: MessageServices, persistence: DynamoDBPersistenceLayer,
+                 config: IdempotencyConfig):
+        self.services = services
+        self.config = config
+        self.send_once = idempotent_function(
+            data_keyword_argument="delivery", persistence_store=persistence, config=config
+        )(self._send)
+
+    def _send(self, delivery: dict[str, Any]) -> dict[str, Any]:
+        message = Rendered(**delivery["message"])
+        if message.channel == "sms":
+            club_day = delivery["club_day"]
+            expire = int((clock.now() + timedelta(days=3)).timestamp())
+            if not take_allowance(self.services.table, delivery["club_id"], "sms", club_day, delivery["sms_cap"], expire):
+                logger.warning("SMS held back: the club's daily cap is spent", extra={"club_id": delivery["club_id"]})
+                metrics.add_metric(name="SmsCapReached", unit="Count", value=1)
+                return {"status": "capped"}
+        message_id = self.services.transport.send(message)
+        metrics.add_metric(name="MessagesSent", unit="Count", value=1)
+        return {"status": "sent", "message_id": message_id}
+
+
+def deliver_event(deliveries: Deliveries, detail_type: str, detail: dict[str, Any]) -> list[dict[str, Any]]:
+    """Send what ``detail_type`` calls for; returns one outcome per message considered."""
+    services = deliveries.services
+    event = parse_detail(detail_type, detail)
+    club = services.clubs.get(event.club_id)
+    member_id = getattr(event, "member_id", None)
+    member = services.members.get(event.club_id, member_id, consistent=True) if club and member_id else None
+    if club is None or member is None or member.status == "erased":
+        logger.info("no message: the club or member is gone", extra={"detail_type": detail_type})
+        return []
+    outcomes = []
+    for rule in messages_for(detail_type, event, member):
+        template = TEMPLATES[rule.kind]
+        if template.marketing and not member.has_consent(member.channel):
+            outcomes.append({"kind": rule.kind, "status": "no_consent"})
+            continue
+        coupon = _coupon(services, member, getattr(event, rule.coupon_field) if rule.coupon_field else None)
+        message = _render(services, template, club, member, coupon)
+        now = clock.now()
+        outcome = deliveries.send_once(delivery={
+            "delivery_key": f"{detail_type}#{event.idempotency_key}#{rule.kind}",
+            "club_id": club.club_id,
+            "club_day": now.astimezone(club.zone).date().isoformat(),
+            "sms_cap": club.settings.messaging.sms_daily_cap,
+            "message": message.__dict__,
+        })
+        outcomes.append({"kind": rule.kind} | outcome)
+    return outcomes
+
+
+def _coupon(services: MessageServices, member: Member, code: str | None) -> Coupon | None:
+    if not code:
+        return None
+    return next((c for c in services.members.coupons(member) if c.code == code), None)
+
+
+def _render(services: MessageServices, template: Template, club: Club, member: Member, coupon: Coupon | None) -> Rendered:
+    key = services.token_key()
+    base = services.public_url.rstrip("/")
+    if template.link == "confirm":
+        link = f"{base}/confirm/{confirmation_token(key, member, clock.now())}"
+    else:
+        link = f"{base}/card/{card_token(key, member)}"
+    unsubscribe = (
+        f"{base}/unsubscribe/{unsubscribe_token(key, member, member.channel)}"
+        if template.marketing or template.offers_unsubscribe else None
+    )
+    if member.channel == "email":
+        return render_email(template, club, member.locale, member.email or "", link, coupon=coupon,
+                            unsubscribe_link=unsubscribe)
+    return render_sms(template, club, member.locale, member.phone or "", link, coupon=coupon,
+                      opt_out_link=unsubscribe if template.marketing else None)
+
+
+

@@ -1,0 +1,61 @@
+"""How messages travel: SES v2 for e-mail, AWS End User Messaging SMS for text messages.
+
+The only module that calls those services. Locally the same calls reach the local stack,
+which keeps each message in its outbox (``GET /_local/outbox``) instead of sending it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from memberclub.messaging.render import Rendered
+
+
+class DeliveryFailed(Exception):
+    """The provider refused or could not be reached: the event is retried (then dead-lettered)."""
+
+
+class Transport:
+    def __init__(self, ses_client: Any, sms_client: Any, *, mail_from: str, sms_sender_id: str | None):
+        self.ses = ses_client
+        self.sms = sms_client
+        self.mail_from = mail_from
+        self.sms_sender_id = sms_sender_id
+
+    def send(self, message: Rendered) -> str:
+        """Send and return the provider's message id."""
+        try:
+            return self._send_email(message) if message.channel == "email" else self._send_sms(message)
+        except (BotoCoreError, ClientError) as error:
+            raise DeliveryFailed(f"{message.channel} to the provider failed: {error}") from error
+
+    def _send_email(self, message: Rendered) -> str:
+        answer = self.ses.send_email(
+            FromEmailAddress=self.mail_from,
+            Destination={"ToAddresses": [message.to]},
+            Content={
+                "Simple": {
+                    "Subject": {"Data": message.subject or "", "Charset": "UTF-8"},
+                    "Body": {
+                        "Text": {"Data": message.text, "Charset": "UTF-8"},
+                        "Html": {"Data": message.html or "", "Charset": "UTF-8"},
+                    },
+                    "Headers": [{"Name": name, "Value": value} for name, value in message.headers.items()],
+                }
+            },
+            EmailTags=[{"Name": "kind", "Value": message.kind}],
+        )
+        return answer["MessageId"]
+
+    def _send_sms(self, message: Rendered) -> str:
+        request: dict[str, Any] = {
+            "DestinationPhoneNumber": message.to,
+            "MessageBody": message.text,
+            "MessageType": "TRANSACTIONAL",
+            "Context": {"kind": message.kind},
+        }
+        if self.sms_sender_id:
+            request["OriginationIdentity"] = self.sms_sender_id
+        return self.sms.send_text_message(**request)["MessageId"]

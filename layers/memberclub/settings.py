@@ -1,0 +1,62 @@
+"""Each function's environment, read through one model, parsed once, failing fast.
+
+The CDK stack and the local runner set the same variables (both from
+``memberclub_infra.declaration``). Secrets never travel in the environment: it names
+their SSM parameters (under ``secrets_prefix``) and ``memberclub.secrets`` reads them.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Mapping
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+# Field name → environment variable.
+ENVIRONMENT = {
+    "table_name": "MEMBERCLUB_TABLE",
+    "event_bus_name": "MEMBERCLUB_EVENT_BUS",
+    "secrets_prefix": "MEMBERCLUB_SECRETS_PREFIX",
+    "public_url": "MEMBERCLUB_PUBLIC_URL",
+    "mail_from": "MEMBERCLUB_MAIL_FROM",
+    "sms_sender_id": "MEMBERCLUB_SMS_SENDER_ID",
+}
+
+
+class SettingsError(RuntimeError):
+    pass
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    table_name: str = Field(min_length=3)
+    event_bus_name: str = "memberclub"
+    secrets_prefix: str = Field("/memberclub", pattern=r"^/[A-Za-z0-9_./-]+[A-Za-z0-9_-]$")
+    # Base of links in messages. The HTTP functions fall back to the request's own host.
+    public_url: str | None = Field(None, pattern=r"^https?://[^\s/]+(/[^\s]*)?$")
+    mail_from: str = "memberclub <no-reply@memberclub.local>"
+    sms_sender_id: str | None = None
+
+    @property
+    def token_key_parameter(self) -> str:
+        return f"{self.secrets_prefix}/token-key"
+
+    def webhook_secret_parameter(self, club_id: str, kind: str) -> str:
+        return f"{self.secrets_prefix}/clubs/{club_id}/webhook-secret/{kind}"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:
+        values = {field: environ[variable] for field, variable in ENVIRONMENT.items() if environ.get(variable)}
+        try:
+            return cls(**values)
+        except ValidationError as error:
+            problems = "; ".join(f"{ENVIRONMENT[str(e['loc'][0])]}: {e['msg']}" for e in error.errors())
+            raise SettingsError(f"memberclub is not configured: {problems}") from None
+
+
+@functools.cache
+def settings() -> Settings:
+    """The settings of this process, parsed on first use (never at import time)."""
+    return Settings.from_env()

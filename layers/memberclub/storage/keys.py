@@ -1,0 +1,67 @@
+"""Every key of the table in one place. Keys start with the club, so one deployment can
+host one club or many (``CLUB#<club>…``); club ids cannot contain ``#``."""
+
+from __future__ import annotations
+
+
+def key(pk: str, sk: str) -> dict[str, str]:
+    return {"PK": pk, "SK": sk}
+
+
+def club(club_id: str) -> dict[str, str]:
+    return key(f"CLUB#{club_id}", "CLUB")
+
+
+def owner_key_index(key_hash: str) -> dict[str, str]:
+    """Owner key hash → club, so a key of another club gets 403 and an unknown one 401."""
+    return key(f"OWNERKEY#{key_hash}", "CLUB")
+
+
+def member_pk(club_id: str, member_id: str) -> str:
+    return f"CLUB#{club_id}#M#{member_id}"
+
+
+def member(club_id: str, member_id: str) -> dict[str, str]:
+    return key(member_pk(club_id, member_id), "PROFILE")
+
+
+def consent_entry(club_id: str, member_id: str, at: str, purpose: str, seq: int = 0) -> dict[str, str]:
+    return key(member_pk(club_id, member_id), f"CONSENT#{at}#{purpose}#{seq}")
+
+
+CONSENT_PREFIX = "CONSENT#"
+LEDGER_PREFIX = "LEDGER#"
+
+
+def contact_index(club_id: str, channel: str, contact_hash: str) -> dict[str, str]:
+    """One member per e-mail / phone: ``channel`` is ``EMAIL`` or ``PHONE``."""
+    return key(f"CLUB#{club_id}#{channel}#{contact_hash}", "ID")
+
+
+def card_index(club_id: str, card_code: str) -> dict[str, str]:
+    return key(f"CLUB#{club_id}#CARD#{card_code}", "ID")
+
+
+def coupon(club_id: str, code: str) -> dict[str, str]:
+    return key(f"CLUB#{club_id}#COUPON#{code}", "COUPON")
+
+
+def coupon_member_sk(issued_at: str, code: str) -> str:
+    return f"COUPON#{issued_at}#{code}"
+
+
+def stats(club_id: str, month: str) -> dict[str, str]:
+    """Monthly counters (``month`` is ``yyyy-mm`` in the club's time zone)."""
+    return key(f"CLUB#{club_id}#STATS#{month}", "STATS")
+
+
+def daily_counter(club_id: str, name: str, day: str) -> dict[str, str]:
+    return key(f"CLUB#{club_id}#COUNTER#{name}#{day}", "COUNT")
+
+
+def birthday_index_keys(club_id: str, member_id: str, month_day: str) -> dict[str, str]:
+    return {"birthday_pk": f"BDAY#{month_day}", "birthday_sk": member_pk(club_id, member_id)}
+
+
+def expiry_index_keys(day: str, kind: str, club_id: str, ref: str) -> dict[str, str]:
+    return {"expiry_pk": f"EXP#{day}", "expiry_sk": f"{kind}#{club_id}#{ref}"}

@@ -1,0 +1,129 @@
+"""The FastAPI app factory every HTTP function uses: one error mapping, one body limit.
+
+Domain errors become ``{"error", "message", "fields"?}`` JSON (or an HTML page under the
+page prefixes), never a stack trace; bad input never becomes a 500. Bodies over the limit
+get 413 before anything else runs (CONTRACT.md: 413 → 404 → 401/403 → 400/422).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from starlette.exceptions import HTTPException
+
+from memberclub import i18n
+from memberclub.errors import BadRequest, DomainError, PayloadTooLarge
+from memberclub.observability import logger
+from memberclub.web.pages import render_template
+
+ASGIApp = Callable[..., Awaitable[None]]
+
+
+def create_app(*, title: str, page_prefixes: tuple[str, ...], max_body_bytes: int) -> FastAPI:
+    app = FastAPI(title=title, docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.page_prefixes = page_prefixes
+
+    @app.exception_handler(DomainError)
+    async def domain_error(request: Request, error: DomainError) -> Response:
+        if error.status >= 500:
+            logger.warning("answered 503", extra={"path": request.url.path, "reason": error.code})
+        return error_response(request, error.status, error.code, error.message, error.fields)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, error: RequestValidationError) -> Response:
+        fields = {".".join(str(p) for p in e["loc"][1:]) or "body": e["msg"] for e in error.errors()}
+        return error_response(request, 422, "invalid", "Some fields are not valid.", fields)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, error: HTTPException) -> Response:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(error.status_code, "error")
+        return error_response(request, error.status_code, code, str(error.detail))
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, error: Exception) -> Response:
+        logger.exception("unexpected error", extra={"path": request.url.path})
+        return error_response(request, 500, "internal", "Something went wrong on our side. Please try again.")
+
+    app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
+    return app
+
+
+def wants_page(request: Request) -> bool:
+    return request.url.path.startswith(request.app.state.page_prefixes)
+
+
+def error_response(request: Request, status: int, code: str, message: str,
+                   fields: dict[str, Any] | None = None) -> Response:
+    if wants_page(request):
+        locale = getattr(request.state, "locale", None) or request.query_params.get("lang") or "en"
+        locale = locale if locale in ("nb", "da", "en") else "en"
+        key = {"unknown_club": "error.unknown_club", "unavailable": "error.unavailable",
+               "payload_too_large": "error.too_large"}.get(code)
+        page = render_template("message.html", locale=locale, club=getattr(request.state, "club", None),
+                               title=i18n.text(locale, "error.title"),
+                               lead=i18n.text(locale, key) if key else message)
+        return HTMLResponse(page, status_code=status)
+    body: dict[str, Any] = {"error": code, "message": message}
+    if fields:
+        body["fields"] = fields
+    return JSONResponse(body, status_code=status)
+
+
+async def json_body(request: Request) -> Any:
+    """The request's JSON, or 400 with a reason (never FastAPI's automatic parsing, which
+    would answer before the club is known and break the 404-before-422 order)."""
+    raw = await request.body()
+    if not raw.strip():
+        raise BadRequest("The body is empty: send a JSON object.", code="empty_body")
+    try:
+        return json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise BadRequest("The body is not valid JSON.", code="malformed_json") from None
+
+
+class BodyLimit:
+    """Answer 413 for a body over ``max_bytes`` before the app sees the request."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int):
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: dict[str, Any], receive: Callable[..., Any], send: Callable[..., Any]) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        too_large = declared is not None and declared.isdigit() and int(declared) > self.max_bytes
+        chunks: list[bytes] = []
+        if not too_large:
+            size, more = 0, True
+            while more:
+                message = await receive()
+                chunk = message.get("body", b"")
+                size += len(chunk)
+                chunks.append(chunk)
+                more = message.get("more_body", False)
+                if size > self.max_bytes:
+                    too_large = True
+                    break
+        if too_large:
+            error = PayloadTooLarge(f"The body is larger than {self.max_bytes // 1024} KiB.")
+            response = JSONResponse({"error": error.code, "message": error.message}, status_code=error.status)
+            await response(scope, receive, send)
+            return
+        body = b"".join(chunks)
+        replayed = False
+
+        async def replay() -> dict[str, Any]:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)

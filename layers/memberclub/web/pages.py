@@ -1,0 +1,28 @@
+"""HTML pages and e-mail bodies from the templates in ``memberclub/templates`` (autoescaped)."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from memberclub import i18n
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+
+@functools.cache
+def environment() -> Environment:
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
+                      trim_blocks=True, lstrip_blocks=True)
+    env.globals["LOCALES"] = ("nb", "da", "en")
+    return env
+
+
+def render_template(name: str, *, locale: str, **context: Any) -> str:
+    """Render with ``t("key", **values)`` bound to the page's language."""
+    return environment().get_template(name).render(
+        locale=locale, t=functools.partial(i18n.text, locale), **context
+    )

@@ -1,0 +1,88 @@
+"""The composition root: builds each adapter once per process (a warm Lambda reuses them).
+
+Nothing here runs at import time; every builder is called on first use, so modules stay
+importable in tests without AWS. boto3 clients honour ``AWS_ENDPOINT_URL_<SERVICE>``,
+which is how the local stack routes them to its own DynamoDB, SSM, EventBridge, SES and SMS.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from memberclub import secrets
+from memberclub.settings import settings
+
+# Fail fast: a webhook sender (Shopify) waits 5 s at most, a person not much longer.
+_CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2, read_timeout=4)
+
+
+@functools.cache
+def client(service: str) -> Any:
+    return boto3.client(service, config=_CLIENT_CONFIG)
+
+
+@functools.cache
+def table() -> Any:
+    from memberclub.storage.table import Table
+
+    return Table(client("dynamodb"), settings().table_name)
+
+
+@functools.cache
+def clubs() -> Any:
+    from memberclub.storage.clubs import ClubStore
+
+    return ClubStore(table())
+
+
+@functools.cache
+def members() -> Any:
+    from memberclub.storage.members import MemberStore
+
+    return MemberStore(table())
+
+
+def token_key() -> bytes:
+    return secrets.token_key(settings().token_key_parameter)
+
+
+@functools.cache
+def event_bus() -> Any:
+    from memberclub.eventbus import EventBridgeBus
+
+    return EventBridgeBus(client("events"), settings().event_bus_name)
+
+
+@functools.cache
+def membership_services() -> Any:
+    from memberclub.membership import Services
+
+    return Services(clubs=clubs(), members=members(), bus=event_bus(), token_key=token_key)
+
+
+@functools.cache
+def message_deliveries() -> Any:
+    from memberclub.messaging.delivery import (
+        Deliveries,
+        MessageServices,
+        idempotency_config,
+        persistence_layer,
+    )
+    from memberclub.messaging.transport import Transport
+
+    config = settings()
+    transport = Transport(client("sesv2"), client("pinpoint-sms-voice-v2"), mail_from=config.mail_from,
+                          sms_sender_id=config.sms_sender_id)
+    services = MessageServices(table=table(), clubs=clubs(), members=members(), transport=transport,
+                               token_key=token_key, public_url=config.public_url or "http://127.0.0.1:8000")
+    return Deliveries(services, persistence_layer(config.table_name, client("dynamodb")), idempotency_config())
+
+
+def reset() -> None:
+    """Forget every adapter (tests and the local runner call this after changing settings)."""
+    for builder in (client, table, clubs, members, event_bus, membership_services, message_deliveries, settings):
+        builder.cache_clear()
