@@ -80,7 +80,9 @@ class LocalStack:
 
     # --- start and stop -----------------------------------------------------------------
 
-    def start(self, *, seed: bool = True) -> None:
+    def start(self, *, seed: bool = True, deliver_events: bool = True) -> None:
+        """Start everything; ``deliver_events=False`` keeps published events queued (tests
+        deliver them by hand), and the gateway is served only by ``serve_*``."""
         aws_server = make_server("127.0.0.1", free_port(), self.aws, threaded=True,
                                  request_handler=QuietRequestHandler)
         self._serve(aws_server, "local-aws")
@@ -89,7 +91,8 @@ class LocalStack:
         wiring.reset()
         create_table(wiring.client("dynamodb"), TABLE_NAME)
         secrets.write_secret(wiring.client("ssm"), settings().token_key_parameter, random_secrets.token_urlsafe(32))
-        self.bus.start()
+        if deliver_events:
+            self.bus.start()
         if seed:
             self.demo = self.create_club(DEMO_CLUB)
         self.gateway_server = make_server("127.0.0.1", self.port, Gateway(self), threaded=True)

@@ -25,8 +25,10 @@ def member(club_id: str, member_id: str) -> dict[str, str]:
     return key(member_pk(club_id, member_id), "PROFILE")
 
 
-def consent_entry(club_id: str, member_id: str, at: str, purpose: str, seq: int = 0) -> dict[str, str]:
-    return key(member_pk(club_id, member_id), f"CONSENT#{at}#{purpose}#{seq}")
+def consent_entry(club_id: str, member_id: str, at: str, written_ns: int, seq: int) -> dict[str, str]:
+    """History sorts by the consent's time, then by when it was written (two changes in
+    one second keep their order), then by its place in one write."""
+    return key(member_pk(club_id, member_id), f"CONSENT#{at}#{written_ns:020d}#{seq:02d}")
 
 
 CONSENT_PREFIX = "CONSENT#"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -50,8 +51,9 @@ def coupon_item(coupon: Coupon, expiry_day: str) -> Item:
 
 
 def consent_entries(member: Member, proofs: Sequence[ConsentProof]) -> list[Item]:
+    written = time.time_ns()
     return [
-        keys.consent_entry(member.club_id, member.member_id, proof.at, proof.purpose, seq)
+        keys.consent_entry(member.club_id, member.member_id, proof.at, written, seq)
         | {"type": "consent"} | proof.model_dump(mode="json", exclude_none=True)
         for seq, proof in enumerate(proofs)
     ]

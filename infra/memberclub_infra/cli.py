@@ -1,0 +1,251 @@
+"""``memberclub``: the command-line tool for owners and operators.
+
+It talks to the local stack (``make run``) by default, and to a deployed stack with
+``--aws`` (credentials and region from the usual AWS environment; ``--stack`` names the
+stack, default ``memberclub``).
+
+    memberclub club create --id bakeri --name "Bakeriet"   # prints the owner key and webhook secrets once
+    memberclub club show bakeri
+    memberclub club set-secret bakeri shopify <the shop's signing secret>
+    memberclub invoke messages events/messages/member-joined.json
+    memberclub jobs run birthday --date 2026-05-17
+    memberclub --aws secrets init                            # the deploy step: the token key in SSM
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from memberclub.errors import DomainError
+
+
+class CommandFailed(Exception):
+    pass
+
+
+# --- the local stack ------------------------------------------------------------------------
+
+
+class LocalTarget:
+    def __init__(self, url: str):
+        self.url = url.rstrip("/")
+
+    def call(self, method: str, path: str, body: Any = None) -> Any:
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(self.url + path, data=data, method=method,
+                                         headers={"content-type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=60) as answer:
+                return json.loads(answer.read() or b"null")
+        except urllib.error.HTTPError as error:
+            detail = json.loads(error.read() or b"{}")
+            raise CommandFailed(f"{error.code}: {detail.get('message', detail)}"
+                                + (f" {detail['fields']}" if detail.get("fields") else "")) from None
+        except urllib.error.URLError as error:
+            raise CommandFailed(f"The local stack does not answer at {self.url} ({error.reason}). "
+                                "Start it with `make run`, or use --aws for a deployed stack.") from None
+
+    def create_club(self, body: dict[str, Any]) -> Any:
+        return self.call("POST", "/_local/clubs", body)
+
+    def show_club(self, club_id: str) -> Any:
+        return self.call("GET", f"/_local/clubs/{club_id}")
+
+    def set_secret(self, club_id: str, kind: str, value: str) -> Any:
+        return self.call("PUT", f"/_local/clubs/{club_id}/secrets/{kind}", {"value": value})
+
+    def invoke(self, function: str, event: Any) -> Any:
+        return self.call("POST", f"/_local/invoke/{function}", event)["result"]
+
+    def run_job(self, job: str, date: str | None) -> Any:
+        return self.call("POST", f"/_local/jobs/{job}", {"date": date} if date else {})
+
+    def init_secrets(self) -> Any:
+        raise CommandFailed("The local stack makes its own secrets at every start: use --aws.")
+
+
+# --- a deployed stack -------------------------------------------------------------------------
+
+
+class AwsTarget:
+    def __init__(self, stack: str):
+        import boto3
+
+        self.stack = stack
+        self.boto3 = boto3
+        self._outputs: dict[str, str] | None = None
+
+    @property
+    def outputs(self) -> dict[str, str]:
+        if self._outputs is None:
+            try:
+                described = self.boto3.client("cloudformation").describe_stacks(StackName=self.stack)
+            except Exception as error:
+                raise CommandFailed(f"Cannot read the stack {self.stack!r}: {error}") from None
+            self._outputs = {o["OutputKey"]: o["OutputValue"] for o in described["Stacks"][0].get("Outputs", [])}
+        return self._outputs
+
+    def settings(self) -> Any:
+        from memberclub.settings import Settings
+
+        return Settings(table_name=self.outputs["TableName"], secrets_prefix=self.outputs["SecretsPrefix"])
+
+    def club_store(self) -> Any:
+        from memberclub.storage.clubs import ClubStore
+        from memberclub.storage.table import Table
+
+        return ClubStore(Table(self.boto3.client("dynamodb"), self.outputs["TableName"]))
+
+    def create_club(self, body: dict[str, Any]) -> Any:
+        from memberclub_infra import clubs
+
+        _, club = clubs.parse_create_request(body)
+        return clubs.create_club(self.club_store(), self.boto3.client("ssm"), self.settings(), club).as_json()
+
+    def show_club(self, club_id: str) -> Any:
+        club = self.club_store().get(club_id)
+        if club is None:
+            raise CommandFailed(f"There is no club {club_id!r}.")
+        return club.model_dump(mode="json")
+
+    def set_secret(self, club_id: str, kind: str, value: str) -> Any:
+        from memberclub_infra import clubs
+
+        self.show_club(club_id)
+        clubs.set_webhook_secret(self.boto3.client("ssm"), self.settings(), club_id, kind, value)
+        return {"club_id": club_id, "kind": kind, "updated": True}
+
+    def invoke(self, function: str, event: Any) -> Any:
+        name = self.outputs.get(f"FunctionName{function.capitalize()}")
+        if not name:
+            raise CommandFailed(f"The stack has no function {function!r}.")
+        answer = self.boto3.client("lambda").invoke(FunctionName=name, Payload=json.dumps(event).encode())
+        result = json.loads(answer["Payload"].read() or b"null")
+        if answer.get("FunctionError"):
+            raise CommandFailed(f"{function} failed: {result}")
+        return result
+
+    def run_job(self, job: str, date: str | None) -> Any:
+        from memberclub_infra.declaration import jobs
+
+        spec = jobs().get(job)
+        if spec is None:
+            raise CommandFailed(f"There is no job {job!r} (yet).")
+        day = date or __import__("datetime").date.today().isoformat()
+        return self.invoke(spec.name, {"job": job, "scheduled_time": f"{day}T06:00:00Z"})
+
+    def init_secrets(self) -> Any:
+        """Put the deployment-wide token key in SSM (SecureString) unless it is there already."""
+        import secrets as random_secrets
+
+        from memberclub.secrets import write_secret
+
+        ssm = self.boto3.client("ssm")
+        name = f"/{self.stack}/token-key"
+        try:
+            ssm.get_parameter(Name=name)
+            return {"token_key": name, "created": False}
+        except ssm.exceptions.ParameterNotFound:
+            write_secret(ssm, name, random_secrets.token_urlsafe(32), overwrite=False)
+            return {"token_key": name, "created": True}
+
+
+# --- the commands -------------------------------------------------------------------------
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="memberclub", description=__doc__.split("\n\n")[0] if __doc__ else None)
+    root.add_argument("--aws", action="store_true", help="talk to the deployed stack instead of the local one")
+    root.add_argument("--stack", default=os.environ.get("MEMBERCLUB_STACK", "memberclub"), help="stack name (--aws)")
+    root.add_argument("--url", default=f"http://127.0.0.1:{os.environ.get('MEMBERCLUB_PORT', '8000')}",
+                      help="the local stack's address")
+    commands = root.add_subparsers(dest="command", required=True)
+
+    club = commands.add_parser("club", help="create and inspect clubs").add_subparsers(dest="action", required=True)
+    create = club.add_parser("create", help="create a club; prints its owner key and webhook secrets once")
+    create.add_argument("--id", required=True, dest="club_id", help="lower-case letters, digits and -")
+    create.add_argument("--name", required=True)
+    create.add_argument("--currency", default="NOK")
+    create.add_argument("--locale", default="nb", choices=("nb", "da", "en"))
+    create.add_argument("--timezone", default="Europe/Oslo")
+    create.add_argument("--settings", help="club rules: a JSON object or a path to a JSON file (partial)")
+    show = club.add_parser("show", help="show a club and its rules")
+    show.add_argument("club_id")
+    secret = club.add_parser("set-secret", help="replace a webhook secret (e.g. the Shopify shop's signing secret)")
+    secret.add_argument("club_id")
+    secret.add_argument("kind", choices=("shopify", "woocommerce", "orders"))
+    secret.add_argument("value")
+
+    invoke = commands.add_parser("invoke", help="invoke a function with an event file (see events/)")
+    invoke.add_argument("function")
+    invoke.add_argument("event_file", type=Path)
+
+    jobs = commands.add_parser("jobs", help="scheduled jobs").add_subparsers(dest="action", required=True)
+    run = jobs.add_parser("run", help="run a job as the scheduler would on a date")
+    run.add_argument("job")
+    run.add_argument("--date", help="YYYY-MM-DD (default today)")
+
+    secrets = commands.add_parser("secrets", help="deployment secrets").add_subparsers(dest="action", required=True)
+    secrets.add_parser("init", help="put the token key in SSM Parameter Store (run by make deploy)")
+    return root
+
+
+def run(args: argparse.Namespace) -> Any:
+    target: LocalTarget | AwsTarget = AwsTarget(args.stack) if args.aws else LocalTarget(args.url)
+    if args.command == "club" and args.action == "create":
+        body = {"club_id": args.club_id, "name": args.name, "currency": args.currency, "locale": args.locale,
+                "timezone": args.timezone, "settings": _settings(args.settings)}
+        created = target.create_club(body)
+        print("Keep these safe: they are shown only now. The owner key opens the owner's pages; paste each "
+              "webhook secret into the shop that signs with it.", file=sys.stderr)
+        return created
+    if args.command == "club" and args.action == "show":
+        return target.show_club(args.club_id)
+    if args.command == "club" and args.action == "set-secret":
+        return target.set_secret(args.club_id, args.kind, args.value)
+    if args.command == "invoke":
+        try:
+            event = json.loads(args.event_file.read_text())
+        except (OSError, ValueError) as error:
+            raise CommandFailed(f"Cannot read {args.event_file}: {error}") from None
+        return target.invoke(args.function, event)
+    if args.command == "jobs":
+        return target.run_job(args.job, args.date)
+    if args.command == "secrets":
+        return target.init_secrets()
+    raise CommandFailed(f"unknown command {args.command}")
+
+
+def _settings(value: str | None) -> dict[str, Any]:
+    if not value:
+        return {}
+    text = Path(value).read_text() if not value.lstrip().startswith("{") else value
+    try:
+        settings = json.loads(text)
+    except ValueError as error:
+        raise CommandFailed(f"--settings is not valid JSON: {error}") from None
+    if not isinstance(settings, dict):
+        raise CommandFailed("--settings must be a JSON object")
+    return settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        result = run(args)
+    except (CommandFailed, DomainError) as error:
+        print(f"memberclub: {error}", file=sys.stderr)
+        return 1
+    print(json.dumps(result, indent=2, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

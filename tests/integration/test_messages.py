@@ -1,0 +1,85 @@
+"""The messages function against the local DynamoDB: each message once, provider failures
+retried, the club's SMS cap, nothing for a member who is gone."""
+
+from __future__ import annotations
+
+import copy
+import uuid
+
+import pytest
+
+from memberclub.messaging.transport import DeliveryFailed
+from tests.integration.test_signup import confirmed_member, join, unique_email
+from tests.samples import http_event, response_json, sample_event
+
+pytestmark = pytest.mark.integration
+
+
+def test_a_redelivered_event_sends_nothing_twice(harness):
+    club = harness.new_club()
+    email = unique_email()
+    join(harness, club, email=email)
+    [joined] = harness.published()
+    first = harness.messages(joined.event)
+    again = harness.messages(joined.event)  # EventBridge delivered it twice
+    republished = copy.deepcopy(joined.event) | {"id": str(uuid.uuid4())}  # or the producer published twice
+    third = harness.messages(republished)
+    assert first["outcomes"][0]["status"] == "sent"
+    assert again == first and third == first
+    assert [m["kind"] for m in harness.outbox(email)] == ["confirmation"]
+
+
+def test_a_provider_failure_raises_so_the_event_is_retried_and_then_sends_once(harness):
+    club = harness.new_club()
+    email = unique_email()
+    join(harness, club, email=email)
+    [joined] = harness.published()
+    harness.fail("sesv2")
+    with pytest.raises(DeliveryFailed):
+        harness.messages(joined.event)
+    assert harness.outbox(email) == []
+    harness.fail("sesv2", False)
+    harness.messages(joined.event)
+    harness.messages(joined.event)
+    assert [m["kind"] for m in harness.outbox(email)] == ["confirmation"]
+
+
+def test_the_daily_sms_cap_holds_back_the_rest(harness):
+    club = harness.new_club(settings={"messaging": {"sms_daily_cap": 1}})
+    phones = ["+4791111111", "+4792222222"]
+    for phone in phones:
+        harness.signup(http_event("signup/join-api", club=club, body={"phone": phone, "consents": {"sms": True}}))
+    outcomes = [answer["outcomes"][0]["status"] for answer in harness.deliver(harness.published())]
+    assert outcomes == ["sent", "capped"]
+    sent = [m for phone in phones for m in harness.outbox(phone)]
+    assert len(sent) == 1 and sent[0]["channel"] == "sms" and sent[0]["html"] is None
+    assert "/confirm/" in sent[0]["text"]
+
+
+def test_already_member_gets_the_card_link_not_a_confirmation(harness):
+    club = harness.new_club()
+    email, card_token = confirmed_member(harness, club)
+    join(harness, club, email=email)
+    harness.deliver(harness.published())
+    already = harness.outbox(email)[-1]
+    assert already["kind"] == "already_member"
+    assert f"/card/{card_token}" in already["text"]
+
+
+def test_no_message_for_an_unknown_or_erased_member(harness):
+    assert harness.messages(sample_event("messages/member-joined"))["outcomes"] == []  # placeholder member
+    club = harness.new_club()
+    _, token = confirmed_member(harness, club)
+    member_id = response_json(harness.signup(http_event("signup/me", token=token)))["member_id"]
+    harness.signup(http_event("signup/me-delete", token=token))
+    harness.published()
+    late = sample_event("messages/member-confirmed")  # a late delivery for the erased member
+    late["detail"] |= {"club_id": club, "member_id": member_id, "idempotency_key": f"confirmed#{member_id}#late"}
+    assert harness.messages(late)["outcomes"] == []
+
+
+def test_a_malformed_event_fails_loudly_for_the_dead_letter_queue(harness):
+    broken = sample_event("messages/member-joined")
+    del broken["detail"]["club_id"]
+    with pytest.raises(Exception, match="club_id"):
+        harness.messages(broken)
