@@ -12,8 +12,8 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from memberclub import ids
-from memberclub.club import Club, CouponRule, CouponValue
 from memberclub.clock import iso, parse_iso
+from memberclub.club import Club, CouponRule, CouponValue
 
 CouponKind = Literal["welcome", "reward", "birthday", "premium", "campaign"]
 CouponStatus = Literal["issued", "redeemed", "expired"]

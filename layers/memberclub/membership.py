@@ -26,7 +26,13 @@ from memberclub.consent import PURPOSES, ConsentProof, Method, Purpose, consent_
 from memberclub.coupons import Coupon, issue_coupon
 from memberclub.errors import Invalid, NotFound, Unauthorized, Unavailable
 from memberclub.eventbus import EventBus
-from memberclub.events import CouponIssued, MemberConfirmed, MemberErased, MemberJoined, MemberJoinRepeated
+from memberclub.events import (
+    CouponIssued,
+    MemberConfirmed,
+    MemberErased,
+    MemberJoined,
+    MemberJoinRepeated,
+)
 from memberclub.members import Member
 from memberclub.observability import logger
 from memberclub.storage import keys

@@ -7,8 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from memberclub import i18n
-from memberclub.club import Club
 from memberclub.clock import parse_iso
+from memberclub.club import Club
 from memberclub.coupons import Coupon
 from memberclub.messaging.catalog import Template
 from memberclub.web.pages import render_template

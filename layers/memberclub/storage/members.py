@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -146,11 +147,9 @@ class MemberStore:
 
     def release_message_slot(self, member: Member, field: str, claimed_at: str) -> None:
         """Undo a claim whose message could not be handed on, so a retry is not refused."""
-        try:
+        with contextlib.suppress(ConditionFailed):  # another join claimed it since: keep theirs
             self.table.update(keys.member(member.club_id, member.member_id), "REMOVE #sent",
                               condition="#sent = :claimed", names={"#sent": field}, values={":claimed": claimed_at})
-        except ConditionFailed:
-            pass
 
     def replace_pending_consents(self, member: Member, proofs: Sequence[ConsentProof],
                                  locale: str, source: str | None) -> None:

@@ -206,7 +206,8 @@ class Table:
         except ClientError as error:
             code = error.response["Error"]["Code"]
             if code == "ConditionalCheckFailedException":
-                raise ConditionFailed(items=[from_wire(error.response["Item"])] if "Item" in error.response else [])
+                items = [from_wire(error.response["Item"])] if "Item" in error.response else []
+                raise ConditionFailed(items=items) from None
             if code in _PASSING:
                 raise Unavailable("The database is not available right now. Please try again.") from error
             raise
