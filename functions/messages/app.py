@@ -1,6 +1,6 @@
 """messages: sends the e-mail and SMS that club events call for (an EventBridge target).
 
-A doorway: the EventBridge envelope is parsed by Powertools Parser, the delivery rules in
+A doorway: the EventBridge envelope is parsed into a pydantic model, the delivery rules in
 ``memberclub.messaging`` decide and send. Any failure raises, so EventBridge retries the
 event and, in the end, parks it in the rule's dead-letter queue: nothing is dropped.
 """
@@ -9,16 +9,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
-
 from memberclub import wiring
+from memberclub.events import EventEnvelope
 from memberclub.messaging.delivery import deliver_event
 from memberclub.observability import EVENTBRIDGE_CORRELATION, lambda_entry
 
 
 @lambda_entry(EVENTBRIDGE_CORRELATION)
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    envelope = EventBridgeModel.model_validate(event)
+    envelope = EventEnvelope.model_validate(event)
     deliveries = wiring.message_deliveries()
     deliveries.config.register_lambda_context(context)
     return {"outcomes": deliver_event(deliveries, envelope.detail_type, envelope.detail)}

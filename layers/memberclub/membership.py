@@ -255,7 +255,7 @@ def confirm_membership(services: Services, token: str) -> Confirmation:
     member = services.members.get(claims.club_id, claims.member_id, consistent=True) if club else None
     if club is None or member is None or member.status == "erased":
         raise Unauthorized("This link is not valid any more.", code="invalid_token")
-    welcome_code = None
+    coupon: Coupon | None = None
     if member.status == "pending":
         rule = club.settings.welcome_coupon
         welcome = issue_coupon(club, member.member_id, "welcome", rule, issued=now, cause="welcome") if rule.enabled else None
@@ -266,12 +266,15 @@ def confirm_membership(services: Services, token: str) -> Confirmation:
         try:
             services.members.activate(member, clock.iso(now), birthday_keys, welcome,
                                       welcome.expires_at[:10] if welcome else "", _month(club, now))
-            welcome_code = welcome.code if welcome else None
+            member = member.model_copy(update={"status": "active", "confirmed_at": clock.iso(now),
+                                               "welcome_published": False})
+            coupon = welcome
         except ConditionFailed:
-            pass  # confirmed at the same moment by another click: that one issued the coupon
-        member = services.members.get(club.club_id, member.member_id, consistent=True) or member
+            # Confirmed at the same moment by another click: that one issued the coupon.
+            member = services.members.get(club.club_id, member.member_id, consistent=True) or member
     if not member.welcome_published:
-        coupon = _welcome_coupon(services, member, welcome_code)
+        if coupon is None:
+            coupon = next((c for c in services.members.coupons(member) if c.kind == "welcome"), None)
         events: list[Any] = [MemberConfirmed(club_id=club.club_id, idempotency_key=f"confirmed#{member.member_id}",
                                              occurred_at=clock.iso(now), member_id=member.member_id,
                                              welcome_coupon=coupon.code if coupon else None)]
@@ -282,11 +285,6 @@ def confirm_membership(services: Services, token: str) -> Confirmation:
         services.bus.publish(events)
         services.members.mark_welcome_published(member)
     return Confirmation(club, member, card_token(key, member))
-
-
-def _welcome_coupon(services: Services, member: Member, code: str | None) -> Coupon | None:
-    welcome = [c for c in services.members.coupons(member) if c.kind == "welcome"]
-    return next((c for c in welcome if c.code == code), welcome[0] if welcome else None)
 
 
 # --- the member's own pages and API -------------------------------------------------------

@@ -3,20 +3,30 @@
 The service name comes from ``POWERTOOLS_SERVICE_NAME`` (set per function by the stack).
 Metrics carry no per-club dimension: each dimension combination is a billable custom
 metric, and the owner's bill is the product.
+
+Tracing (X-Ray) is a switch (``cdk.json`` context ``tracing``): the X-Ray SDK adds about
+half a ``boto3`` import to every cold start (``make bench``), and traces beyond the free
+tier cost money. When it is off (``POWERTOOLS_TRACE_DISABLED=true``) the SDK is never
+imported and the handler decorator skips it.
 """
 
 from __future__ import annotations
 
+import os
 import warnings
 from collections.abc import Callable
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.logging import correlation_paths
 
 logger = Logger()
-tracer = Tracer()
 metrics = Metrics(namespace="memberclub")
+TRACING = os.environ.get("POWERTOOLS_TRACE_DISABLED", "false").lower() not in ("true", "1")
+if TRACING:
+    from aws_lambda_powertools import Tracer
+
+    tracer: Any = Tracer()
 
 # Most requests publish no metric; Powertools would warn about that on every one of them.
 warnings.filterwarnings("ignore", message="No application metrics to publish")
@@ -30,7 +40,8 @@ def lambda_entry(correlation_id_path: str) -> Callable[[Callable[..., Any]], Cal
 
     def wrap(handler: Callable[..., Any]) -> Callable[..., Any]:
         handler = metrics.log_metrics(handler)
-        handler = tracer.capture_lambda_handler(handler)
+        if TRACING:
+            handler = tracer.capture_lambda_handler(handler)
         return logger.inject_lambda_context(correlation_id_path=correlation_id_path, clear_state=True)(handler)
 
     return wrap

@@ -1,0 +1,1 @@
+"""Benchmarks that count what is stable on a shared machine (``make bench``)."""

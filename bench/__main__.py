@@ -1,0 +1,152 @@
+"""``make bench``: figures that do not depend on how busy the machine is.
+
+- AWS requests per operation (counted with botocore's ``before-call`` hook while the real
+  handlers run against the local stack): what each join, confirmation or card view costs
+  in DynamoDB, EventBridge, SSM and SES calls, cold and warm.
+- The layer's size, unzipped and zipped (Lambda's limit is 250 MB unzipped).
+- Cold import time of each function as a ratio to a bare ``import boto3`` (medians of fresh
+  processes: the ratio holds on a busy machine where milliseconds do not).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+import zipfile
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+LAYER = REPO / "build" / "layer"
+RESULTS = REPO / "build" / "bench.json"
+
+
+class RequestCounter:
+    def __init__(self) -> None:
+        self.calls: Counter[str] = Counter()
+
+    def __call__(self, model: Any, **_: Any) -> None:
+        self.calls[f"{model.service_model.service_id}.{model.name}"] += 1
+
+    def take(self) -> dict[str, int]:
+        taken, self.calls = dict(sorted(self.calls.items())), Counter()
+        return taken
+
+
+def requests_per_operation() -> dict[str, dict[str, int]]:
+    import botocore.session
+
+    # Count every client's calls, including those Powertools makes from sessions of its own.
+    counter = RequestCounter()
+    create_client = botocore.session.Session.create_client
+
+    def counted_client(self: Any, *args: Any, **kwargs: Any) -> Any:
+        client = create_client(self, *args, **kwargs)
+        client.meta.events.register("before-call", counter)
+        return client
+
+    botocore.session.Session.create_client = counted_client  # type: ignore[method-assign]
+
+    from memberclub_infra.local.stack import LocalStack, free_port
+    from tests.samples import http_event, response_text
+
+    stack = LocalStack(port=free_port())
+    stack.start(seed=True, deliver_events=False)
+    invoke = stack.functions.invoke
+    results: dict[str, dict[str, int]] = {}
+
+    def measure(name: str, action: Any) -> Any:
+        counter.take()
+        outcome = action()
+        results[name] = counter.take()
+        return outcome
+
+    def join(email: str) -> Any:
+        return invoke("signup", http_event("signup/join-api", body={"email": email, "consents": {"email": True}}))
+
+    def deliver_all() -> None:
+        for delivery in stack.bus.deliveries:
+            if delivery.target and delivery.state == "pending":
+                invoke(delivery.target, delivery.event)
+                delivery.state = "delivered"
+
+    try:
+        for temperature in ("cold", "warm"):
+            email = f"bench-{uuid.uuid4().hex[:8]}@example.no"
+            measure(f"join, new contact ({temperature})", lambda: join(email))
+            measure(f"join, same contact in cooldown ({temperature})", lambda: join(email))
+            measure(f"messages: confirmation ({temperature})", deliver_all)
+            token = re.search(r"/confirm/([\w-]+)", stack.outbox.messages(email)[-1]["text"]).group(1)
+            page = measure(f"confirm ({temperature})", lambda: invoke("signup", http_event("signup/confirm", token=token)))
+            measure(f"messages: welcome ({temperature})", deliver_all)
+            card = re.search(r'/card/([\w-]+)"', response_text(page)).group(1)
+            measure(f"GET /api/me ({temperature})", lambda: invoke("signup", http_event("signup/me", token=card)))
+            measure(f"card page ({temperature})", lambda: invoke("signup", http_event("signup/card", token=card)))
+    finally:
+        stack.stop()
+    return results
+
+
+def layer_size() -> dict[str, float]:
+    if not LAYER.exists():
+        raise SystemExit("build the layer first: make layer")
+    files = [p for p in LAYER.rglob("*") if p.is_file() and p.name != ".built"]
+    unzipped = sum(p.stat().st_size for p in files)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in files:
+            archive.write(path, path.relative_to(LAYER))
+    return {"unzipped_mb": round(unzipped / 1e6, 1), "zipped_mb": round(len(buffer.getvalue()) / 1e6, 1),
+            "files": len(files)}
+
+
+def import_ratio(runs: int = 7) -> dict[str, float]:
+    """Median cold import of each function's module over a bare ``import boto3``."""
+    env = os.environ | {"PYTHONDONTWRITEBYTECODE": "1", "POWERTOOLS_TRACE_DISABLED": "true"}
+
+    def median_seconds(code: str) -> float:
+        timings = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            subprocess.run([sys.executable, "-c", code], check=True, env=env, cwd=REPO)
+            timings.append(time.perf_counter() - started)
+        return statistics.median(timings)
+
+    baseline = median_seconds("pass")
+    boto = median_seconds("import boto3") - baseline
+    ratios = {}
+    for function in ("signup", "messages"):
+        code = (f"import importlib.util as u; s = u.spec_from_file_location('f', 'functions/{function}/app.py'); "
+                "m = u.module_from_spec(s); s.loader.exec_module(m)")
+        ratios[f"{function} / boto3"] = round((median_seconds(code) - baseline) / boto, 2)
+    return ratios
+
+
+def main() -> int:
+    sys.path.insert(0, str(REPO))
+    results = {"aws_requests": requests_per_operation(), "layer": layer_size(), "import_time_ratio": import_ratio()}
+    print("AWS requests per operation (real handlers, local stack)")
+    for operation, calls in results["aws_requests"].items():
+        total = sum(calls.values())
+        print(f"  {operation:<44} {total:>3}   {', '.join(f'{k} {v}' for k, v in calls.items())}")
+    layer = results["layer"]
+    print(f"\nLayer: {layer['unzipped_mb']} MB unzipped, {layer['zipped_mb']} MB zipped, {layer['files']} files")
+    print("\nCold import time as a ratio to `import boto3` (median of fresh processes)")
+    for name, ratio in results["import_time_ratio"].items():
+        print(f"  {name:<20} {ratio}")
+    RESULTS.parent.mkdir(exist_ok=True)
+    RESULTS.write_text(json.dumps(results, indent=2))
+    print(f"\nWritten to {RESULTS.relative_to(REPO)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
