@@ -7,6 +7,7 @@ import json
 import re
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -181,6 +182,69 @@ def test_an_active_member_joining_again_gets_the_card_link(stack: Stack) -> None
     kinds = [m["kind"] for m in stack.outbox(member.contact)]
     assert kinds.count("already_member") == 1, kinds
     assert kinds.count("confirmation") == 1, kinds
+
+
+def test_the_cooldown_is_a_club_setting(stack: Stack) -> None:
+    club = stack.new_club(settings={"messaging": {"confirmation_cooldown_seconds": 0}})
+    email = stack.new_email()
+    assert stack.join(club["club_id"], email=email).status_code == 202
+    first = stack.confirmation_link(email)
+    assert stack.join(club["club_id"], email=email).status_code == 202
+    second = stack.confirmation_link(email, count=2)
+    card_path = card_link_of_confirmation(stack.http.get(path_of(first)))
+    assert card_link_of_confirmation(stack.http.get(path_of(second))) == card_path, "both links name one member"
+
+
+def test_concurrent_joins_of_one_contact_make_one_member_and_one_confirmation(stack: Stack) -> None:
+    email = stack.new_email()
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(lambda _: httpx.post(stack.url("/clubs/demo/members"), json={"email": email},
+                                                     timeout=30.0), range(8)))
+    assert [a.status_code for a in answers] == [202] * 8
+    stack.wait_for_events_idle()
+    assert [m["kind"] for m in stack.outbox(email)] == ["confirmation"]
+
+
+def test_concurrent_confirmations_issue_one_welcome_coupon(stack: Stack) -> None:
+    email = stack.new_email()
+    assert stack.join(email=email, consents={"email": True}).status_code == 202
+    confirm_url = stack.confirmation_link(email)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(lambda _: httpx.get(confirm_url, timeout=30.0), range(8)))
+    card_paths = {card_link_of_confirmation(answer) for answer in answers}
+    assert len(card_paths) == 1, card_paths
+    stack.wait_for_events_idle()
+    assert [m["kind"] for m in stack.outbox(email)] == ["confirmation", "welcome"]
+    token = token_of(card_paths.pop())
+    me = stack.http.get("/api/me", headers={"Authorization": f"Bearer {token}"}).json()
+    assert [c["kind"] for c in me["coupons"]] == ["welcome"], me["coupons"]
+
+
+def test_the_clubs_daily_sms_cap_holds_back_further_sms(stack: Stack) -> None:
+    club = stack.new_club(settings={"messaging": {"sms_daily_cap": 1}})
+    first, second = f"+47{stack.new_phone()}", f"+47{stack.new_phone()}"
+    assert stack.join(club["club_id"], phone=first).status_code == 202
+    stack.wait_for_message(first, "confirmation")
+    known = {e.get("delivery_id", e["id"]) for e in stack.wait_for_events_idle()}
+    assert stack.join(club["club_id"], phone=second).status_code == 202, "the answer does not tell"
+    events = stack.wait_for_events_idle()
+    assert stack.outbox(second) == [], "the cap holds the SMS back"
+    new = [e for e in events if e.get("delivery_id", e["id"]) not in known and e["target"] == "messages"]
+    assert [e["state"] for e in new] == ["delivered"], "a capped SMS is no failure to retry"
+    email = stack.new_email()
+    assert stack.join(club["club_id"], email=email).status_code == 202
+    stack.wait_for_message(email, "confirmation")  # e-mail is not capped
+
+
+def test_pages_escape_what_people_type(stack: Stack, api: httpx.Client) -> None:
+    club = stack.new_club(name="<b>Bold</b> & Co")
+    page = api.get(f"/join/{club['club_id']}")
+    assert page.status_code == 200
+    assert "<b>Bold</b>" not in page.text and "&lt;b&gt;Bold&lt;/b&gt; &amp; Co" in page.text
+    typed = '"><script>alert(1)</script>'
+    answer = api.post("/join/demo", data={"email": typed, "birthday": typed})
+    assert answer.status_code == 422
+    assert "<script>alert(1)</script>" not in answer.text
 
 
 @pytest.mark.parametrize("body, field", [
