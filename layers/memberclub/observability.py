@@ -6,8 +6,8 @@ metric, and the owner's bill is the product.
 
 Tracing (X-Ray) is a switch (``cdk.json`` context ``tracing``): the X-Ray SDK adds about
 half a ``boto3`` import to every cold start (``make bench``), and traces beyond the free
-tier cost money. When it is off (``POWERTOOLS_TRACE_DISABLED=true``) the SDK is never
-imported and the handler decorator skips it.
+tier cost money. Only ``POWERTOOLS_TRACE_DISABLED=false`` (what the stack sets when the
+switch is on) turns it on; otherwise the SDK is never imported and the decorator skips it.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from aws_lambda_powertools.logging import correlation_paths
 
 logger = Logger()
 metrics = Metrics(namespace="memberclub")
-TRACING = os.environ.get("POWERTOOLS_TRACE_DISABLED", "false").lower() not in ("true", "1")
+TRACING = os.environ.get("POWERTOOLS_TRACE_DISABLED", "true").lower() in ("false", "0")
 if TRACING:
     from aws_lambda_powertools import Tracer
 
