@@ -66,13 +66,11 @@ def _python() -> str:
 
 
 def _stack_environment(port: int) -> dict[str, str]:
-    env = dict(os.environ)
-    # Links in messages must point at this stack, and its AWS calls at its own endpoint.
-    for name in list(env):
-        if name == "MEMBERCLUB_PUBLIC_URL" or name.startswith("AWS_ENDPOINT_URL") or name in (
-            "AWS_PROFILE", "AWS_DEFAULT_PROFILE",
-        ):
-            del env[name]
+    # What other tiers in the same pytest process (or the developer's shell) set must not
+    # leak in: links in messages point at this stack, its AWS calls at its own endpoint.
+    keep = {"MEMBERCLUB_LOG_LEVEL"}
+    env = {name: value for name, value in os.environ.items()
+           if name in keep or not name.startswith(("MEMBERCLUB_", "AWS_", "POWERTOOLS_"))}
     env["MEMBERCLUB_PORT"] = str(port)
     env["PYTHONUNBUFFERED"] = "1"
     return env
