@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from .support import Stack, link_to, path_of
+from .support import Stack, link_to, path_of, token_of
 
 pytestmark = [pytest.mark.e2e, pytest.mark.chromium]
 
@@ -42,7 +42,8 @@ def test_join_confirm_and_find_the_welcome_coupon_on_the_card(page: Any, stack: 
     welcome = stack.wait_for_message(email, "welcome")
     card_path = path_of(link_to(welcome["text"], "/card/"))
     assert path_of(page.url) == card_path, "the page's card and the mail's card are the same"
-    me = stack.http.get("/api/me", headers={"Authorization": f"Bearer {card_path.rsplit('/', 1)[-1]}"}).json()
+    auth = {"Authorization": f"Bearer {token_of(card_path)}"}
+    me = stack.http.get("/api/me", headers=auth).json()
     code = next(c["code"] for c in me["coupons"] if c["kind"] == "welcome")
     assert code in welcome["text"]
     coupon = page.locator(f'[data-coupon="{code}"]')
@@ -52,7 +53,7 @@ def test_join_confirm_and_find_the_welcome_coupon_on_the_card(page: Any, stack: 
     expect(page.locator("[data-card-code]")).to_have_text(me["card_code"])
     expect(page.locator("[data-stamps]")).to_have_text("0/10")
 
-    export = stack.http.get("/api/me/export", headers={"Authorization": f"Bearer {card_path.rsplit('/', 1)[-1]}"})
+    export = stack.http.get("/api/me/export", headers=auth)
     assert export.json()["profile"]["source"] == "qr", "the QR code's source is recorded"
     assert export.json()["consents"]["email"]["granted"] is True
 

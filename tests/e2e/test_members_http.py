@@ -3,6 +3,7 @@ and the local-only routes. Every test joins with contacts of its own (the stack 
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import uuid
@@ -45,7 +46,7 @@ def html_input_names(page: str) -> list[str]:
 def checkbox_labels(page: str) -> dict[str, str]:
     """``consent_email`` → the text of its label, for each checkbox on the page."""
     found = re.findall(r'<label[^>]*>\s*<input type="checkbox" name="([^"]+)"[^>]*>\s*<span>(.*?)</span>', page, re.S)
-    return {name: re.sub(r"\s+", " ", text).strip() for name, text in found}
+    return {name: html.unescape(re.sub(r"\s+", " ", text).strip()) for name, text in found}
 
 
 # --- local-only routes ---------------------------------------------------------------------
@@ -668,6 +669,13 @@ def test_the_form_shows_field_errors_on_a_422_page(api: httpx.Client) -> None:
     assert 'value="not-an-address"' in response.text, "what was typed stays in the form"
     assert re.search(r'name="consent_sms" value="yes"\s+checked', response.text), "and so do the ticks"
     assert api.post("/join/no-such-club", data={"email": "a@example.com"}).status_code == 404
+
+
+@pytest.mark.xfail(reason="bug: web.app.BodyLimit answers 413 as JSON even for pages (CONTRACT: pages answer HTML)")
+def test_an_oversized_form_post_gets_a_413_page(api: httpx.Client) -> None:
+    response = api.post("/join/demo", data={"email": "big@example.com", "padding": "x" * (17 * 1024)})
+    assert response.status_code == 413
+    assert response.headers["content-type"].startswith("text/html")
 
 
 # --- events and failures ---------------------------------------------------------------------
