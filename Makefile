@@ -51,17 +51,12 @@ lint: install-test
 	$(VENV)/bin/ruff check layers infra functions tests bench
 
 ## layer: the shared package and its dependencies for python3.13 on arm64, without Docker
+## (the recipe is memberclub_infra/layer_build.py, the one the CDK app bundles with too)
 layer: $(LAYER_DIR)/.built
-$(LAYER_DIR)/.built: uv.lock $(shell find layers -name '*.py' -o -name '*.html' | sort) | $(UV)
-	@rm -rf $(LAYER_DIR) && mkdir -p $(LAYER_DIR)/python
-	@$(UV) export --frozen --no-dev --no-emit-project --no-hashes --format requirements-txt \
-	    --no-emit-package boto3 --no-emit-package botocore --no-emit-package s3transfer \
-	    --quiet > build/layer-requirements.txt
-	@$(UV) pip install --quiet --python-platform aarch64-manylinux2014 --python-version $(LAMBDA_PYTHON) \
-	    --only-binary :all: --no-deps --target $(LAYER_DIR)/python -r build/layer-requirements.txt
-	@rm -f $(LAYER_DIR)/python/.lock
-	@cp -r layers/memberclub $(LAYER_DIR)/python/memberclub
-	@find $(LAYER_DIR) -name '__pycache__' -type d -prune -exec rm -rf {} +
+$(LAYER_DIR)/.built: uv.lock pyproject.toml infra/memberclub_infra/layer_build.py \
+        $(shell find layers -name '*.py' -o -name '*.html' | sort) | $(UV)
+	@rm -rf $(LAYER_DIR) && mkdir -p $(LAYER_DIR)
+	@UV=$(UV) PYTHONPATH=infra $(PYTHON) -m memberclub_infra.layer_build $(LAYER_DIR) >/dev/null
 	@touch $@
 	@echo "layer built in $(LAYER_DIR) ($$(du -sh $(LAYER_DIR) | cut -f1))"
 

@@ -1,0 +1,123 @@
+"""The one recipe for the shared Lambda layer: python3.13 on arm64, built without Docker.
+
+``make layer`` and the CDK app (local bundling in ``memberclub_infra.cdk.layer``) both call
+``build_layer``, so the layer you test is the layer you deploy:
+
+1. ``uv export`` the project's runtime dependencies from ``uv.lock`` (boto3, botocore and
+   s3transfer are left out: the Lambda runtime ships them);
+2. ``uv pip install`` them as manylinux2014 aarch64 wheels for CPython 3.13 (binary only:
+   pydantic-core is native code, so a source build would be for the wrong machine);
+3. copy the shared package ``layers/memberclub`` beside them.
+
+The result is ``<target>/python/...``, the layout Lambda puts on ``sys.path``.
+Standard library only: it runs before (and without) the project's virtual environment.
+
+    python -m memberclub_infra.layer_build build/layer
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+PACKAGE_DIR = ROOT / "layers" / "memberclub"
+LAMBDA_PYTHON = "3.13"
+LAMBDA_PLATFORM = "aarch64-manylinux2014"
+# The Lambda runtime ships these; bundling them would only pin (and grow) them.
+RUNTIME_PROVIDED = ("boto3", "botocore", "s3transfer")
+# Files whose content decides what the layer holds (see ``source_fingerprint``).
+RECIPE_INPUTS = ("uv.lock", "pyproject.toml")
+
+
+class LayerBuildError(RuntimeError):
+    pass
+
+
+def find_uv() -> str:
+    """uv: ``$UV``, else the one the Makefile bootstraps (build/tools/bin/uv), else on PATH."""
+    candidates = [os.environ.get("UV"), str(ROOT / "build" / "tools" / "bin" / "uv"), shutil.which("uv")]
+    for candidate in candidates:
+        if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
+            return str(Path(candidate).resolve())
+    raise LayerBuildError(
+        "uv is needed to build the layer: run `make install-infra` (it bootstraps build/tools/bin/uv), "
+        "set UV=/path/to/uv, or put uv on PATH."
+    )
+
+
+def _run(command: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
+    # No colour even when a caller forces it (the CDK CLI sets FORCE_COLOR for its apps).
+    env = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "CLICOLOR_FORCE")}
+    env |= {"UV_PYTHON_DOWNLOADS": "never", "UV_NO_PROGRESS": "1", "NO_COLOR": "1"}
+    try:
+        return subprocess.run(command, cwd=ROOT, env=env, check=True, capture_output=True, text=True, **kwargs)
+    except subprocess.CalledProcessError as error:
+        raise LayerBuildError(f"{' '.join(command[:3])} … failed:\n{error.stderr or error.stdout}") from None
+
+
+def _package_files() -> list[Path]:
+    return sorted(
+        path for path in PACKAGE_DIR.rglob("*")
+        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc"
+    )
+
+
+def source_fingerprint() -> str:
+    """A hash of everything the layer is built from: the lock file, the shared package and
+    this recipe (contents and relative names, not where the checkout lives). The CDK uses it
+    as the asset hash, so an unchanged layer is neither rebuilt nor uploaded again."""
+    inputs = [(name, ROOT / name) for name in RECIPE_INPUTS]
+    inputs += [(f"memberclub/{path.relative_to(PACKAGE_DIR).as_posix()}", path) for path in _package_files()]
+    inputs.append(("layer_build.py", Path(__file__)))
+    digest = hashlib.sha256(f"{LAMBDA_PYTHON}/{LAMBDA_PLATFORM}".encode())
+    for name, path in inputs:
+        digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def build_layer(target_dir: str | os.PathLike[str]) -> Path:
+    """Build the layer into ``<target_dir>/python`` (replacing what was there); returns it."""
+    uv = find_uv()
+    site = Path(target_dir).resolve() / "python"
+    if site.exists():
+        shutil.rmtree(site)
+    site.mkdir(parents=True)
+    with tempfile.TemporaryDirectory(prefix="memberclub-layer-") as scratch:
+        requirements = Path(scratch) / "requirements.txt"
+        _run([
+            uv, "export", "--frozen", "--no-dev", "--no-emit-project", "--no-hashes",
+            "--format", "requirements-txt", "--quiet", "--output-file", str(requirements),
+            *[arg for package in RUNTIME_PROVIDED for arg in ("--no-emit-package", package)],
+        ])
+        _run([
+            uv, "pip", "install", "--quiet",
+            "--python-platform", LAMBDA_PLATFORM, "--python-version", LAMBDA_PYTHON,
+            "--only-binary", ":all:", "--no-deps", "--target", str(site), "-r", str(requirements),
+        ])
+    (site / ".lock").unlink(missing_ok=True)  # uv's stray lock file
+    shutil.copytree(PACKAGE_DIR, site / "memberclub", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    return site
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1:
+        print("usage: python -m memberclub_infra.layer_build <target dir>", file=sys.stderr)
+        return 2
+    try:
+        site = build_layer(args[0])
+    except LayerBuildError as error:
+        print(f"layer build failed: {error}", file=sys.stderr)
+        return 1
+    print(f"layer built in {site.parent}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
