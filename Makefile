@@ -60,9 +60,10 @@ $(LAYER_DIR)/.built: uv.lock pyproject.toml infra/memberclub_infra/layer_build.p
 	@touch $@
 	@echo "layer built in $(LAYER_DIR) ($$(du -sh $(LAYER_DIR) | cut -f1))"
 
-## synth: the CloudFormation template in cdk.out/ (no AWS account or call needed)
-synth: install-infra layer
-	$(PY) infra/app.py
+## synth: the CloudFormation template in cdk.out/ (no AWS account or call needed; cdk-nag runs
+## and the layer is built by the app's local bundling, with the same recipe as `make layer`)
+synth: install-infra
+	UV=$(UV) CDK_OUTDIR=cdk.out $(PY) infra/app.py
 
 ## deploy: synth, put the deployment's secrets in SSM, then `cdk deploy` (needs AWS credentials)
 deploy: synth

@@ -1,0 +1,105 @@
+"""What a deployment may choose, read from CDK context (``cdk.json`` or ``-c key=value``).
+
+Every parameter is optional; the defaults below make a working, cheap deployment. Values
+from the command line arrive as strings, so each is parsed and checked here, once, with
+a message that names the parameter.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from constructs import Node
+
+# CloudWatch Logs accepts only these retention periods (days).
+RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
+                  2922, 3288, 3653)
+STACK_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,63}$")
+BUS_NAME = re.compile(r"^[A-Za-z0-9._-]{1,256}$")
+PUBLIC_URL = re.compile(r"^https?://[^\s/]+(/[^\s]*)?$")
+
+
+class ConfigError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class DeploymentConfig:
+    stack_name: str = "memberclub"
+    event_bus_name: str | None = None  # default: the stack name
+    public_url: str | None = None  # a custom domain in front of the HTTP API
+    mail_from: str | None = None  # an SES-verified identity
+    sms_sender_id: str | None = None  # an End User Messaging origination identity
+    alarms: bool = False  # 0.10 USD a month per alarm: off unless asked for
+    log_retention_days: int = 30
+    throttle_rate: float = 50.0  # HTTP API steady requests per second
+    throttle_burst: int = 100
+
+    @property
+    def bus_name(self) -> str:
+        return self.event_bus_name or self.stack_name
+
+    @property
+    def secrets_prefix(self) -> str:
+        """SSM parameters live under ``/<stack name>`` (``/memberclub/token-key``, ``…/clubs/*``)."""
+        return f"/{self.stack_name}"
+
+    @classmethod
+    def from_context(cls, node: Node) -> DeploymentConfig:
+        return cls.from_mapping({key: node.try_get_context(key) for key in cls.__dataclass_fields__})
+
+    @classmethod
+    def from_mapping(cls, values: dict[str, Any]) -> DeploymentConfig:
+        given = {key: value for key, value in values.items() if value not in (None, "")}
+        unknown = set(given) - set(cls.__dataclass_fields__)
+        if unknown:
+            raise ConfigError(f"unknown context parameter(s): {', '.join(sorted(unknown))}")
+        parsed: dict[str, Any] = {}
+        for key, value in given.items():
+            if key == "alarms":
+                parsed[key] = _boolean(key, value)
+            elif key in ("log_retention_days", "throttle_burst"):
+                parsed[key] = _number(key, value, int)
+            elif key == "throttle_rate":
+                parsed[key] = _number(key, value, float)
+            else:
+                parsed[key] = str(value)
+        config = cls(**parsed)
+        config.check()
+        return config
+
+    def check(self) -> None:
+        if not STACK_NAME.match(self.stack_name):
+            raise ConfigError(f"stack_name {self.stack_name!r}: letters, digits and '-', starting with a letter")
+        if not BUS_NAME.match(self.bus_name):
+            raise ConfigError(f"event_bus_name {self.bus_name!r}: letters, digits, '.', '_' and '-'")
+        if self.public_url and not PUBLIC_URL.match(self.public_url):
+            raise ConfigError(f"public_url {self.public_url!r}: an http(s) URL such as https://club.example.com")
+        if self.public_url and self.public_url.endswith("/"):
+            raise ConfigError(f"public_url {self.public_url!r}: leave out the trailing '/'")
+        if self.log_retention_days not in RETENTION_DAYS:
+            raise ConfigError(f"log_retention_days {self.log_retention_days}: one of {RETENTION_DAYS}")
+        if self.throttle_rate <= 0 or self.throttle_burst <= 0:
+            raise ConfigError("throttle_rate and throttle_burst must be positive")
+
+
+def _boolean(key: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("true", "1", "yes", "on"):
+        return True
+    if text in ("false", "0", "no", "off"):
+        return False
+    raise ConfigError(f"{key} {value!r}: true or false")
+
+
+def _number(key: str, value: Any, kind: type) -> Any:
+    if isinstance(value, bool):
+        raise ConfigError(f"{key} {value!r}: a number")
+    try:
+        return kind(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{key} {value!r}: a number") from None

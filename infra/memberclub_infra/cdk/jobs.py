@@ -1,0 +1,58 @@
+"""Jobs: an EventBridge Scheduler schedule per declared Schedule (free up to 14 million a month).
+
+The payload is the one the local runner sends (``{"job", "scheduled_time"}``), with the
+scheduled time filled in by Scheduler, so a retry or a late run does the same work.
+"""
+
+from __future__ import annotations
+
+from aws_cdk import Aws, Duration, TimeZone
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_scheduler as scheduler
+from aws_cdk import aws_scheduler_targets as scheduler_targets
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from memberclub_infra.cdk.events import dead_letter_queue
+from memberclub_infra.cdk.functions import title
+from memberclub_infra.declaration import FunctionSpec
+
+RETRY_ATTEMPTS = 8
+MAX_EVENT_AGE = Duration.hours(6)
+
+
+class Jobs(Construct):
+    def __init__(self, scope: Construct, construct_id: str, *, specs: tuple[FunctionSpec, ...],
+                 functions: dict[str, lambda_.IFunction]) -> None:
+        super().__init__(scope, construct_id)
+        self.dead_letter_queues: dict[str, sqs.Queue] = {}
+        scheduled = [(spec, job) for spec in specs for job in spec.schedules]
+        if not scheduled:
+            return
+        # One role for every schedule, only for Scheduler acting for this account (the CDK's
+        # own default would put it outside this construct).
+        role = iam.Role(self, "SchedulerRole", assumed_by=iam.ServicePrincipal(
+            "scheduler.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}}))
+        for spec, job in scheduled:
+            name = title(job.job)
+            queue = dead_letter_queue(self, f"{name}DeadLetters")
+            scheduler.Schedule(
+                self,
+                name,
+                description=f"daily {job.job} job → {spec.name}",
+                schedule=scheduler.ScheduleExpression.expression(f"cron({job.cron})",
+                                                                 TimeZone.of(job.timezone)),
+                target=scheduler_targets.LambdaInvoke(
+                    functions[spec.name],
+                    input=scheduler.ScheduleTargetInput.from_object({
+                        "job": job.job,
+                        "scheduled_time": scheduler.ContextAttribute.scheduled_time,
+                    }),
+                    dead_letter_queue=queue,
+                    retry_attempts=RETRY_ATTEMPTS,
+                    max_event_age=MAX_EVENT_AGE,
+                    role=role,
+                ),
+            )
+            self.dead_letter_queues[f"job-{job.job}"] = queue
