@@ -1,0 +1,61 @@
+"""The cloud and the laptop serve the same things: every route, event rule and schedule in
+the synthesised template is one the local runner serves from the declaration, and vice versa."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+import pytest
+
+from memberclub_infra.declaration import EVENT_SOURCE, FUNCTIONS, jobs, routes
+from memberclub_infra.local.bus import LocalBus
+from memberclub_infra.local.gateway import compile_routes
+from tests.infra.synth import Synthesised
+
+pytestmark = pytest.mark.infra
+
+
+def template_routes(default: Synthesised) -> dict[str, str]:
+    """Route key → the function its integration invokes."""
+    integrations = default.resources("AWS::ApiGatewayV2::Integration")
+    served = {}
+    for route in default.resources("AWS::ApiGatewayV2::Route").values():
+        target = route["Properties"]["Target"]["Fn::Join"][1]  # ["integrations/", {"Ref": <integration>}]
+        integration = integrations[target[1]["Ref"]]["Properties"]
+        served[route["Properties"]["RouteKey"]] = default.function_name_of(integration["IntegrationUri"])
+    return served
+
+
+def test_routes_are_the_ones_the_local_runner_serves(default: Synthesised) -> None:
+    local = {compiled.route.key: compiled.spec.name for compiled in compile_routes(routes())}
+    cloud = template_routes(default)
+    assert len(default.resources("AWS::ApiGatewayV2::Route")) == len(cloud)
+    assert set(cloud) - set(local) == set(), "deployed but not served locally"
+    assert set(local) - set(cloud) == set(), "served locally but not deployed"
+    assert cloud == local
+
+
+def test_event_rules_are_the_local_buss(default: Synthesised) -> None:
+    bus = LocalBus(lambda name, event: None)
+    local = Counter((spec.name, frozenset(rule.detail_types)) for rule, spec in bus.rules)
+    cloud = Counter()
+    for rule in default.resources("AWS::Events::Rule").values():
+        pattern = rule["Properties"]["EventPattern"]
+        assert pattern["source"] == [EVENT_SOURCE]
+        for target in rule["Properties"]["Targets"]:
+            cloud[(default.function_name_of(target["Arn"]), frozenset(pattern["detail-type"]))] += 1
+    assert cloud - local == Counter(), "a rule in the cloud that the local bus lacks"
+    assert local - cloud == Counter(), "a local bus rule the cloud lacks"
+
+
+def test_schedules_are_the_local_jobs(default: Synthesised) -> None:
+    cloud = {}
+    for schedule in default.resources("AWS::Scheduler::Schedule").values():
+        target = schedule["Properties"]["Target"]
+        cloud[json.loads(target["Input"])["job"]] = default.function_name_of(target["Arn"])
+    assert cloud == {job: spec.name for job, spec in jobs().items()}
+
+
+def test_every_declared_function_is_deployed(default: Synthesised) -> None:
+    assert set(default.function_ids()) == {spec.name for spec in FUNCTIONS}

@@ -1,0 +1,65 @@
+"""The shared layer: built for the declared runtime and architecture, without Docker."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import struct
+from pathlib import Path
+
+import pytest
+
+from memberclub_infra import declaration, layer_build
+from memberclub_infra.cdk import build_app
+from tests.infra.synth import DEFAULT_CONTEXT
+
+pytestmark = pytest.mark.infra
+
+EM_AARCH64 = 0xB7
+
+
+def test_the_recipe_targets_the_declared_runtime_and_architecture() -> None:
+    assert f"python{layer_build.LAMBDA_PYTHON}" == declaration.RUNTIME
+    assert declaration.ARCHITECTURE == "arm64" and layer_build.LAMBDA_PLATFORM.startswith("aarch64-")
+
+
+def test_the_fingerprint_follows_the_package_content(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The layer's asset hash: the same for the same content wherever it lives, new when it changes."""
+    before = layer_build.source_fingerprint()
+    copy = tmp_path / "memberclub"
+    shutil.copytree(layer_build.PACKAGE_DIR, copy, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    monkeypatch.setattr(layer_build, "PACKAGE_DIR", copy)
+    assert layer_build.source_fingerprint() == before
+    (copy / "__init__.py").write_text((copy / "__init__.py").read_text() + "\n# changed\n")
+    assert layer_build.source_fingerprint() != before
+
+
+@pytest.mark.slow
+def test_build_layer_makes_an_arm64_python313_layer(tmp_path: Path) -> None:
+    site = layer_build.build_layer(tmp_path)
+    assert site == tmp_path / "python"
+
+    native = site / "pydantic_core" / "_pydantic_core.cpython-313-aarch64-linux-gnu.so"
+    header = native.read_bytes()[:20]
+    assert header[:4] == b"\x7fELF" and header[4] == 2, "a 64-bit ELF file"
+    (machine,) = struct.unpack("<H", header[18:20])
+    assert machine == EM_AARCH64, f"e_machine {machine:#x}: not ARM aarch64"
+
+    assert (site / "memberclub" / "__init__.py").is_file()
+    assert not list(site.rglob("__pycache__"))
+    assert not (site / ".lock").exists()
+    for runtime_provided in ("boto3", "botocore", "s3transfer"):
+        assert not (site / runtime_provided).exists(), f"{runtime_provided} ships with the Lambda runtime"
+        assert not list(site.glob(f"{runtime_provided}-*.dist-info"))
+
+
+@pytest.mark.slow
+def test_the_cdk_app_bundles_the_layer_locally(tmp_path: Path) -> None:
+    """``make synth``'s path: the CDK calls the local bundler (no Docker) and stages its output."""
+    app, stack = build_app(context=DEFAULT_CONTEXT, outdir=str(tmp_path), nag=False)
+    app.synth()
+    template = json.loads((tmp_path / f"{stack.artifact_id}.template.json").read_text())
+    (layer,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::Lambda::LayerVersion"]
+    asset = tmp_path / f"asset.{layer['Properties']['Content']['S3Key'].removesuffix('.zip')}"
+    assert (asset / "python" / "memberclub" / "__init__.py").is_file()
+    assert (asset / "python" / "pydantic_core" / "_pydantic_core.cpython-313-aarch64-linux-gnu.so").is_file()

@@ -1,0 +1,336 @@
+"""What the synthesised template holds: each capability as the design asks for it."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from aws_cdk.assertions import Match
+
+from memberclub.settings import ENVIRONMENT
+from memberclub_infra.cdk.functions import title
+from memberclub_infra.declaration import ARCHITECTURE, RUNTIME, TABLE, Resources, environment
+from tests.infra.synth import VARIANT_CONTEXT, Synthesised
+
+pytestmark = pytest.mark.infra
+
+
+def ref_of(value: Any) -> str:
+    """The logical id a Ref or GetAtt points at."""
+    return value["Ref"] if "Ref" in value else value["Fn::GetAtt"][0]
+
+
+# --- data --------------------------------------------------------------------------------
+
+
+def test_table_is_on_demand_with_pitr_ttl_and_the_schema_indexes(synthesised: Synthesised) -> None:
+    synthesised.assertions.resource_count_is("AWS::DynamoDB::Table", 1)
+    synthesised.assertions.has_resource("AWS::DynamoDB::Table", {
+        "DeletionPolicy": "Retain",
+        "UpdateReplacePolicy": "Retain",
+        "Properties": {
+            "BillingMode": "PAY_PER_REQUEST",
+            "DeletionProtectionEnabled": True,
+            "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
+            "TimeToLiveSpecification": {"AttributeName": TABLE.ttl_attribute, "Enabled": True},
+            "KeySchema": [{"AttributeName": TABLE.partition_key, "KeyType": "HASH"},
+                          {"AttributeName": TABLE.sort_key, "KeyType": "RANGE"}],
+            "GlobalSecondaryIndexes": [
+                {
+                    "IndexName": index.name,
+                    "KeySchema": [{"AttributeName": index.partition_key, "KeyType": "HASH"},
+                                  {"AttributeName": index.sort_key, "KeyType": "RANGE"}],
+                    "Projection": {"ProjectionType": index.projection},
+                }
+                for index in TABLE.indexes
+            ],
+        },
+    })
+
+
+def test_table_uses_no_customer_managed_key(synthesised: Synthesised) -> None:
+    (table,) = synthesised.resources("AWS::DynamoDB::Table").values()
+    sse = table["Properties"].get("SSESpecification", {})
+    assert "KMSMasterKeyId" not in sse and sse.get("SSEType") != "KMS", sse
+
+
+# --- layer and functions -----------------------------------------------------------------
+
+
+def test_layer_is_for_the_declared_runtime_and_architecture(synthesised: Synthesised) -> None:
+    synthesised.assertions.resource_count_is("AWS::Lambda::LayerVersion", 1)
+    synthesised.assertions.has_resource_properties("AWS::Lambda::LayerVersion", {
+        "CompatibleRuntimes": [RUNTIME],
+        "CompatibleArchitectures": [ARCHITECTURE],
+    })
+
+
+def test_one_function_per_declared_function(synthesised: Synthesised) -> None:
+    functions = synthesised.resources("AWS::Lambda::Function")
+    assert sorted(synthesised.function_ids().values()) == sorted(functions)
+
+
+def test_every_function_is_arm64_python313_with_the_layer_tracing_and_a_log_group(synthesised: Synthesised) -> None:
+    functions = synthesised.resources("AWS::Lambda::Function")
+    (layer_id,) = synthesised.resources("AWS::Lambda::LayerVersion")
+    log_groups = synthesised.resources("AWS::Logs::LogGroup")
+    retention = int(synthesised.stack.config.log_retention_days)
+    for spec in synthesised.specs:
+        props = functions[synthesised.function_ids()[spec.name]]["Properties"]
+        assert props["Runtime"] == RUNTIME == "python3.13", spec.name
+        assert props["Architectures"] == [ARCHITECTURE] == ["arm64"], spec.name
+        assert props["Handler"] == spec.handler
+        assert props["MemorySize"] == spec.memory_mb
+        assert props["Timeout"] == spec.timeout_seconds
+        assert props["Layers"] == [{"Ref": layer_id}], spec.name
+        assert props["TracingConfig"] == {"Mode": "Active"}, spec.name
+        assert "VpcConfig" not in props, spec.name
+        assert props.get("ReservedConcurrentExecutions") == spec.reserved_concurrency, spec.name
+        logging = props["LoggingConfig"]
+        assert logging["LogFormat"] == "JSON" and logging["SystemLogLevel"] == "WARN", spec.name
+        assert log_groups[ref_of(logging["LogGroup"])]["Properties"]["RetentionInDays"] == retention, spec.name
+
+
+def test_function_environment_is_the_declarations(synthesised: Synthesised) -> None:
+    config = synthesised.stack.config
+    functions = synthesised.resources("AWS::Lambda::Function")
+    for spec in synthesised.specs:
+        public_url = config.public_url or (None if spec.routes else "<the API's endpoint>")
+        expected = environment(spec, Resources(
+            table_name="<table>", event_bus_name="<bus>", secrets_prefix=config.secrets_prefix,
+            public_url=public_url, mail_from=config.mail_from, sms_sender_id=config.sms_sender_id,
+        ))
+        actual = functions[synthesised.function_ids()[spec.name]]["Properties"]["Environment"]["Variables"]
+        assert sorted(actual) == sorted(expected), spec.name
+        (table_id,) = synthesised.resources("AWS::DynamoDB::Table")
+        (bus_id,) = synthesised.resources("AWS::Events::EventBus")
+        assert actual[ENVIRONMENT["table_name"]] == {"Ref": table_id}
+        assert actual[ENVIRONMENT["event_bus_name"]] == {"Ref": bus_id}
+        for name, value in expected.items():
+            if not value.startswith("<"):
+                assert actual[name] == value, (spec.name, name)
+
+
+def test_http_functions_get_no_api_url_but_the_others_do(default: Synthesised) -> None:
+    """Links in messages need a base URL; an HTTP function takes its own from the request."""
+    functions = default.resources("AWS::Lambda::Function")
+    (api_id,) = default.resources("AWS::ApiGatewayV2::Api")
+    for spec in default.specs:
+        variables = functions[default.function_ids()[spec.name]]["Properties"]["Environment"]["Variables"]
+        if spec.routes:
+            assert ENVIRONMENT["public_url"] not in variables, spec.name
+        else:
+            assert variables[ENVIRONMENT["public_url"]] == {"Fn::GetAtt": [api_id, "ApiEndpoint"]}, spec.name
+
+
+# --- API ---------------------------------------------------------------------------------
+
+
+def test_http_api_default_stage_is_throttled_and_logs_access(synthesised: Synthesised) -> None:
+    config = synthesised.stack.config
+    synthesised.assertions.resource_count_is("AWS::ApiGatewayV2::Api", 1)
+    synthesised.assertions.resource_count_is("AWS::ApiGatewayV2::Stage", 1)
+    synthesised.assertions.has_resource_properties("AWS::ApiGatewayV2::Stage", {
+        "StageName": "$default",
+        "AutoDeploy": True,
+        "DefaultRouteSettings": {"ThrottlingRateLimit": config.throttle_rate,
+                                 "ThrottlingBurstLimit": config.throttle_burst},
+        "AccessLogSettings": {"DestinationArn": Match.any_value(), "Format": Match.string_like_regexp(
+            r"\$context\.requestId")},
+    })
+    (stage,) = synthesised.resources("AWS::ApiGatewayV2::Stage").values()
+    access = stage["Properties"]["AccessLogSettings"]
+    log_group = synthesised.template["Resources"][ref_of(access["DestinationArn"])]
+    assert log_group["Type"] == "AWS::Logs::LogGroup"
+    assert log_group["Properties"]["RetentionInDays"] == config.log_retention_days
+    fields = json.loads(access["Format"])
+    # Paths carry member tokens: the access log names the route, never the path.
+    assert "$context.routeKey" in fields.values() and "$context.path" not in fields.values()
+
+
+def test_the_variant_overrides_throttling(variant: Synthesised) -> None:
+    (stage,) = variant.resources("AWS::ApiGatewayV2::Stage").values()
+    settings = stage["Properties"]["DefaultRouteSettings"]
+    assert settings == {"ThrottlingRateLimit": float(VARIANT_CONTEXT["throttle_rate"]),
+                        "ThrottlingBurstLimit": int(VARIANT_CONTEXT["throttle_burst"])}
+
+
+# --- events and jobs ---------------------------------------------------------------------
+
+
+def test_bus_is_named_from_context(default: Synthesised, variant: Synthesised) -> None:
+    default.assertions.has_resource_properties("AWS::Events::EventBus", {"Name": "memberclub"})
+    variant.assertions.has_resource_properties("AWS::Events::EventBus", {"Name": VARIANT_CONTEXT["event_bus_name"]})
+
+
+def test_every_event_rule_has_the_declared_retry_policy_and_its_own_dead_letter_queue(
+        synthesised: Synthesised) -> None:
+    declared = {(spec.name, tuple(rule.detail_types)): rule for spec in synthesised.specs for rule in spec.event_rules}
+    rules = synthesised.resources("AWS::Events::Rule")
+    assert len(rules) == len(declared)
+    (bus_id,) = synthesised.resources("AWS::Events::EventBus")
+    queues = synthesised.resources("AWS::SQS::Queue")
+    dead_letter_queues = []
+    for rule in rules.values():
+        props = rule["Properties"]
+        assert props["EventBusName"] == {"Ref": bus_id}
+        (target,) = props["Targets"]
+        spec_rule = declared[(synthesised.function_name_of(target["Arn"]), tuple(props["EventPattern"]["detail-type"]))]
+        assert target["RetryPolicy"] == {"MaximumRetryAttempts": spec_rule.retry_attempts,
+                                         "MaximumEventAgeInSeconds": spec_rule.max_event_age_seconds}
+        dead_letter_queues.append(ref_of(target["DeadLetterConfig"]["Arn"]))
+    assert len(set(dead_letter_queues)) == len(dead_letter_queues), "each rule has its own dead-letter queue"
+    for queue_id in dead_letter_queues:
+        assert queues[queue_id]["Properties"] == {"MessageRetentionPeriod": 14 * 24 * 3600,
+                                                  "SqsManagedSseEnabled": True}
+
+
+def test_every_queue_refuses_requests_without_tls(synthesised: Synthesised) -> None:
+    policies = synthesised.resources("AWS::SQS::QueuePolicy").values()
+    for queue_id in synthesised.resources("AWS::SQS::Queue"):
+        statements = [s for p in policies if {"Ref": queue_id} in p["Properties"]["Queues"]
+                      for s in p["Properties"]["PolicyDocument"]["Statement"]]
+        assert any(s["Effect"] == "Deny" and s.get("Condition") == {"Bool": {"aws:SecureTransport": "false"}}
+                   for s in statements), queue_id
+
+
+def test_every_schedule_runs_in_its_time_zone_with_retries_and_a_dead_letter_queue(variant: Synthesised) -> None:
+    schedules = variant.resources("AWS::Scheduler::Schedule")
+    declared = {job.job: (spec, job) for spec in variant.specs for job in spec.schedules}
+    assert len(schedules) == len(declared) >= 1
+    for schedule in schedules.values():
+        props = schedule["Properties"]
+        target = props["Target"]
+        payload = json.loads(target["Input"])
+        spec, job = declared[payload["job"]]
+        assert payload == {"job": job.job, "scheduled_time": "<aws.scheduler.scheduled-time>"}
+        assert variant.function_name_of(target["Arn"]) == spec.name
+        assert props["ScheduleExpression"] == f"cron({job.cron})"
+        assert props["ScheduleExpressionTimezone"] == job.timezone
+        assert target["RetryPolicy"]["MaximumRetryAttempts"] > 0
+        assert ref_of(target["DeadLetterConfig"]["Arn"]) in variant.resources("AWS::SQS::Queue")
+
+
+# --- nothing that costs money while idle -------------------------------------------------
+
+
+IDLE_COST = ("AWS::SecretsManager::Secret", "AWS::KMS::Key", "AWS::CloudWatch::Dashboard",
+             "AWS::ApiGateway::RestApi", "AWS::Lambda::EventSourceMapping")
+
+
+def test_nothing_costs_money_while_idle(synthesised: Synthesised) -> None:
+    types = {resource["Type"] for resource in synthesised.template["Resources"].values()}
+    assert not types & set(IDLE_COST)
+    assert not [t for t in types if t.startswith("AWS::EC2::")], "no VPC, NAT gateway or instance"
+    for resource in synthesised.template["Resources"].values():
+        props = resource.get("Properties", {})
+        assert "ProvisionedConcurrencyConfig" not in props, resource["Type"]
+        assert "VpcConfig" not in props, resource["Type"]
+    for log_group in synthesised.resources("AWS::Logs::LogGroup").values():
+        assert log_group["Properties"].get("RetentionInDays"), "every log group has a retention period"
+
+
+def test_no_alarms_unless_asked_for(default: Synthesised) -> None:
+    default.assertions.resource_count_is("AWS::CloudWatch::Alarm", 0)
+
+
+def test_with_alarms_there_is_one_per_dead_letter_queue(variant: Synthesised) -> None:
+    queues = variant.resources("AWS::SQS::Queue")
+    alarms = variant.resources("AWS::CloudWatch::Alarm").values()
+    assert len(alarms) == len(queues) >= 2
+    watched = set()
+    for alarm in alarms:
+        props = alarm["Properties"]
+        assert props["MetricName"] == "ApproximateNumberOfMessagesVisible" and props["Namespace"] == "AWS/SQS"
+        assert props["ComparisonOperator"] == "GreaterThanThreshold" and props["Threshold"] == 0
+        (dimension,) = props["Dimensions"]
+        watched.add(ref_of(dimension["Value"]))
+    assert watched == set(queues)
+
+
+# --- least privilege ---------------------------------------------------------------------
+
+
+def role_statements(synthesised: Synthesised, function: str) -> list[dict[str, Any]]:
+    """The Allow statements of the inline policies on the role of ``function``."""
+    props = synthesised.resources("AWS::Lambda::Function")[synthesised.function_ids()[function]]["Properties"]
+    role_id = ref_of(props["Role"])
+    statements = []
+    for policy in synthesised.resources("AWS::IAM::Policy").values():
+        if {"Ref": role_id} in policy["Properties"]["Roles"]:
+            statements += [s for s in policy["Properties"]["PolicyDocument"]["Statement"] if s["Effect"] == "Allow"]
+    return statements
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def actions_of(synthesised: Synthesised, function: str) -> set[str]:
+    return {action for s in role_statements(synthesised, function) for action in as_list(s["Action"])}
+
+
+def test_each_function_has_its_own_role(synthesised: Synthesised) -> None:
+    functions = synthesised.resources("AWS::Lambda::Function").values()
+    roles = [ref_of(f["Properties"]["Role"]) for f in functions]
+    assert len(set(roles)) == len(roles)
+
+
+def test_signup_cannot_send_mail_and_messages_cannot_publish_events(default: Synthesised) -> None:
+    assert "ses:SendEmail" not in actions_of(default, "signup")
+    assert "sms-voice:SendTextMessage" not in actions_of(default, "signup")
+    assert "events:PutEvents" in actions_of(default, "signup")
+    assert "events:PutEvents" not in actions_of(default, "messages")
+    assert "ses:SendEmail" in actions_of(default, "messages")
+
+
+def test_roles_follow_the_declared_access(synthesised: Synthesised) -> None:
+    writes = {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"}
+    for spec in synthesised.specs:
+        actions, access = actions_of(synthesised, spec.name), spec.access
+        dynamodb = {a for a in actions if a.startswith("dynamodb:")}
+        assert bool(dynamodb) == (access.table != "none"), spec.name
+        assert bool(dynamodb & writes) == (access.table == "read_write"), spec.name
+        assert ("events:PutEvents" in actions) == access.publish_events, spec.name
+        assert ("ssm:GetParameter" in actions) == (access.read_token_key or access.read_club_secrets), spec.name
+        assert ("ssm:PutParameter" in actions) == access.write_club_secrets, spec.name
+        assert ("ses:SendEmail" in actions) == access.send_email, spec.name
+        assert ("sms-voice:SendTextMessage" in actions) == access.send_sms, spec.name
+
+
+def test_no_wildcard_actions_and_no_dynamodb_on_every_resource(synthesised: Synthesised) -> None:
+    for spec in synthesised.specs:
+        for statement in role_statements(synthesised, spec.name):
+            actions = as_list(statement["Action"])
+            assert not [a for a in actions if a == "*" or a.endswith(":*")], (spec.name, actions)
+            if any(a.startswith("dynamodb:") for a in actions):
+                assert "*" not in as_list(statement["Resource"]), (spec.name, statement)
+
+
+def test_secrets_are_ssm_parameters_under_the_stacks_prefix(synthesised: Synthesised) -> None:
+    prefix = synthesised.stack.config.secrets_prefix
+    for spec in synthesised.specs:
+        for statement in role_statements(synthesised, spec.name):
+            if not any(a.startswith("ssm:") for a in as_list(statement["Action"])):
+                continue
+            for resource in as_list(statement["Resource"]):
+                arn = "".join(part if isinstance(part, str) else "?" for part in resource["Fn::Join"][1])
+                assert arn.endswith(f":parameter{prefix}/token-key") or arn.endswith(f":parameter{prefix}/clubs/*"), arn
+    synthesised.assertions.resource_count_is("AWS::SecretsManager::Secret", 0)
+
+
+# --- outputs -----------------------------------------------------------------------------
+
+
+def test_outputs_name_what_an_operator_needs(synthesised: Synthesised) -> None:
+    outputs = synthesised.template["Outputs"]
+    expected = {"ApiUrl", "TableName", "EventBusName", "SecretsPrefix"}
+    expected |= {f"FunctionName{title(spec.name)}" for spec in synthesised.specs}
+    assert expected <= set(outputs)
+    assert outputs["SecretsPrefix"]["Value"] == synthesised.stack.config.secrets_prefix
+
+
+def test_the_variant_names_its_custom_domain(variant: Synthesised) -> None:
+    assert variant.template["Outputs"]["PublicUrl"]["Value"] == VARIANT_CONTEXT["public_url"]
+    assert variant.stack.config.secrets_prefix == "/club-test"
