@@ -16,7 +16,7 @@ from mangum import Mangum
 from memberclub import clock, i18n, membership, tokens, wiring
 from memberclub.consent import PURPOSES, consent_text
 from memberclub.contacts import mask_email, mask_phone
-from memberclub.errors import BadRequest, Gone, Invalid, Unauthorized
+from memberclub.errors import BadRequest, Gone, Invalid, NotFound, Unauthorized
 from memberclub.observability import HTTP_CORRELATION, lambda_entry
 from memberclub.qr import qr_svg
 from memberclub.web.app import create_app, json_body
@@ -116,7 +116,7 @@ def confirm(request: Request, token: str) -> Response:
     try:
         confirmation = membership.confirm_membership(services(), token)
     except (Unauthorized, Gone):
-        club = services().clubs.get(tokens.peek_club(token) or "") if tokens.peek_club(token) else None
+        club = _club_named_by(token)
         locale = club.locale if club else "en"
         return page("message.html", locale, status=400, club=club, title=i18n.text(locale, "confirm.invalid_title"),
                     lead=i18n.text(locale, "confirm.invalid_lead"),
@@ -125,6 +125,16 @@ def confirm(request: Request, token: str) -> Response:
     return page("message.html", member.locale, club=club, title=i18n.text(member.locale, "confirm.title", club=club.name),
                 lead=i18n.text(member.locale, "confirm.lead"), link=f"/card/{confirmation.card_token}",
                 link_label=i18n.text(member.locale, "confirm.open_card"))
+
+
+def _club_named_by(token: str) -> Any:
+    """The club an unusable token names (unverified): only for the error page's language and
+    its way back to the join page."""
+    club_id = tokens.peek_club(token)
+    try:
+        return membership.require_club(services(), club_id) if club_id else None
+    except NotFound:
+        return None
 
 
 # --- the card page -----------------------------------------------------------------------
@@ -239,7 +249,7 @@ def me_export(request: Request) -> Response:
     return JSONResponse(membership.export_member(services(), club, member))
 
 
-@app.delete("/api/me", status_code=204)
+@app.delete("/api/me", status_code=204, response_class=Response)
 def me_erase(request: Request) -> Response:
     club, member = bearer_member(request)
     membership.erase_member(services(), club, member)
@@ -256,8 +266,10 @@ def _unsubscribe_page(request: Request, token: str, done: bool) -> Response:
         else:
             found = membership.read_unsubscribe(services(), token)
     except (Unauthorized, Gone):
-        return page("message.html", "en", status=400, club=None, title=i18n.text("en", "confirm.invalid_title"),
-                    lead=i18n.text("en", "confirm.invalid_title"))
+        club = _club_named_by(token)
+        locale = club.locale if club else "en"
+        return page("message.html", locale, status=400, club=club, title=i18n.text(locale, "confirm.invalid_title"),
+                    lead=i18n.text(locale, "unsubscribe.invalid"))
     locale = found.member.locale if found.member else found.club.locale if found.club else "en"
     # A member who is gone is unsubscribed already: the page says done either way.
     return page("unsubscribe.html", locale, club=found.club, token=token, channel=found.channel,

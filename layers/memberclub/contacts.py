@@ -11,7 +11,13 @@ import hashlib
 import re
 from datetime import date
 
-EMAIL_PATTERN = re.compile(r"^[^\s@<>()\[\],;:\"]{1,64}@[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$")
+# ASCII only: the local part's "atext" and dots (RFC 5322), a domain of LDH labels. Mail
+# providers and SES do not take control characters or unencoded non-ASCII addresses.
+EMAIL_PATTERN = re.compile(
+    r"^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$"
+)
+_DIGITS = re.compile(r"[0-9]+")
 
 # Calling code and the length of a national number, for the countries clubs are in.
 CALLING_CODES = {
@@ -27,7 +33,7 @@ CALLING_CODES = {
 
 def normalize_email(text: str) -> str:
     email = text.strip().lower()
-    if len(email) > 254 or not EMAIL_PATTERN.match(email):
+    if len(email) > 254 or len(email.partition("@")[0]) > 64 or not EMAIL_PATTERN.match(email):
         raise ValueError("not a valid e-mail address")
     return email
 
@@ -39,10 +45,10 @@ def normalize_phone(text: str, country: str) -> str:
         compact = "+" + compact[2:]
     if compact.startswith("+"):
         digits = compact[1:]
-        if not digits.isdigit() or not 8 <= len(digits) <= 15 or digits.startswith("0"):
+        if not _DIGITS.fullmatch(digits) or not 8 <= len(digits) <= 15 or digits.startswith("0"):
             raise ValueError("not a valid phone number")
         return "+" + digits
-    if not compact.isdigit():
+    if not _DIGITS.fullmatch(compact):
         raise ValueError("not a valid phone number")
     code, lengths = CALLING_CODES.get(country, ("", ()))
     national = compact.lstrip("0") if country in ("SE", "FI", "DE", "GB") else compact

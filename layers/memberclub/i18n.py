@@ -115,6 +115,11 @@ PHRASES: dict[str, dict[str, str]] = {
         "da": "Vil du ikke længere have tilbud og nyheder fra {club} på SMS?",
         "en": "Stop receiving offers and news from {club} by SMS?",
     },
+    "unsubscribe.invalid": {
+        "nb": "Lenken er ikke gyldig. Du kan endre samtykkene dine på medlemskortet.",
+        "da": "Linket er ikke gyldigt. Du kan ændre dine samtykker på dit medlemskort.",
+        "en": "This link is not valid. You can change your consents on your member card.",
+    },
     "unsubscribe.button": {"nb": "Meld meg av", "da": "Frameld mig", "en": "Unsubscribe me"},
     "unsubscribe.done": {
         "nb": "Du er meldt av. Medlemskapet ditt gjelder fortsatt.",

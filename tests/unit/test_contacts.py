@@ -14,7 +14,8 @@ def test_emails_are_trimmed_and_lower_cased(raw, expected):
 
 
 @pytest.mark.parametrize("raw", ["", "kari", "kari@", "@example.no", "kari@example", "ka ri@example.no",
-                                 "kari@exa_mple.no", "a" * 250 + "@example.no", "<kari@example.no>"])
+                                 "kari@exa_mple.no", "a" * 250 + "@example.no", "<kari@example.no>",
+                                 "ka\x00ri@example.no", "kåre@example.no", "a" * 65 + "@example.no", ".kari@example.no"])
 def test_bad_emails_are_refused(raw):
     with pytest.raises(ValueError):
         contacts.normalize_email(raw)
@@ -33,7 +34,8 @@ def test_phones_become_e164_with_the_clubs_country_by_default(raw, country, expe
     assert contacts.normalize_phone(raw, country) == expected
 
 
-@pytest.mark.parametrize("raw", ["12", "9123456", "91234567890", "+0123456789", "phone", "+47 abc"])
+@pytest.mark.parametrize("raw", ["12", "9123456", "91234567890", "+0123456789", "phone", "+47 abc",
+                                 "٩١٢٣٤٥٦٧", "+47٩١٢٣٤٥٦٧"])
 def test_bad_phones_are_refused(raw):
     with pytest.raises(ValueError):
         contacts.normalize_phone(raw, "NO")

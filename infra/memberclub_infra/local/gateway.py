@@ -185,10 +185,10 @@ class Gateway:
         return json_response({"club_id": club_id, "kind": kind, "updated": True})
 
     def outbox(self, request: Request) -> Response:
-        return json_response({"messages": self.stack.outbox.messages(_recipient(request.args.get("to")))})
+        return json_response({"messages": self.stack.outbox.messages(_recipients(request.args.get("to")))})
 
     def outbox_page(self, request: Request) -> Response:
-        messages = list(reversed(self.stack.outbox.messages(_recipient(request.args.get("to")))))
+        messages = list(reversed(self.stack.outbox.messages(_recipients(request.args.get("to")))))
         return Response(render_outbox(messages), content_type="text/html; charset=utf-8")
 
     def set_clock(self, request: Request) -> Response:
@@ -239,17 +239,22 @@ def _json(request: Request) -> Any:
         raise DomainError("The body is not valid JSON.", code="malformed_json") from None
 
 
-def _recipient(to: str | None) -> str | None:
-    """``?to=`` as the outbox stores it: e-mail trimmed and lower-cased, phone in E.164."""
+def _recipients(to: str | None) -> set[str] | None:
+    """``?to=`` as the outbox stores it: e-mail trimmed and lower-cased, phone in E.164. A
+    national number is read in the country of whichever club sent to it (the outbox is
+    shared by all clubs), so ``?to=21234567`` finds a Danish club's ``+4521234567``."""
     if not to:
         return None
     to = to.strip()
     if "@" in to:
-        return to.lower()
-    try:
-        return contacts.normalize_phone(to, "NO")
-    except ValueError:
-        return to
+        return {to.lower()}
+    found = {to}
+    for country in contacts.CALLING_CODES:
+        try:
+            found.add(contacts.normalize_phone(to, country))
+        except ValueError:
+            continue
+    return found
 
 
 _LINK = re.compile(r"(https?://[^\s<>\"]+)")

@@ -28,6 +28,7 @@ class Outbox:
             self._messages.append({"id": message_id, **message, "sent_at": clock.iso(clock.now())})
         return message_id
 
-    def messages(self, to: str | None = None) -> list[dict[str, Any]]:
+    def messages(self, to: str | set[str] | None = None) -> list[dict[str, Any]]:
+        wanted = {to} if isinstance(to, str) else to
         with self._lock:
-            return [dict(m) for m in self._messages if to is None or m["to"] == to]
+            return [dict(m) for m in self._messages if wanted is None or m["to"] in wanted]

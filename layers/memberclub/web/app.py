@@ -49,7 +49,7 @@ def create_app(*, title: str, page_prefixes: tuple[str, ...], max_body_bytes: in
         logger.exception("unexpected error", extra={"path": request.url.path})
         return error_response(request, 500, "internal", "Something went wrong on our side. Please try again.")
 
-    app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
+    app.add_middleware(BodyLimit, max_bytes=max_body_bytes, page_prefixes=page_prefixes)
     return app
 
 
@@ -60,18 +60,21 @@ def wants_page(request: Request) -> bool:
 def error_response(request: Request, status: int, code: str, message: str,
                    fields: dict[str, Any] | None = None) -> Response:
     if wants_page(request):
-        locale = getattr(request.state, "locale", None) or request.query_params.get("lang") or "en"
-        locale = locale if locale in ("nb", "da", "en") else "en"
-        key = {"unknown_club": "error.unknown_club", "unavailable": "error.unavailable",
-               "payload_too_large": "error.too_large"}.get(code)
-        page = render_template("message.html", locale=locale, club=getattr(request.state, "club", None),
-                               title=i18n.text(locale, "error.title"),
-                               lead=i18n.text(locale, key) if key else message)
-        return HTMLResponse(page, status_code=status)
+        locale = getattr(request.state, "locale", None) or request.query_params.get("lang")
+        return error_page(status, code, message, locale, getattr(request.state, "club", None))
     body: dict[str, Any] = {"error": code, "message": message}
     if fields:
         body["fields"] = fields
     return JSONResponse(body, status_code=status)
+
+
+def error_page(status: int, code: str, message: str, locale: str | None, club: Any = None) -> HTMLResponse:
+    locale = locale if locale in ("nb", "da", "en") else "en"
+    key = {"unknown_club": "error.unknown_club", "unavailable": "error.unavailable",
+           "payload_too_large": "error.too_large"}.get(code)
+    page = render_template("message.html", locale=locale, club=club, title=i18n.text(locale, "error.title"),
+                           lead=i18n.text(locale, key) if key else message)
+    return HTMLResponse(page, status_code=status)
 
 
 async def json_body(request: Request) -> Any:
@@ -89,9 +92,10 @@ async def json_body(request: Request) -> Any:
 class BodyLimit:
     """Answer 413 for a body over ``max_bytes`` before the app sees the request."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int):
+    def __init__(self, app: ASGIApp, max_bytes: int, page_prefixes: tuple[str, ...] = ()):
         self.app = app
         self.max_bytes = max_bytes
+        self.page_prefixes = page_prefixes
 
     async def __call__(self, scope: dict[str, Any], receive: Callable[..., Any], send: Callable[..., Any]) -> None:
         if scope["type"] != "http":
@@ -113,7 +117,11 @@ class BodyLimit:
                     break
         if too_large:
             error = PayloadTooLarge(f"The body is larger than {self.max_bytes // 1024} KiB.")
-            response = JSONResponse({"error": error.code, "message": error.message}, status_code=error.status)
+            response: Response = (
+                error_page(error.status, error.code, error.message, None)
+                if scope.get("path", "").startswith(self.page_prefixes)
+                else JSONResponse({"error": error.code, "message": error.message}, status_code=error.status)
+            )
             await response(scope, receive, send)
             return
         body = b"".join(chunks)
