@@ -64,9 +64,7 @@ class MemberclubStack(Stack):
     def public_url_for(self, spec: FunctionSpec) -> str | None:
         """The base of links in messages. A custom domain if one is given; otherwise functions
         that serve no HTTP route get the API's own URL. HTTP functions derive their links from
-        the request's host, so a link follows the address the member used. (Referencing the
-        ``AWS::ApiGatewayV2::Api`` is no dependency cycle, but a function's own stage URL
-        or a route-scoped value would be.)"""
+        the request's host, so a link follows the address the member used."""
         if self.config.public_url:
             return self.config.public_url
         return None if spec.routes else self.api.endpoint
