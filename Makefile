@@ -11,8 +11,8 @@ export UV_PROJECT_ENVIRONMENT := $(VENV)
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 CDK_CLI := aws-cdk@2.1148.1
+STACK ?= memberclub
 LAYER_DIR := build/layer
-LAMBDA_PYTHON := 3.13
 
 .PHONY: run test test-unit test-integration test-infra test-e2e lint synth deploy layer bench clean \
         install-run install-test install-infra
@@ -65,10 +65,11 @@ $(LAYER_DIR)/.built: uv.lock pyproject.toml infra/memberclub_infra/layer_build.p
 synth: install-infra
 	UV=$(UV) CDK_OUTDIR=cdk.out $(PY) infra/app.py
 
-## deploy: synth, put the deployment's secrets in SSM, then `cdk deploy` (needs AWS credentials)
-deploy: synth
-	$(VENV)/bin/memberclub --aws secrets init
-	npx --yes $(CDK_CLI) deploy --app cdk.out --require-approval never $(CDK_DEPLOY_ARGS)
+## deploy: put the deployment's token key in SSM (once), then `cdk deploy` (needs AWS credentials);
+## the CDK CLI runs infra/app.py, so cdk.json context and -c values in CDK_DEPLOY_ARGS apply
+deploy: install-infra
+	$(VENV)/bin/memberclub --aws --stack $(STACK) secrets init
+	UV=$(abspath $(UV)) npx --yes $(CDK_CLI) deploy --require-approval never -c stack_name=$(STACK) $(CDK_DEPLOY_ARGS)
 
 ## bench: counted figures (requests per operation, package size, import time ratio)
 bench: install-test layer

@@ -55,19 +55,23 @@ def requests_per_operation() -> dict[str, dict[str, int]]:
 
     botocore.session.Session.create_client = counted_client  # type: ignore[method-assign]
 
-    from memberclub_infra.local.stack import LocalStack, free_port
     from tests.samples import http_event, response_text
+
+    from memberclub_infra.local.stack import LocalStack, free_port
 
     stack = LocalStack(port=free_port())
     stack.start(seed=True, deliver_events=False)
     invoke = stack.functions.invoke
     results: dict[str, dict[str, int]] = {}
 
-    def measure(name: str, action: Any) -> Any:
+    def measure(name: str, action: Any, *args: Any) -> Any:
         counter.take()
-        outcome = action()
+        outcome = action(*args)
         results[name] = counter.take()
         return outcome
+
+    def signup(sample: str, token: str) -> Any:
+        return invoke("signup", http_event(sample, token=token))
 
     def join(email: str) -> Any:
         return invoke("signup", http_event("signup/join-api", body={"email": email, "consents": {"email": True}}))
@@ -81,15 +85,15 @@ def requests_per_operation() -> dict[str, dict[str, int]]:
     try:
         for temperature in ("cold", "warm"):
             email = f"bench-{uuid.uuid4().hex[:8]}@example.no"
-            measure(f"join, new contact ({temperature})", lambda: join(email))
-            measure(f"join, same contact in cooldown ({temperature})", lambda: join(email))
+            measure(f"join, new contact ({temperature})", join, email)
+            measure(f"join, same contact in cooldown ({temperature})", join, email)
             measure(f"messages: confirmation ({temperature})", deliver_all)
             token = re.search(r"/confirm/([\w-]+)", stack.outbox.messages(email)[-1]["text"]).group(1)
-            page = measure(f"confirm ({temperature})", lambda: invoke("signup", http_event("signup/confirm", token=token)))
+            page = measure(f"confirm ({temperature})", signup, "signup/confirm", token)
             measure(f"messages: welcome ({temperature})", deliver_all)
             card = re.search(r'/card/([\w-]+)"', response_text(page)).group(1)
-            measure(f"GET /api/me ({temperature})", lambda: invoke("signup", http_event("signup/me", token=card)))
-            measure(f"card page ({temperature})", lambda: invoke("signup", http_event("signup/card", token=card)))
+            measure(f"GET /api/me ({temperature})", signup, "signup/me", card)
+            measure(f"card page ({temperature})", signup, "signup/card", card)
     finally:
         stack.stop()
     return results

@@ -160,6 +160,7 @@ class Resources:
     public_url: str | None = None
     mail_from: str | None = None
     sms_sender_id: str | None = None
+    tracing: bool = False  # X-Ray; the SDK is imported only when this is on (memberclub.observability)
 
 
 def environment(spec: FunctionSpec, resources: Resources) -> dict[str, str]:
@@ -176,5 +177,6 @@ def environment(spec: FunctionSpec, resources: Resources) -> dict[str, str]:
     env |= {
         "POWERTOOLS_SERVICE_NAME": spec.name,
         "POWERTOOLS_METRICS_NAMESPACE": "memberclub",
+        "POWERTOOLS_TRACE_DISABLED": "false" if resources.tracing else "true",
     }
     return env | spec.extra_environment

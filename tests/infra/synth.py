@@ -30,6 +30,7 @@ VARIANT_CONTEXT = {
     "mail_from": "Bakeriet <klubb@example.com>",
     "sms_sender_id": "BAKERIET",
     "alarms": "true",
+    "tracing": "true",
     "log_retention_days": "7",
     "throttle_rate": "10",
     "throttle_burst": "20",

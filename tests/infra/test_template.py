@@ -84,7 +84,9 @@ def test_every_function_is_arm64_python313_with_the_layer_tracing_and_a_log_grou
         assert props["MemorySize"] == spec.memory_mb
         assert props["Timeout"] == spec.timeout_seconds
         assert props["Layers"] == [{"Ref": layer_id}], spec.name
-        assert props["TracingConfig"] == {"Mode": "Active"}, spec.name
+        tracing = synthesised.stack.config.tracing
+        assert props.get("TracingConfig") == ({"Mode": "Active"} if tracing else None), spec.name
+        assert props["Environment"]["Variables"]["POWERTOOLS_TRACE_DISABLED"] == str(not tracing).lower()
         assert "VpcConfig" not in props, spec.name
         assert props.get("ReservedConcurrentExecutions") == spec.reserved_concurrency, spec.name
         logging = props["LoggingConfig"]
@@ -100,6 +102,7 @@ def test_function_environment_is_the_declarations(synthesised: Synthesised) -> N
         expected = environment(spec, Resources(
             table_name="<table>", event_bus_name="<bus>", secrets_prefix=config.secrets_prefix,
             public_url=public_url, mail_from=config.mail_from, sms_sender_id=config.sms_sender_id,
+            tracing=config.tracing,
         ))
         actual = functions[synthesised.function_ids()[spec.name]]["Properties"]["Environment"]["Variables"]
         assert sorted(actual) == sorted(expected), spec.name

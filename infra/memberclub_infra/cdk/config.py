@@ -33,6 +33,7 @@ class DeploymentConfig:
     mail_from: str | None = None  # an SES-verified identity
     sms_sender_id: str | None = None  # an End User Messaging origination identity
     alarms: bool = False  # 0.10 USD a month per alarm: off unless asked for
+    tracing: bool = False  # X-Ray: adds cold-start time (make bench) and costs past the free tier
     log_retention_days: int = 30
     throttle_rate: float = 50.0  # HTTP API steady requests per second
     throttle_burst: int = 100
@@ -58,7 +59,7 @@ class DeploymentConfig:
             raise ConfigError(f"unknown context parameter(s): {', '.join(sorted(unknown))}")
         parsed: dict[str, Any] = {}
         for key, value in given.items():
-            if key == "alarms":
+            if key in ("alarms", "tracing"):
                 parsed[key] = _boolean(key, value)
             elif key in ("log_retention_days", "throttle_burst"):
                 parsed[key] = _number(key, value, int)

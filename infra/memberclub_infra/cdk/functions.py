@@ -64,6 +64,7 @@ class Functions(Construct):
                 public_url=public_url_for(spec),
                 mail_from=config.mail_from,
                 sms_sender_id=config.sms_sender_id,
+                tracing=config.tracing,
             )
             function = lambda_.Function(
                 self,
@@ -77,7 +78,7 @@ class Functions(Construct):
                 timeout=Duration.seconds(spec.timeout_seconds),
                 environment=environment(spec, resources),
                 layers=[layer],
-                tracing=lambda_.Tracing.ACTIVE,
+                tracing=lambda_.Tracing.ACTIVE if config.tracing else None,
                 log_group=log_group(self, f"{title(spec.name)}Logs", config.log_retention_days),
                 # JSON logs; the platform's START/END/REPORT lines (one set per request) only at WARN.
                 logging_format=lambda_.LoggingFormat.JSON,

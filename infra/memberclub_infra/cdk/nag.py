@@ -46,9 +46,10 @@ def acknowledge(stack: MemberclubStack) -> None:
         _ack(function, f"IAM4[Policy::{BASIC_EXECUTION_ROLE}]",
              "AWSLambdaBasicExecutionRole only lets the function write its own CloudWatch logs "
              "(logs:CreateLogGroup/CreateLogStream/PutLogEvents); AWS maintains it.")
-        _ack(function, "IAM5[Resource::*]",
-             "X-Ray tracing (xray:PutTraceSegments, xray:PutTelemetryRecords) has no resource-level "
-             "permissions: AWS documents Resource '*' for these actions.")
+        if stack.config.tracing:
+            _ack(function, "IAM5[Resource::*]",
+                 "X-Ray tracing (xray:PutTraceSegments, xray:PutTelemetryRecords) has no resource-level "
+                 "permissions: AWS documents Resource '*' for these actions.")
         if spec.access.table != "none":
             _ack(function, f"IAM5[Resource::{_arn(stack.data.table)}/index/*]",
                  "The table's own global secondary indexes (birthday, expiry, member), granted by "
