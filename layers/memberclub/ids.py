@@ -29,6 +29,3 @@ def new_secret(bytes_: int = 32) -> str:
     """An owner key or webhook secret: URL-safe, unguessable."""
     return secrets.token_urlsafe(bytes_)
 
-
-def is_code(text: str) -> bool:
-    return 4 <= len(text) <= 32 and all(ch in _READABLE for ch in text)

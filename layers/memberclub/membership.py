@@ -21,7 +21,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, StrictBool, ValidationError
 
 from memberclub import clock, contacts, ids, tokens
-from memberclub.club import LOCALES, Club
+from memberclub.club import CLUB_ID_PATTERN, LOCALES, Club
 from memberclub.consent import PURPOSES, ConsentProof, Method, Purpose, consent_text, record_consent
 from memberclub.coupons import Coupon, issue_coupon
 from memberclub.errors import Invalid, NotFound, Unauthorized, Unavailable
@@ -396,7 +396,7 @@ def erase_member(services: Services, club: Club, member: Member) -> None:
 
 
 def require_club(services: Services, club_id: str) -> Club:
-    club = services.clubs.get(club_id) if re.fullmatch(r"[a-z0-9][a-z0-9-]{1,30}", club_id) else None
+    club = services.clubs.get(club_id) if re.fullmatch(CLUB_ID_PATTERN, club_id) else None
     if club is None:
         raise NotFound("There is no club with this id.", code="unknown_club")
     return club

@@ -42,3 +42,12 @@ def test_join_requests_are_checked_field_by_field():
                                           ("<script>", "script"), ("x" * 50, "x" * 30), ("", "web")])
 def test_sources_become_short_tags(raw, tag):
     assert clean_source(raw) == tag
+
+
+def test_owner_keys_are_stored_as_a_hash_and_compared_whole():
+    from memberclub.owner_keys import hash_owner_key, owner_key_matches
+
+    stored = hash_owner_key("the-key")
+    assert "the-key" not in stored
+    assert owner_key_matches("the-key", stored)
+    assert not owner_key_matches("the-ke", stored) and not owner_key_matches("", stored)

@@ -39,14 +39,3 @@ class ClubStore:
         club = Club.model_validate({k: v for k, v in item.items() if k in Club.model_fields})
         self._cache[club_id] = (time.monotonic(), club)
         return club
-
-    def owner_key_hash(self, club_id: str) -> str | None:
-        item = self.table.get(keys.club(club_id))
-        return item.get("owner_key_hash") if item else None
-
-    def club_for_owner_key(self, owner_key_hash: str) -> str | None:
-        item = self.table.get(keys.owner_key_index(owner_key_hash))
-        return item["club_id"] if item else None
-
-    def forget(self, club_id: str) -> None:
-        self._cache.pop(club_id, None)

@@ -85,12 +85,6 @@ def delete(key: dict[str, str], condition: str | None = None, *, names: dict[str
                               ExpressionAttributeValues=_values(values))}
 
 
-def condition_check(key: dict[str, str], condition: str, *, names: dict[str, str] | None = None,
-                    values: dict[str, Any] | None = None) -> dict[str, Any]:
-    return {"ConditionCheck": _action(Key=to_wire(key), ConditionExpression=condition,
-                                      ExpressionAttributeNames=names, ExpressionAttributeValues=_values(values))}
-
-
 def _action(**fields: Any) -> dict[str, Any]:
     return {k: v for k, v in fields.items() if v is not None}
 
