@@ -19,7 +19,7 @@ LAYER_DIR := build/layer
 
 $(UV):
 	@$(PYTHON) -m venv build/tools
-	@build/tools/bin/pip install --quiet --disable-pip-version-check uv==0.13.9
+	@build/tools/bin/pip install --isolated --quiet --disable-pip-version-check uv==0.13.9
 
 install-run: $(UV)
 	@$(UV) sync --frozen --python $(PYTHON) --group local --quiet
