@@ -18,14 +18,17 @@ def sample_event(name: str) -> dict[str, Any]:
 
 
 def http_event(name: str, *, club: str | None = None, token: str | None = None, body: Any = None,
-               raw_body: bytes | None = None, headers: dict[str, str] | None = None) -> dict[str, Any]:
-    """A sample API Gateway event for another club, token or body."""
+               raw_body: bytes | None = None, headers: dict[str, str] | None = None,
+               owner_key: str | None = None) -> dict[str, Any]:
+    """A sample API Gateway event for another club, token, owner key or body."""
     event = sample_event(name)
     text = json.dumps(event)
     if club:
         text = text.replace("/demo", f"/{club}").replace('"club": "demo"', f'"club": "{club}"')
     if token:
         text = text.replace("REPLACE_WITH_TOKEN", token)
+    if owner_key:
+        text = text.replace("REPLACE_WITH_OWNER_KEY", owner_key)
     event = json.loads(text)
     if body is not None or raw_body is not None:
         raw = raw_body if raw_body is not None else json.dumps(body).encode()
@@ -46,3 +49,15 @@ def response_json(answer: dict[str, Any]) -> Any:
 def response_text(answer: dict[str, Any]) -> str:
     body = answer.get("body") or ""
     return base64.b64decode(body).decode() if answer.get("isBase64Encoded") else body
+
+
+def signed(event: dict[str, Any], secret: str, scheme: str) -> dict[str, Any]:
+    """The event with its body signed as ``scheme`` signs (``shopify``, ``woocommerce``,
+    ``orders``) with ``secret``: the samples in events/purchases carry a placeholder."""
+    from memberclub.webhooks.signatures import SIGNATURE_HEADERS, sign
+
+    event = copy.deepcopy(event)
+    body = event.get("body") or ""
+    raw = base64.b64decode(body) if event.get("isBase64Encoded") else body.encode()
+    event["headers"][SIGNATURE_HEADERS[scheme]] = sign(scheme, secret, raw)  # type: ignore[arg-type]
+    return event

@@ -124,11 +124,49 @@ MESSAGES = FunctionSpec(
     timeout_seconds=30,
     access=Access(read_token_key=True, send_email=True, send_sms=True),
     event_rules=(
-        EventRule("sign-up-messages", ("MemberJoined", "MemberJoinRepeated", "MemberConfirmed")),
+        EventRule("member-messages", ("MemberJoined", "MemberJoinRepeated", "MemberConfirmed", "RewardEarned")),
     ),
 )
 
-FUNCTIONS: tuple[FunctionSpec, ...] = (SIGNUP, MESSAGES)
+PURCHASES = FunctionSpec(
+    name="purchases",
+    description="Webshop order webhooks: verify, normalise, find the member, publish; answers well inside 5 s",
+    memory_mb=512,
+    timeout_seconds=10,
+    access=Access(table="read", publish_events=True, read_club_secrets=True),
+    routes=(
+        Route("POST", "/webhooks/{club}/shopify"),
+        Route("POST", "/webhooks/{club}/woocommerce"),
+        Route("POST", "/webhooks/{club}/orders"),
+    ),
+)
+
+STAMPS = FunctionSpec(
+    name="stamps",
+    description="Stamp and points accrual, tiers, reward coupons and refund reversal, exactly once per order",
+    memory_mb=256,
+    timeout_seconds=30,
+    access=Access(publish_events=True),
+    event_rules=(
+        # A day of retries: a DynamoDB hiccup must not lose an order.
+        EventRule("purchases", ("PurchaseRecorded", "PurchaseRefunded"), retry_attempts=12,
+                  max_event_age_seconds=24 * 3600),
+    ),
+)
+
+OWNER = FunctionSpec(
+    name="owner",
+    description="The owner's routes (owner key): the till's stamps and coupon redemptions",
+    memory_mb=512,
+    timeout_seconds=10,
+    access=Access(publish_events=True),
+    routes=(
+        Route("POST", "/owner/{club}/stamps"),
+        Route("POST", "/owner/{club}/redemptions"),
+    ),
+)
+
+FUNCTIONS: tuple[FunctionSpec, ...] = (SIGNUP, MESSAGES, PURCHASES, STAMPS, OWNER)
 
 
 def function(name: str) -> FunctionSpec:

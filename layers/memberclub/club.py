@@ -78,17 +78,28 @@ class PointsRules(_Strict):
 
 
 class Tier(_Strict):
+    """A level reached by spend (or visits) over the last twelve months."""
+
     id: str = Field(pattern=r"^[a-z][a-z0-9_-]{0,30}$")
     name: str = Field(min_length=1, max_length=40)
-    min_spend: Amount
+    min_spend: Amount = "0.00"  # with basis spend_12m
+    min_visits: int = Field(0, ge=0, le=10_000)  # with basis visits_12m
 
 
 class TierRules(_Strict):
     basis: Literal["spend_12m", "visits_12m"] = "spend_12m"
+    # Lowest first: a member holds the highest level whose threshold they reach.
     levels: list[Tier] = [
         Tier(id="silver", name="Silver", min_spend="2000.00"),
         Tier(id="gold", name="Gold", min_spend="5000.00"),
     ]
+
+    @field_validator("levels")
+    @classmethod
+    def _distinct_ids(cls, levels: list[Tier]) -> list[Tier]:
+        if len({level.id for level in levels}) != len(levels):
+            raise ValueError("tier ids must differ")
+        return levels
 
 
 class PremiumRules(_Strict):

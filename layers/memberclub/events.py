@@ -63,9 +63,68 @@ class MemberErased(EventDetail):
     member_id: str
 
 
+class PurchaseRecorded(EventDetail):
+    """A paid order, verified and normalised; ``member_id`` is None for a customer who is
+    no member (the order still counts in the owner's figures). Money in minor units."""
+
+    DETAIL_TYPE = "PurchaseRecorded"
+    source: str
+    order_id: str
+    member_id: str | None = None
+    currency: str
+    total_minor: int
+    points_basis_minor: int
+    paid_at: str
+    refunds_minor: dict[str, int] = {}
+    stamps: int | None = None
+
+
+class PurchaseRefunded(EventDetail):
+    """Money went back on an order: refund id → amount (minor units), each applied once."""
+
+    DETAIL_TYPE = "PurchaseRefunded"
+    source: str
+    order_id: str
+    member_id: str | None = None
+    currency: str | None = None
+    refunds_minor: dict[str, int]
+    full: bool = False
+    total_minor: int | None = None
+    refunded_at: str
+
+
+class StampsAccrued(EventDetail):
+    """A member's stamps and points moved because of an order (negative for a refund)."""
+
+    DETAIL_TYPE = "StampsAccrued"
+    member_id: str
+    source: str
+    order_id: str
+    stamps_delta: int
+    points_delta: int
+    stamps: int
+    points: int
+    tier: str | None = None
+
+
+class RewardEarned(EventDetail):
+    DETAIL_TYPE = "RewardEarned"
+    member_id: str
+    code: str
+    order_id: str
+
+
+class CouponRedeemed(EventDetail):
+    DETAIL_TYPE = "CouponRedeemed"
+    member_id: str
+    code: str
+    kind: str
+
+
 DETAIL_TYPES: dict[str, type[EventDetail]] = {
     model.DETAIL_TYPE: model
-    for model in (MemberJoined, MemberJoinRepeated, MemberConfirmed, CouponIssued, MemberErased)
+    for model in (MemberJoined, MemberJoinRepeated, MemberConfirmed, CouponIssued, MemberErased,
+                  PurchaseRecorded, PurchaseRefunded, StampsAccrued, RewardEarned, CouponRedeemed)
 }
 
 

@@ -171,6 +171,19 @@ PHRASES: dict[str, dict[str, str]] = {
     },
     "msg.welcome.action": {"nb": "Åpne medlemskortet", "da": "Åbn medlemskortet", "en": "Open your member card"},
     "msg.welcome.sms": {"nb": "Velkommen i {club}! Kortet ditt: {link}", "da": "Velkommen i {club}! Dit kort: {link}", "en": "Welcome to {club}! Your card: {link}"},
+    "msg.reward.subject": {"nb": "Du har fått en belønning hos {club}!", "da": "Du har fået en belønning hos {club}!", "en": "You have earned a reward at {club}!"},
+    "msg.reward.body": {
+        "nb": "Stempelkortet ditt er fullt. Belønningen ligger på medlemskortet: vis koden i kassen.",
+        "da": "Dit stempelkort er fyldt. Belønningen ligger på dit medlemskort: vis koden ved kassen.",
+        "en": "Your stamp card is full. The reward is on your member card: show the code at the till.",
+    },
+    "msg.reward.gift": {
+        "nb": "Belønning: {offer}, kode {code}, gyldig til {date}.",
+        "da": "Belønning: {offer}, kode {code}, gyldig til {date}.",
+        "en": "Reward: {offer}, code {code}, valid until {date}.",
+    },
+    "msg.reward.action": {"nb": "Åpne medlemskortet", "da": "Åbn medlemskortet", "en": "Open your member card"},
+    "msg.reward.sms": {"nb": "{club}: stempelkortet er fullt! Belønningen din: {link}", "da": "{club}: stempelkortet er fyldt! Din belønning: {link}", "en": "{club}: your stamp card is full! Your reward: {link}"},
     "msg.unsubscribe": {"nb": "Meld av e-post fra {club}", "da": "Frameld e-mails fra {club}", "en": "Unsubscribe from {club} e-mails"},
     "msg.sms_stop": {"nb": "Avmeld: {link}", "da": "Frameld: {link}", "en": "Opt out: {link}"},
     # --- offers ---

@@ -37,6 +37,12 @@ class Member(BaseModel):
     lifetime_spend: int = 0  # minor units
     visits: int = 0
     last_purchase_at: str | None = None
+    # Spend (minor units) and visits per month ("2026-11", club time) for the last twelve
+    # months: the tier's rolling basis.
+    spend_by_month: dict[str, int] = Field(default_factory=dict)
+    visits_by_month: dict[str, int] = Field(default_factory=dict)
+    # Bumped by every balance change: the condition that keeps two orders from racing.
+    rev: int = 0
     # When each kind of sign-up message last went to this contact (the cooldown).
     confirmation_sent_at: str | None = None
     already_member_sent_at: str | None = None

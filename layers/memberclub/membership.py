@@ -395,8 +395,8 @@ def erase_member(services: Services, club: Club, member: Member) -> None:
     services.members.erase(member, _contact_hashes(member), clock.iso(now), _month(club, now))
 
 
-def require_club(services: Services, club_id: str) -> Club:
-    club = services.clubs.get(club_id) if re.fullmatch(CLUB_ID_PATTERN, club_id) else None
+def require_club(clubs: ClubStore, club_id: str) -> Club:
+    club = clubs.get(club_id) if re.fullmatch(CLUB_ID_PATTERN, club_id) else None
     if club is None:
         raise NotFound("There is no club with this id.", code="unknown_club")
     return club

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from typing import Any
+
+from memberclub.errors import Forbidden, Unauthorized
 
 
 def hash_owner_key(owner_key: str) -> str:
@@ -16,3 +19,18 @@ def hash_owner_key(owner_key: str) -> str:
 
 def owner_key_matches(owner_key: str, stored_hash: str) -> bool:
     return hmac.compare_digest(hash_owner_key(owner_key), stored_hash)
+
+
+def authenticate_owner(clubs: Any, club_id: str, authorization: str | None) -> None:
+    """Let the club's own owner key through: 401 without a key or with one that is no
+    club's, 403 with another club's (the caller has checked the club exists: 404 first)."""
+    scheme, _, key = (authorization or "").partition(" ")
+    key = key.strip()
+    if scheme.lower() != "bearer" or not key:
+        raise Unauthorized("Send the club's owner key as 'Authorization: Bearer <key>'.", code="missing_key")
+    stored = clubs.owner_key_hash(club_id) or ""
+    if stored and owner_key_matches(key, stored):
+        return
+    if clubs.club_for_owner_key(hash_owner_key(key)):
+        raise Forbidden("This key belongs to another club.", code="wrong_club")
+    raise Unauthorized("This owner key is not valid.", code="invalid_key")

@@ -82,7 +82,26 @@ def message_deliveries() -> Any:
     return Deliveries(services, persistence_layer(config.table_name, client("dynamodb")), idempotency_config())
 
 
+@functools.cache
+def loyalty_services() -> Any:
+    from memberclub.loyalty import LoyaltyServices
+    from memberclub.storage.coupons import CouponStore
+    from memberclub.storage.orders import OrderStore
+
+    return LoyaltyServices(clubs=clubs(), members=members(), orders=OrderStore(table()), bus=event_bus(),
+                           coupons=CouponStore(table()))
+
+
+@functools.cache
+def purchase_services() -> Any:
+    from memberclub.purchases import Services, WebhookSecrets
+
+    return Services(clubs=clubs(), members=members(), bus=event_bus(),
+                    webhook_secrets=WebhookSecrets(lambda club_id, kind: settings().webhook_secret_parameter(club_id, kind)))
+
+
 def reset() -> None:
     """Forget every adapter (tests and the local runner call this after changing settings)."""
-    for builder in (client, table, clubs, members, event_bus, membership_services, message_deliveries, settings):
+    for builder in (client, table, clubs, members, event_bus, membership_services, message_deliveries,
+                    loyalty_services, purchase_services, settings):
         builder.cache_clear()

@@ -159,7 +159,7 @@ class LocalStack:
                 f"  Join page        {self.base_url}/join/demo?source=qr",
                 f"  Owner key        {self.demo.owner_key}   (demo club; new at every start)",
             ]
-            if any(r.path.startswith("/owner/") for s in FUNCTIONS for r in s.routes):
+            if any(r.key == "GET /owner/{club}" for s in FUNCTIONS for r in s.routes):
                 lines.append(f"  Owner dashboard  {self.base_url}/owner/demo")
             lines += [f"  Webhook secrets  {', '.join(f'{k}={v}' for k, v in self.demo.webhook_secrets.items())}"]
         lines += [

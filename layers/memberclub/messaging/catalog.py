@@ -38,5 +38,7 @@ TEMPLATES: dict[str, Template] = {
         Template("confirmation", link="confirm", marketing=False, footnote="msg.confirmation.ignore"),
         Template("already_member", link="card", marketing=False),
         Template("welcome", link="card", marketing=False, show_coupon=True, offers_unsubscribe=True),
+        # The member earned it: news of their own card, not marketing.
+        Template("reward", link="card", marketing=False, show_coupon=True, offers_unsubscribe=True),
     )
 }

@@ -28,6 +28,9 @@ RULES: dict[str, tuple[Rule, ...]] = {
         Rule("already_member", lambda d, m: isinstance(d, MemberJoinRepeated) and d.status == "active" and m.status == "active"),
     ),
     "MemberConfirmed": (Rule("welcome", lambda d, m: m.status == "active", coupon_field="welcome_coupon"),),
+    # A member who has not confirmed yet gets the reward on the card, and no mail before
+    # they said yes to the club.
+    "RewardEarned": (Rule("reward", lambda d, m: m.status == "active", coupon_field="code"),),
 }
 
 

@@ -16,7 +16,7 @@ class ClubStore:
 
     def __init__(self, table: Table):
         self.table = table
-        self._cache: dict[str, tuple[float, Club]] = {}
+        self._cache: dict[str, tuple[float, Club, str]] = {}
 
     def create(self, club: Club, owner_key_hash: str) -> None:
         """Create the club, or raise Conflict if the id is taken."""
@@ -30,12 +30,25 @@ class ClubStore:
             raise Conflict(f"A club with the id {club.club_id!r} exists already.", code="club_exists") from None
 
     def get(self, club_id: str) -> Club | None:
+        cached = self._read(club_id)
+        return cached[0] if cached else None
+
+    def owner_key_hash(self, club_id: str) -> str | None:
+        cached = self._read(club_id)
+        return cached[1] if cached else None
+
+    def club_for_owner_key(self, owner_key_hash: str) -> str | None:
+        """Which club a key belongs to (to tell another club's key, 403, from none, 401)."""
+        item = self.table.get(keys.owner_key_index(owner_key_hash))
+        return item["club_id"] if item else None
+
+    def _read(self, club_id: str) -> tuple[Club, str] | None:
         cached = self._cache.get(club_id)
         if cached and time.monotonic() - cached[0] < self.CACHE_SECONDS:
-            return cached[1]
+            return cached[1], cached[2]
         item = self.table.get(keys.club(club_id))
         if item is None:
             return None
         club = Club.model_validate({k: v for k, v in item.items() if k in Club.model_fields})
-        self._cache[club_id] = (time.monotonic(), club)
-        return club
+        self._cache[club_id] = (time.monotonic(), club, item.get("owner_key_hash", ""))
+        return club, item.get("owner_key_hash", "")

@@ -35,6 +35,16 @@ CONSENT_PREFIX = "CONSENT#"
 LEDGER_PREFIX = "LEDGER#"
 
 
+def ledger_entry(club_id: str, member_id: str, at: str, written_ns: int, seq: int) -> dict[str, str]:
+    """Append-only stamp/points movements, in the order they happened."""
+    return key(member_pk(club_id, member_id), f"{LEDGER_PREFIX}{at}#{written_ns:020d}#{seq:02d}")
+
+
+def order(club_id: str, source: str, order_id: str) -> dict[str, str]:
+    """One record per order and source: the exactly-once marker of its accrual."""
+    return key(f"CLUB#{club_id}#ORDER#{source}#{order_id}", "ORDER")
+
+
 def contact_index(club_id: str, channel: str, contact_hash: str) -> dict[str, str]:
     """One member per e-mail / phone: ``channel`` is ``EMAIL`` or ``PHONE``."""
     return key(f"CLUB#{club_id}#{channel}#{contact_hash}", "ID")

@@ -7,9 +7,11 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+from memberclub import contacts
 from memberclub.consent import ConsentProof
 from memberclub.coupons import Coupon
 from memberclub.members import Member
+from memberclub.orders import Customer
 from memberclub.storage import keys
 from memberclub.storage.table import (
     ConditionFailed,
@@ -81,6 +83,20 @@ class MemberStore:
     def member_id_by_contact(self, club_id: str, channel: str, contact_hash: str) -> str | None:
         item = self.table.get(keys.contact_index(club_id, channel, contact_hash))
         return item["member_id"] if item else None
+
+    def member_id_for(self, club_id: str, customer: Customer) -> str | None:
+        """The member an order names, by card code, then e-mail, then phone: one BatchGetItem."""
+        wanted = {}
+        if customer.card_code:
+            wanted["CARD"] = keys.card_index(club_id, customer.card_code)
+        if customer.email:
+            wanted[EMAIL] = keys.contact_index(club_id, EMAIL, contacts.contact_hash(customer.email))
+        if customer.phone:
+            wanted[PHONE] = keys.contact_index(club_id, PHONE, contacts.contact_hash(customer.phone))
+        if not wanted:
+            return None
+        found = {item["PK"]: item["member_id"] for item in self.table.batch_get(list(wanted.values()))}
+        return next((found[key["PK"]] for key in wanted.values() if key["PK"] in found), None)
 
     def coupons(self, member: Member) -> list[Coupon]:
         items = self.table.query(keys.member_pk(member.club_id, member.member_id), index="member",

@@ -122,6 +122,22 @@ class Table:
         answer = self._call("get_item", TableName=self.name, Key=to_wire(key), ConsistentRead=consistent)
         return from_wire(answer["Item"]) if "Item" in answer else None
 
+    def batch_get(self, wanted: Sequence[dict[str, str]]) -> list[Item]:
+        """The items that exist among ``wanted`` (at most 100 keys), in no particular order."""
+        found: list[Item] = []
+        request: dict[str, Any] = {self.name: {"Keys": [to_wire(k) for k in wanted]}}
+        for _attempt in range(5):
+            if not request.get(self.name, {}).get("Keys"):
+                break
+            answer = self._call("batch_get_item", RequestItems=request)
+            found += [from_wire(item) for item in answer.get("Responses", {}).get(self.name, [])]
+            request = answer.get("UnprocessedKeys") or {}
+            if request:
+                time.sleep(0.05)
+        else:
+            raise Unavailable("The database is busy right now. Please try again.")
+        return found
+
     def put(self, item: Item, condition: str | None = None, *, names: dict[str, str] | None = None,
             values: dict[str, Any] | None = None) -> None:
         self._call("put_item", TableName=self.name, **put(item, condition, names=names, values=values)["Put"])

@@ -1,0 +1,97 @@
+"""Orders: the record of each order and the one transaction that applies an order or a
+refund to the member's card."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from memberclub.coupons import Coupon
+from memberclub.members import Member
+from memberclub.orders import OrderRecord
+from memberclub.storage import keys
+from memberclub.storage.members import coupon_item, stats_add
+from memberclub.storage.table import ConditionFailed, Item, Table, put, set_expression, update
+
+# The member fields an order moves; nothing else of the profile is touched.
+BALANCE_FIELDS = ("stamps", "points", "tier", "lifetime_spend", "visits", "last_purchase_at", "spend_by_month",
+                  "visits_by_month")
+
+
+class OrderChanged(Exception):
+    """The order record changed since it was read: read again and re-plan."""
+
+
+class MemberChanged(Exception):
+    """The member's balances changed since they were read: read again and re-plan."""
+
+
+@dataclass
+class Commit:
+    """Everything one order event changes, written all or nothing."""
+
+    order: OrderRecord  # the record after the change (its rev already bumped)
+    order_is_new: bool
+    member: Member | None = None  # the member after the change (rev bumped), if their card moves
+    ledger: list[Item] = field(default_factory=list)
+    coupons: list[Coupon] = field(default_factory=list)
+    stats_month: str | None = None
+    stats: dict[str, int] = field(default_factory=dict)
+
+
+def order_item(order: OrderRecord) -> Item:
+    item = keys.order(order.club_id, order.source, order.order_id) | order.model_dump(mode="json", exclude_none=True)
+    if order.member_id:
+        item |= {"member_pk": keys.member_pk(order.club_id, order.member_id),
+                 "member_sk": f"ORDER#{order.paid_at or order.created_at}#{order.source}#{order.order_id}"}
+    return item
+
+
+class OrderStore:
+    def __init__(self, table: Table):
+        self.table = table
+
+    def get(self, club_id: str, source: str, order_id: str) -> OrderRecord | None:
+        item = self.table.get(keys.order(club_id, source, order_id), consistent=True)
+        return OrderRecord.model_validate(item) if item else None
+
+    def commit(self, change: Commit) -> None:
+        """One transaction: the order record (the exactly-once marker), the member's card,
+        the ledger, reward coupons and the month's figures."""
+        order = change.order
+        actions: list[dict[str, Any]] = [
+            put(order_item(order), "attribute_not_exists(PK)")
+            if change.order_is_new
+            else put(order_item(order), "#rev = :rev", names={"#rev": "rev"}, values={":rev": order.rev - 1})
+        ]
+        if change.member is not None:
+            member = change.member
+            expression, names, values = set_expression(
+                {name: getattr(member, name) for name in BALANCE_FIELDS} | {"rev": member.rev}
+            )
+            # The balances were read at rev - 1 (an older profile may not have the attribute).
+            condition = "#st <> :erased AND " + (
+                "(attribute_not_exists(#rev0) OR #rev0 = :rev0)" if member.rev == 1 else "#rev0 = :rev0"
+            )
+            names |= {"#st": "status", "#rev0": "rev"}
+            values |= {":erased": "erased", ":rev0": member.rev - 1}
+            actions.append(update(keys.member(member.club_id, member.member_id), expression, condition=condition,
+                                  names=names, values=values))
+        actions += [put(entry) for entry in change.ledger]
+        actions += [put(coupon_item(coupon, coupon.expires_at[:10]), "attribute_not_exists(PK)")
+                    for coupon in change.coupons]
+        if change.stats and change.stats_month:
+            actions.append(stats_add(order.club_id, change.stats_month, change.stats))
+        try:
+            self.table.transact(actions)
+        except ConditionFailed as failure:
+            if 0 in failure.failed:
+                raise OrderChanged() from None
+            if change.member is not None and 1 in failure.failed:
+                raise MemberChanged() from None
+            raise
+
+
+def ledger_entry(member: Member, at: str, seq: int, fields: dict[str, Any]) -> Item:
+    return keys.ledger_entry(member.club_id, member.member_id, at, time.time_ns(), seq) | {"type": "ledger", "at": at} | fields
