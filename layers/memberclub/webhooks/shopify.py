@@ -1,0 +1,127 @@
+"""Shopify order webhooks → the club's order facts.
+
+- ``orders/paid`` accrues (never ``orders/create``: it fires before payment, and even when
+  the payment fails). The points basis is ``subtotal_price`` (after discounts, before
+  shipping), ``total_price`` if there is none; ``total_price`` is what the customer paid.
+- ``refunds/create`` reverses: the money back is the sum of the refund's successful
+  ``refund`` transactions. Shopify's refund does not tell the order's total, so the refund
+  is never marked full here; the accrual side compares the money back with the order.
+- Every other topic is ignored (an error would make Shopify retry, then drop the webhook).
+- A test order (``"test": true``: the admin's "Send test notification", a test gateway)
+  is ignored, so it never lands in the owner's figures.
+
+Order ids are ``<shop domain>/<order id>`` (``X-Shopify-Shop-Domain``). Duplicates of one
+delivery share ``X-Shopify-Event-Id``, so the delivery key is ``shopify#<event id>``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from memberclub import clock
+from memberclub.errors import BadRequest
+from memberclub.orders import OrderRefund, PaidOrder
+from memberclub.webhooks import (
+    Delivery,
+    Fields,
+    customer,
+    header,
+    require_object,
+    shop_domain,
+    shop_order_id,
+)
+
+PAID = "orders/paid"
+REFUND = "refunds/create"
+
+
+def parse_delivery(headers: Mapping[str, str], body: Any, *, country: str) -> Delivery:
+    topic = header(headers, "x-shopify-topic")
+    if topic is None:
+        raise BadRequest("The X-Shopify-Topic header is missing.", code="missing_topic")
+    if topic not in (PAID, REFUND):
+        return Delivery.ignore(f"topic {topic} is not used")
+    body = require_object(body)
+    shop = shop_domain(header(headers, "x-shopify-shop-domain"))
+    event_id = header(headers, "x-shopify-event-id")
+    if topic == PAID:
+        return _paid(body, shop, event_id, country)
+    return _refund(body, shop, event_id, country)
+
+
+def _customer(body: dict[str, Any], country: str) -> Any:
+    person = body.get("customer") if isinstance(body.get("customer"), dict) else {}
+    billing = body.get("billing_address") if isinstance(body.get("billing_address"), dict) else {}
+    return customer(country, emails=(body.get("email"), body.get("contact_email"), person.get("email")),
+                    phones=(body.get("phone"), person.get("phone"), billing.get("phone")))
+
+
+def _paid(body: dict[str, Any], shop: str | None, event_id: str | None, country: str) -> Delivery:
+    fields = Fields()
+    order_id = fields.identifier(body, "id")
+    currency = fields.currency(body, "currency")
+    subtotal = fields.amount(body, "subtotal_price", required=False)
+    total = fields.amount(body, "total_price", required=subtotal is None)
+    paid_at = fields.time(body.get("processed_at") or body.get("created_at"), "processed_at", default=clock.now())
+    fields.check()
+    if body.get("test") is True:
+        return Delivery.ignore("a test order")
+    assert order_id is not None and currency is not None and paid_at is not None
+    total = total if total is not None else subtotal
+    basis = subtotal if subtotal is not None else total
+    fact = fields.facts(lambda: PaidOrder(
+        source="shopify", order_id=shop_order_id(shop, order_id), currency=currency, total=total,
+        points_basis=basis, paid_at=paid_at, customer=_customer(body, country)))
+    fields.check()
+    key = f"shopify#{event_id}" if event_id else f"shopify#{shop or '-'}#{order_id}#paid"
+    return Delivery(facts=(fact,), idempotency_key=key)
+
+
+def _refund(body: dict[str, Any], shop: str | None, event_id: str | None, country: str) -> Delivery:
+    fields = Fields()
+    refund_id = fields.identifier(body, "id")
+    order_id = fields.identifier(body, "order_id")
+    refunded_at = fields.time(body.get("created_at") or body.get("processed_at"), "created_at",
+                              default=clock.now())
+    transactions = body.get("transactions", [])
+    if not isinstance(transactions, list):
+        fields.fail("transactions", "expected a list")
+        transactions = []
+    amount, currencies, tests = 0, set(), []
+    for index, transaction in enumerate(transactions):
+        if not isinstance(transaction, dict):
+            fields.fail(f"transactions.{index}", "expected an object")
+            continue
+        if transaction.get("kind") != "refund" or transaction.get("status") != "success":
+            continue  # a failed or pending attempt gives no money back
+        shop_money = _shop_money(transaction)
+        minor = fields.amount(shop_money, "amount", label=f"transactions.{index}.amount")
+        amount += minor or 0
+        currency = fields.currency(shop_money, "currency", required=False)
+        if currency:
+            currencies.add(currency)
+        tests.append(transaction.get("test") is True)
+    fields.check()
+    assert refund_id is not None and order_id is not None and refunded_at is not None
+    if amount <= 0:
+        return Delivery.ignore("the refund returns no money")
+    if tests and all(tests):
+        return Delivery.ignore("a test refund")
+    fact = fields.facts(lambda: OrderRefund(
+        source="shopify", order_id=shop_order_id(shop, order_id),
+        currency=currencies.pop() if len(currencies) == 1 else None, refunds={refund_id: amount},
+        refunded_at=refunded_at, customer=_customer(body, country)))
+    fields.check()
+    key = f"shopify#{event_id}" if event_id else f"shopify#{shop or '-'}#{order_id}#refund#{refund_id}"
+    return Delivery(facts=(fact,), idempotency_key=key)
+
+
+def _shop_money(transaction: dict[str, Any]) -> dict[str, Any]:
+    """The amount in the shop's currency: ``amount_set.shop_money`` where Shopify gives it
+    (an order paid in another presentment currency), else ``amount`` and ``currency``."""
+    amount_set = transaction.get("amount_set")
+    if isinstance(amount_set, dict) and isinstance(amount_set.get("shop_money"), dict):
+        shop_money = amount_set["shop_money"]
+        return {"amount": shop_money.get("amount"), "currency": shop_money.get("currency_code")}
+    return transaction
