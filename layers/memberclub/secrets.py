@@ -18,9 +18,10 @@ CACHE_SECONDS = 300
 WEBHOOK_KINDS = ("shopify", "woocommerce", "orders")
 
 
-def read_secret(name: str) -> str:
+def read_secret(name: str, *, fresh: bool = False) -> str:
+    """The secret, from the five-minute cache; ``fresh`` reads SSM again (and refreshes the cache)."""
     try:
-        return parameters.get_parameter(name, decrypt=True, max_age=CACHE_SECONDS)
+        return parameters.get_parameter(name, decrypt=True, max_age=CACHE_SECONDS, force_fetch=fresh)
     except parameters.exceptions.GetParameterError as error:
         raise Unavailable("A secret this service needs is not available.") from error
 

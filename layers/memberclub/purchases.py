@@ -1,0 +1,167 @@
+"""Purchases from webshops: verify a webhook delivery, read it, find the member, publish.
+
+The purchases function does no accrual itself: it answers the shop fast (Shopify waits 5 s
+at most) and puts ``PurchaseRecorded`` / ``PurchaseRefunded`` on the bus; the stamps
+function applies them exactly once (one order marker per order, each refund id once), so a
+repeated delivery — Shopify's retries, WooCommerce sending an order again on every change —
+is harmless without an idempotency record of its own here. Nothing is written to the table.
+
+Checks run in the contract's order: the club (404), then the signature (401: nothing read,
+nothing published), then the body (400/422). The body limit (413) is the web layer's.
+WooCommerce's unsigned ping when an owner saves a webhook gets 200 and does nothing.
+
+Webhook secrets come from SSM through Powertools' five-minute cache. An owner may replace a
+secret (``memberclub club set-secret``), so a signature that does not match is checked once
+more against a fresh read — at most once per 30 s per secret, so a flood of forged
+deliveries never becomes a flood of SSM calls.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from memberclub import secrets
+from memberclub.club import CLUB_ID_PATTERN, Club
+from memberclub.errors import NotFound, Unauthorized
+from memberclub.eventbus import EventBus
+from memberclub.events import EventDetail, PurchaseRecorded, PurchaseRefunded
+from memberclub.observability import logger
+from memberclub.orders import Customer, OrderFact, PaidOrder
+from memberclub.storage.clubs import ClubStore
+from memberclub.storage.members import MemberStore
+from memberclub.webhooks import Delivery, generic, read_json, shopify, woocommerce
+from memberclub.webhooks.signatures import signature_header, signature_matches
+
+Kind = Literal["shopify", "woocommerce", "orders"]
+PARSERS: dict[str, Callable[..., Delivery]] = {
+    "shopify": shopify.parse_delivery,
+    "woocommerce": woocommerce.parse_delivery,
+    "orders": generic.parse_delivery,
+}
+
+
+class WebhookSecrets:
+    """A club's webhook secrets: cached reads, and a throttled fresh read after a mismatch."""
+
+    REFRESH_SECONDS = 30.0
+
+    def __init__(self, parameter_name: Callable[[str, str], str],
+                 read: Callable[..., str] = secrets.read_secret,
+                 monotonic: Callable[[], float] = time.monotonic):
+        self.parameter_name = parameter_name
+        self._read = read
+        self._monotonic = monotonic
+        self._refreshed: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def current(self, club_id: str, kind: str) -> str:
+        return self._read(self.parameter_name(club_id, kind))
+
+    def refreshed(self, club_id: str, kind: str) -> str | None:
+        """The secret read past the cache, or None if it was read so within the last 30 s."""
+        name = self.parameter_name(club_id, kind)
+        with self._lock:
+            now = self._monotonic()
+            last = self._refreshed.get(name)
+            if last is not None and now - last < self.REFRESH_SECONDS:
+                return None
+            self._refreshed[name] = now
+        return self._read(name, fresh=True)
+
+
+@dataclass
+class Services:
+    clubs: ClubStore
+    members: MemberStore
+    bus: EventBus
+    webhook_secrets: WebhookSecrets
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the shop is told: recorded (and what was published) or ignored (and why)."""
+
+    status: Literal["recorded", "ignored"]
+    reason: str | None = None
+    idempotency_key: str | None = None
+    published: tuple[str, ...] = ()
+    member: bool | None = None
+
+    def view(self) -> dict[str, Any]:
+        if self.status == "ignored":
+            return {"status": "ignored", "reason": self.reason}
+        return {"status": "recorded", "idempotency_key": self.idempotency_key, "published": list(self.published),
+                "member": self.member}
+
+
+def receive_webhook(services: Services, club_id: str, kind: Kind, headers: Mapping[str, str],
+                    body: bytes) -> Outcome:
+    """One delivery to ``POST /webhooks/{club}/{kind}``, from the club to the bus."""
+    club = require_club(services, club_id)
+    if kind == "woocommerce" and woocommerce.is_ping(headers, body):
+        logger.info("woocommerce ping answered", extra={"club_id": club.club_id})
+        return Outcome("ignored", reason="ping")
+    verify_signature(services, club.club_id, kind, headers, body)
+    delivery = PARSERS[kind](headers, read_json(body), country=club.country or "NO")
+    if delivery.ignored is not None or not delivery.facts:
+        logger.info("webhook ignored", extra={"club_id": club.club_id, "kind": kind, "reason": delivery.ignored})
+        return Outcome("ignored", reason=delivery.ignored or "nothing to record")
+    return record_delivery(services, club, delivery)
+
+
+def require_club(services: Services, club_id: str) -> Club:
+    club = services.clubs.get(club_id) if re.fullmatch(CLUB_ID_PATTERN, club_id) else None
+    if club is None:
+        raise NotFound("There is no club with this id.", code="unknown_club")
+    return club
+
+
+def verify_signature(services: Services, club_id: str, kind: Kind, headers: Mapping[str, str], body: bytes) -> None:
+    """Unauthorized unless the delivery is signed with the club's secret for ``kind``."""
+    signature = signature_header(kind, headers)
+    if signature is None:
+        raise Unauthorized("The webhook signature header is missing.", code="missing_signature")
+    if signature_matches(kind, services.webhook_secrets.current(club_id, kind), body, signature):
+        return
+    fresh = services.webhook_secrets.refreshed(club_id, kind)
+    if fresh is not None and signature_matches(kind, fresh, body, signature):
+        return
+    logger.warning("webhook signature mismatch", extra={"club_id": club_id, "kind": kind})
+    raise Unauthorized("The webhook signature does not match this club's secret.", code="bad_signature")
+
+
+def record_delivery(services: Services, club: Club, delivery: Delivery) -> Outcome:
+    """Find the member the delivery names (one lookup, by card code, e-mail, then phone) and
+    publish one event per fact. A customer who is no member gets ``member_id`` None: the order
+    still counts in the owner's figures. The bus being down raises ``Unavailable`` (503),
+    so the shop delivers again."""
+    customer = next((fact.customer for fact in delivery.facts if fact.customer != Customer()), Customer())
+    member_id = services.members.member_id_for(club.club_id, customer)
+    key = delivery.idempotency_key or ""
+    several = len(delivery.facts) > 1
+    events = [event_for(club.club_id, fact, member_id, f"{key}#{fact.kind}" if several else key)
+              for fact in delivery.facts]
+    services.bus.publish(events)
+    logger.debug("purchase webhook recorded", extra={
+        "club_id": club.club_id, "idempotency_key": key, "member": member_id is not None,
+        "orders": sorted({fact.order_id for fact in delivery.facts}), "published": [e.DETAIL_TYPE for e in events]})
+    return Outcome("recorded", idempotency_key=key, published=tuple(e.DETAIL_TYPE for e in events),
+                   member=member_id is not None)
+
+
+def event_for(club_id: str, fact: OrderFact, member_id: str | None, idempotency_key: str) -> EventDetail:
+    if isinstance(fact, PaidOrder):
+        return PurchaseRecorded(
+            club_id=club_id, idempotency_key=idempotency_key, occurred_at=fact.paid_at, source=fact.source,
+            order_id=fact.order_id, member_id=member_id, currency=fact.currency, total_minor=fact.total,
+            points_basis_minor=fact.points_basis, paid_at=fact.paid_at, refunds_minor=dict(fact.refunds),
+            stamps=fact.stamps)
+    return PurchaseRefunded(
+        club_id=club_id, idempotency_key=idempotency_key, occurred_at=fact.refunded_at, source=fact.source,
+        order_id=fact.order_id, member_id=member_id, currency=fact.currency, refunds_minor=dict(fact.refunds),
+        full=fact.full, total_minor=fact.total, refunded_at=fact.refunded_at)
