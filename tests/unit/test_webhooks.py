@@ -168,18 +168,18 @@ def test_a_shopify_refund_counts_only_successful_refund_transactions():
     assert refund.refunds == {"1012345678901": 8479 + 1021}
 
 
-def test_a_shopify_refund_without_money_or_of_a_test_order_is_ignored():
+def test_a_shopify_refund_without_money_is_ignored():
     body = body_of("shopify-refunds-create-partial") | {"transactions": []}
     assert parse("shopify-refunds-create-partial", body=body).ignored == "the refund returns no money"
+
+
+def test_shopify_test_orders_and_refunds_count_like_real_ones():
+    """An owner connecting the shop pays a test order and wants to see the card move."""
+    body = body_of("shopify-orders-paid") | {"test": True}
+    assert [fact.kind for fact in parse("shopify-orders-paid", body=body).facts] == ["paid"]
     body = body_of("shopify-refunds-create-partial")
     body["transactions"][0]["test"] = True
-    assert parse("shopify-refunds-create-partial", body=body).ignored == "a test refund"
-
-
-def test_a_shopify_test_order_is_ignored():
-    body = body_of("shopify-orders-paid") | {"test": True}
-    delivery = parse("shopify-orders-paid", body=body)
-    assert delivery.facts == () and delivery.ignored == "a test order"
+    assert [fact.kind for fact in parse("shopify-refunds-create-partial", body=body).facts] == ["refund"]
 
 
 @pytest.mark.parametrize("topic", ["orders/create", "orders/updated", "orders/cancelled", "checkouts/create"])

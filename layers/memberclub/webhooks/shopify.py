@@ -7,8 +7,9 @@
   ``refund`` transactions. Shopify's refund does not tell the order's total, so the refund
   is never marked full here; the accrual side compares the money back with the order.
 - Every other topic is ignored (an error would make Shopify retry, then drop the webhook).
-- A test order (``"test": true``: the admin's "Send test notification", a test gateway)
-  is ignored, so it never lands in the owner's figures.
+- A test order (``"test": true``: a test gateway, the admin's "Send test notification")
+  counts like any other: an owner connecting the shop sees the card move, and the
+  example customer of a test notification is no member, so it earns nothing.
 
 Order ids are ``<shop domain>/<order id>`` (``X-Shopify-Shop-Domain``). Duplicates of one
 delivery share ``X-Shopify-Event-Id``, so the delivery key is ``shopify#<event id>``.
@@ -65,8 +66,6 @@ def _paid(body: dict[str, Any], shop: str | None, event_id: str | None, country:
     total = fields.amount(body, "total_price", required=subtotal is None)
     paid_at = fields.time(body.get("processed_at") or body.get("created_at"), "processed_at", default=clock.now())
     fields.check()
-    if body.get("test") is True:
-        return Delivery.ignore("a test order")
     assert order_id is not None and currency is not None and paid_at is not None
     total = total if total is not None else subtotal
     basis = subtotal if subtotal is not None else total
@@ -88,7 +87,7 @@ def _refund(body: dict[str, Any], shop: str | None, event_id: str | None, countr
     if not isinstance(transactions, list):
         fields.fail("transactions", "expected a list")
         transactions = []
-    amount, currencies, tests = 0, set(), []
+    amount, currencies = 0, set()
     for index, transaction in enumerate(transactions):
         if not isinstance(transaction, dict):
             fields.fail(f"transactions.{index}", "expected an object")
@@ -101,13 +100,10 @@ def _refund(body: dict[str, Any], shop: str | None, event_id: str | None, countr
         currency = fields.currency(shop_money, "currency", required=False)
         if currency:
             currencies.add(currency)
-        tests.append(transaction.get("test") is True)
     fields.check()
     assert refund_id is not None and order_id is not None and refunded_at is not None
     if amount <= 0:
         return Delivery.ignore("the refund returns no money")
-    if tests and all(tests):
-        return Delivery.ignore("a test refund")
     fact = fields.facts(lambda: OrderRefund(
         source="shopify", order_id=shop_order_id(shop, order_id),
         currency=currencies.pop() if len(currencies) == 1 else None, refunds={refund_id: amount},
