@@ -55,7 +55,7 @@ def requests_per_operation() -> dict[str, dict[str, int]]:
 
     botocore.session.Session.create_client = counted_client  # type: ignore[method-assign]
 
-    from tests.samples import http_event, response_text
+    from tests.samples import http_event, response_json, response_text, sample_event, signed
 
     from memberclub_infra.local.stack import LocalStack, free_port
 
@@ -76,11 +76,24 @@ def requests_per_operation() -> dict[str, dict[str, int]]:
     def join(email: str) -> Any:
         return invoke("signup", http_event("signup/join-api", body={"email": email, "consents": {"email": True}}))
 
-    def deliver_all() -> None:
+    def deliver_all(target: str | None = None) -> None:
         for delivery in stack.bus.deliveries:
-            if delivery.target and delivery.state == "pending":
+            if delivery.target and delivery.state == "pending" and target in (None, delivery.target):
                 invoke(delivery.target, delivery.event)
                 delivery.state = "delivered"
+
+    def shopify_order(email: str, order_id: int) -> None:
+        event = sample_event("purchases/shopify-orders-paid")
+        body = json.loads(event["body"])
+        body |= {"id": order_id, "email": email, "contact_email": email}
+        event["body"] = json.dumps(body)
+        event["headers"]["x-shopify-event-id"] = uuid.uuid4().hex
+        invoke("purchases", signed(event, stack.demo.webhook_secrets["shopify"], "shopify"))
+
+    def till(card_code: str) -> None:
+        event = http_event("owner/till-stamp", owner_key=stack.demo.owner_key, body={"member": card_code},
+                           headers={"idempotency-key": uuid.uuid4().hex})
+        invoke("owner", event)
 
     try:
         for temperature in ("cold", "warm"):
@@ -94,6 +107,16 @@ def requests_per_operation() -> dict[str, dict[str, int]]:
             card = re.search(r'/card/([\w-]+)"', response_text(page)).group(1)
             measure(f"GET /api/me ({temperature})", signup, "signup/me", card)
             measure(f"card page ({temperature})", signup, "signup/card", card)
+            deliver_all()
+            order_id = 7_000_000 + len(results)
+            measure(f"shopify order: purchases webhook ({temperature})", shopify_order, email, order_id)
+            measure(f"shopify order: stamps accrual ({temperature})", deliver_all, "stamps")
+            measure(f"shopify order, repeated delivery ({temperature})",
+                    lambda: (shopify_order(email, order_id), deliver_all("stamps")))
+            deliver_all()
+            card_code = response_json(signup("signup/me", card))["card_code"]
+            measure(f"till stamp ({temperature})", till, card_code)
+            deliver_all()
     finally:
         stack.stop()
     return results
@@ -127,7 +150,7 @@ def import_ratio(runs: int = 7) -> dict[str, float]:
     baseline = median_seconds("pass")
     boto = median_seconds("import boto3") - baseline
     ratios = {}
-    for function in ("signup", "messages"):
+    for function in ("signup", "messages", "purchases", "stamps", "owner"):
         code = (f"import importlib.util as u; s = u.spec_from_file_location('f', 'functions/{function}/app.py'); "
                 "m = u.module_from_spec(s); s.loader.exec_module(m)")
         ratios[f"{function} / boto3"] = round((median_seconds(code) - baseline) / boto, 2)

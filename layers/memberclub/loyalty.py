@@ -245,13 +245,15 @@ def _events(club: Club, order: OrderRecord, result: Accrual, cause: str, now: da
 # --- applying (the use cases) -----------------------------------------------------------------
 
 
-def accrue_purchase(services: LoyaltyServices, club: Club, purchase: PurchaseRecorded) -> Accrual:
-    """Apply a paid order exactly once, however often and in whatever order it arrives."""
+def accrue_purchase(services: LoyaltyServices, club: Club, purchase: PurchaseRecorded,
+                    member: Member | None = None) -> Accrual:
+    """Apply a paid order exactly once, however often and in whatever order it arrives.
+    ``member``, when the caller has just read it, saves reading it again."""
     order = None  # most orders are new: try that first, read the record only if it exists
-    for _attempt in range(ATTEMPTS):
+    if member is None:
         member = _member(services, club, purchase.member_id)
-        now = clock.now()
-        commit, result = plan_purchase(club, purchase, order, member, now)
+    for attempt in range(ATTEMPTS):
+        commit, result = plan_purchase(club, purchase, order, member, clock.now())
         if commit is None:
             _publish(services, order.outbox.get("paid", []) if order else [])
             return result
@@ -261,7 +263,8 @@ def accrue_purchase(services: LoyaltyServices, club: Club, purchase: PurchaseRec
             order = services.orders.get(club.club_id, purchase.source, purchase.order_id)
             continue
         except MemberChanged:
-            _back_off(_attempt)
+            _back_off(attempt)
+            member = _member(services, club, purchase.member_id)
             continue
         _publish(services, commit.order.outbox["paid"])
         return result
@@ -360,7 +363,7 @@ def stamp_at_till(services: LoyaltyServices, club: Club, request: TillStamp, rec
         source="till", order_id=receipt or uuid.uuid4().hex, member_id=member.member_id, currency=club.currency,
         total_minor=amount, points_basis_minor=amount, paid_at=clock.iso(now), stamps=stamps,
     )
-    return accrue_purchase(services, club, purchase)
+    return accrue_purchase(services, club, purchase, member)
 
 
 def till_answer(result: Accrual, now: datetime) -> dict[str, Any]:
