@@ -14,9 +14,10 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from mangum import Mangum
 
 from memberclub import clock, i18n, membership, tokens, wiring
+from memberclub.bodies import require_object
 from memberclub.consent import PURPOSES, consent_text
 from memberclub.contacts import mask_email, mask_phone
-from memberclub.errors import BadRequest, Gone, Invalid, NotFound, Unauthorized
+from memberclub.errors import Gone, Invalid, NotFound, Unauthorized
 from memberclub.observability import HTTP_CORRELATION, lambda_entry
 from memberclub.qr import qr_svg
 from memberclub.web.app import create_app, json_body
@@ -231,9 +232,7 @@ def me(request: Request) -> Response:
 @app.put("/api/me/consents")
 async def me_consents(request: Request) -> Response:
     club, member = bearer_member(request)
-    body = await json_body(request)
-    if not isinstance(body, dict):
-        raise BadRequest("The body must be a JSON object.", code="bad_body")
+    body = require_object(await json_body(request))
     errors = {name: "unknown consent" for name in body if name not in PURPOSES}
     errors |= {name: "must be true or false" for name, value in body.items()
                if name in PURPOSES and not isinstance(value, bool)}

@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from memberclub import clock, ids, secrets
+from memberclub.bodies import require_object
 from memberclub.club import CLUB_ID_PATTERN, Club, ClubSettings, merge_settings
 from memberclub.errors import Invalid
 from memberclub.membership import field_errors
@@ -44,10 +45,8 @@ class CreatedClub:
 
 
 def parse_create_request(body: Any) -> tuple[CreateClubRequest, Club]:
-    if not isinstance(body, dict):
-        raise Invalid("The body must be a JSON object.", fields={"body": "expected an object"})
     try:
-        request = CreateClubRequest.model_validate(body)
+        request = CreateClubRequest.model_validate(require_object(body))
         club = Club(club_id=request.club_id, name=request.name, currency=request.currency, locale=request.locale,
                     timezone=request.timezone, settings=merge_settings(ClubSettings(), request.settings),
                     created_at=clock.iso(clock.now()))

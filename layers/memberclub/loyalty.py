@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from memberclub import accrual, clock, contacts, money
 from memberclub.accrual import Earnings
+from memberclub.bodies import require_object
 from memberclub.club import Club
 from memberclub.coupons import Coupon, issue_coupon
 from memberclub.errors import Conflict, Gone, Invalid, NotFound, Unavailable
@@ -319,10 +320,8 @@ class TillStamp(BaseModel):
 
 
 def parse_till_stamp(body: Any) -> TillStamp:
-    if not isinstance(body, dict):
-        raise Invalid("The body must be a JSON object.", fields={"body": "expected an object"})
     try:
-        request = TillStamp.model_validate(body)
+        request = TillStamp.model_validate(require_object(body))
     except ValidationError as error:
         raise Invalid("Some fields are not valid.", fields=field_errors(error)) from None
     if request.amount is not None:

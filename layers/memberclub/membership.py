@@ -21,6 +21,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, StrictBool, ValidationError
 
 from memberclub import clock, contacts, ids, tokens
+from memberclub.bodies import require_object
 from memberclub.club import CLUB_ID_PATTERN, LOCALES, Club
 from memberclub.consent import PURPOSES, ConsentProof, Method, Purpose, consent_text, record_consent
 from memberclub.coupons import Coupon, issue_coupon
@@ -79,10 +80,8 @@ class JoinRequest(BaseModel):
 
 def parse_join_request(body: Any) -> JoinRequest:
     """The request's shape, or Invalid with an error per field."""
-    if not isinstance(body, dict):
-        raise Invalid("The body must be a JSON object.", fields={"body": "expected an object"})
     try:
-        return JoinRequest.model_validate(body)
+        return JoinRequest.model_validate(require_object(body))
     except ValidationError as error:
         raise Invalid("Some fields are not valid.", fields=field_errors(error)) from None
 

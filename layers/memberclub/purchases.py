@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from memberclub import secrets
+from memberclub.bodies import read_json
 from memberclub.club import CLUB_ID_PATTERN, Club
 from memberclub.errors import NotFound, Unauthorized
 from memberclub.eventbus import EventBus
@@ -34,7 +35,7 @@ from memberclub.observability import logger
 from memberclub.orders import Customer, OrderFact, PaidOrder
 from memberclub.storage.clubs import ClubStore
 from memberclub.storage.members import MemberStore
-from memberclub.webhooks import Delivery, generic, read_json, shopify, woocommerce
+from memberclub.webhooks import Delivery, generic, shopify, woocommerce
 from memberclub.webhooks.signatures import signature_header, signature_matches
 
 Kind = Literal["shopify", "woocommerce", "orders"]

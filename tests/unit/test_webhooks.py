@@ -10,11 +10,12 @@ from typing import Any
 import pytest
 
 from memberclub import purchases
+from memberclub.bodies import read_json
 from memberclub.club import Club
 from memberclub.errors import BadRequest, Invalid, NotFound, Unauthorized, Unavailable
 from memberclub.events import PurchaseRecorded, PurchaseRefunded
 from memberclub.orders import Customer, OrderRefund, PaidOrder
-from memberclub.webhooks import Delivery, generic, read_json, shop_from_url, shopify, woocommerce
+from memberclub.webhooks import Delivery, generic, shop_from_url, shopify, woocommerce
 from memberclub.webhooks.signatures import sign, signature_header, signature_matches
 from tests.samples import sample_event, signed
 

@@ -7,7 +7,6 @@ get 413 before anything else runs (CONTRACT.md: 413 → 404 → 401/403 → 400/
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -17,7 +16,8 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException
 
 from memberclub import i18n
-from memberclub.errors import BadRequest, DomainError, PayloadTooLarge
+from memberclub.bodies import read_json
+from memberclub.errors import DomainError, PayloadTooLarge
 from memberclub.observability import logger
 from memberclub.web.pages import render_template
 
@@ -80,13 +80,7 @@ def error_page(status: int, code: str, message: str, locale: str | None, club: A
 async def json_body(request: Request) -> Any:
     """The request's JSON, or 400 with a reason (never FastAPI's automatic parsing, which
     would answer before the club is known and break the 404-before-422 order)."""
-    raw = await request.body()
-    if not raw.strip():
-        raise BadRequest("The body is empty: send a JSON object.", code="empty_body")
-    try:
-        return json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise BadRequest("The body is not valid JSON.", code="malformed_json") from None
+    return read_json(await request.body())
 
 
 class BodyLimit:

@@ -15,7 +15,6 @@ treated as absent, never as an error: the shop's order is valid whatever its cus
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,7 +24,7 @@ from urllib.parse import urlsplit
 from pydantic import ValidationError
 
 from memberclub import clock, contacts, money
-from memberclub.errors import BadRequest, Invalid
+from memberclub.errors import Invalid
 from memberclub.orders import Customer, OrderFact
 
 # A card code as the till prints it (ids.new_card_code), with some room for other systems.
@@ -43,22 +42,6 @@ class Delivery:
     @classmethod
     def ignore(cls, reason: str) -> Delivery:
         return cls(ignored=reason)
-
-
-def read_json(raw: bytes) -> Any:
-    """The body's JSON, or 400 with a reason (the same codes as ``memberclub.web.app.json_body``)."""
-    if not raw.strip():
-        raise BadRequest("The body is empty: send a JSON object.", code="empty_body")
-    try:
-        return json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise BadRequest("The body is not valid JSON.", code="malformed_json") from None
-
-
-def require_object(body: Any) -> dict[str, Any]:
-    if not isinstance(body, dict):
-        raise Invalid("The body must be a JSON object.", fields={"body": "expected an object"})
-    return body
 
 
 def header(headers: Any, name: str) -> str | None:

@@ -20,9 +20,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from memberclub.bodies import require_object
 from memberclub.money import to_decimal_string
 from memberclub.orders import OrderRefund, PaidOrder
-from memberclub.webhooks import Delivery, Fields, customer, require_object
+from memberclub.webhooks import Delivery, Fields, customer
 
 STATUSES = ("paid", "refunded")
 REFUND_ID = "total"

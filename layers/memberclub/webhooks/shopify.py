@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from memberclub import clock
+from memberclub.bodies import require_object
 from memberclub.errors import BadRequest
 from memberclub.orders import OrderRefund, PaidOrder
 from memberclub.webhooks import (
@@ -28,7 +29,6 @@ from memberclub.webhooks import (
     Fields,
     customer,
     header,
-    require_object,
     shop_domain,
     shop_order_id,
 )

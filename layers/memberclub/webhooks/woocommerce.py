@@ -26,6 +26,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from memberclub import clock, money
+from memberclub.bodies import require_object
 from memberclub.errors import BadRequest
 from memberclub.orders import OrderRefund, PaidOrder
 from memberclub.webhooks import (
@@ -33,7 +34,6 @@ from memberclub.webhooks import (
     Fields,
     customer,
     header,
-    require_object,
     shop_from_url,
     shop_order_id,
 )
