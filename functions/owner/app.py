@@ -13,7 +13,7 @@ from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 from mangum import Mangum
 
-from memberclub import clock, loyalty, membership, wiring
+from memberclub import clock, loyalty, wiring
 from memberclub.errors import Invalid
 from memberclub.observability import HTTP_CORRELATION, lambda_entry
 from memberclub.owner_keys import authenticate_owner
@@ -27,7 +27,7 @@ def services() -> loyalty.LoyaltyServices:
 
 
 def owners_club(request: Request, club_id: str) -> Any:
-    club = membership.require_club(services().clubs, club_id)
+    club = services().clubs.require(club_id)
     authenticate_owner(services().clubs, club_id, request.headers.get("authorization"))
     return club
 

@@ -65,7 +65,7 @@ def consent_texts(club: Any, locale: str) -> dict[str, str]:
 
 @app.get("/join/{club_id}")
 def join_page(request: Request, club_id: str, lang: str | None = None, source: str | None = None) -> Response:
-    club = membership.require_club(services().clubs, club_id)
+    club = services().clubs.require(club_id)
     locale = membership.pick_locale(lang, club)
     request.state.locale, request.state.club = locale, club
     return page("join.html", locale, club=club, source=membership.clean_source(source),
@@ -74,7 +74,7 @@ def join_page(request: Request, club_id: str, lang: str | None = None, source: s
 
 @app.post("/join/{club_id}")
 async def join_by_form(request: Request, club_id: str) -> Response:
-    club = membership.require_club(services().clubs, club_id)
+    club = services().clubs.require(club_id)
     fields = await form_fields(request)
     locale = membership.pick_locale(fields.get("locale"), club)
     request.state.locale, request.state.club = locale, club
@@ -103,7 +103,7 @@ def _field_error(locale: str, message: str) -> str:
 
 @app.post("/clubs/{club_id}/members", status_code=202)
 async def join_by_api(request: Request, club_id: str) -> Response:
-    club = membership.require_club(services().clubs, club_id)
+    club = services().clubs.require(club_id)
     join = membership.parse_join_request(await json_body(request))
     membership.join_club(services(), club, join, origin(request, "join_api"))
     return JSONResponse({"status": "confirmation_sent"}, status_code=202)
@@ -133,7 +133,7 @@ def _club_named_by(token: str) -> Any:
     its way back to the join page."""
     club_id = tokens.peek_club(token)
     try:
-        return membership.require_club(services().clubs, club_id) if club_id else None
+        return services().clubs.require(club_id) if club_id else None
     except NotFound:
         return None
 

@@ -22,10 +22,10 @@ from pydantic import BaseModel, ConfigDict, StrictBool, ValidationError
 
 from memberclub import clock, contacts, ids, tokens
 from memberclub.bodies import require_object
-from memberclub.club import CLUB_ID_PATTERN, LOCALES, Club
+from memberclub.club import LOCALES, Club
 from memberclub.consent import PURPOSES, ConsentProof, Method, Purpose, consent_text, record_consent
 from memberclub.coupons import Coupon, issue_coupon
-from memberclub.errors import Invalid, NotFound, Unauthorized, Unavailable
+from memberclub.errors import Invalid, Unauthorized, Unavailable
 from memberclub.eventbus import EventBus
 from memberclub.events import (
     CouponIssued,
@@ -392,10 +392,3 @@ def erase_member(services: Services, club: Club, member: Member) -> None:
     services.bus.publish([MemberErased(club_id=club.club_id, idempotency_key=f"erased#{member.member_id}",
                                        occurred_at=clock.iso(now), member_id=member.member_id)])
     services.members.erase(member, _contact_hashes(member), clock.iso(now), _month(club, now))
-
-
-def require_club(clubs: ClubStore, club_id: str) -> Club:
-    club = clubs.get(club_id) if re.fullmatch(CLUB_ID_PATTERN, club_id) else None
-    if club is None:
-        raise NotFound("There is no club with this id.", code="unknown_club")
-    return club

@@ -18,7 +18,6 @@ deliveries never becomes a flood of SSM calls.
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -27,8 +26,8 @@ from typing import Any, Literal
 
 from memberclub import secrets
 from memberclub.bodies import read_json
-from memberclub.club import CLUB_ID_PATTERN, Club
-from memberclub.errors import NotFound, Unauthorized
+from memberclub.club import Club
+from memberclub.errors import Unauthorized
 from memberclub.eventbus import EventBus
 from memberclub.events import EventDetail, PurchaseRecorded, PurchaseRefunded
 from memberclub.observability import logger
@@ -103,7 +102,7 @@ class Outcome:
 def receive_webhook(services: Services, club_id: str, kind: Kind, headers: Mapping[str, str],
                     body: bytes) -> Outcome:
     """One delivery to ``POST /webhooks/{club}/{kind}``, from the club to the bus."""
-    club = require_club(services, club_id)
+    club = services.clubs.require(club_id)
     if kind == "woocommerce" and woocommerce.is_ping(headers, body):
         logger.info("woocommerce ping answered", extra={"club_id": club.club_id})
         return Outcome("ignored", reason="ping")
@@ -113,13 +112,6 @@ def receive_webhook(services: Services, club_id: str, kind: Kind, headers: Mappi
         logger.info("webhook ignored", extra={"club_id": club.club_id, "kind": kind, "reason": delivery.ignored})
         return Outcome("ignored", reason=delivery.ignored or "nothing to record")
     return record_delivery(services, club, delivery)
-
-
-def require_club(services: Services, club_id: str) -> Club:
-    club = services.clubs.get(club_id) if re.fullmatch(CLUB_ID_PATTERN, club_id) else None
-    if club is None:
-        raise NotFound("There is no club with this id.", code="unknown_club")
-    return club
 
 
 def verify_signature(services: Services, club_id: str, kind: Kind, headers: Mapping[str, str], body: bytes) -> None:

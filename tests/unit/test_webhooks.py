@@ -15,6 +15,7 @@ from memberclub.club import Club
 from memberclub.errors import BadRequest, Invalid, NotFound, Unauthorized, Unavailable
 from memberclub.events import PurchaseRecorded, PurchaseRefunded
 from memberclub.orders import Customer, OrderRefund, PaidOrder
+from memberclub.storage.clubs import ClubStore
 from memberclub.webhooks import Delivery, generic, shop_from_url, shopify, woocommerce
 from memberclub.webhooks.signatures import sign, signature_header, signature_matches
 from tests.samples import sample_event, signed
@@ -403,7 +404,9 @@ def test_unreadable_bodies():
 # --- the use case, with fakes ------------------------------------------------------------------
 
 
-class FakeClubs:
+class FakeClubs(ClubStore):
+    """The club store's rules (``require``) over clubs in memory."""
+
     def __init__(self, *clubs: Club):
         self.clubs = {club.club_id: club for club in clubs}
 
