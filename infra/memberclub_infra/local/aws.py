@@ -1,35 +1,43 @@
 """The local AWS endpoint that every boto3 client of the functions talks to (``AWS_ENDPOINT_URL``).
 
-- DynamoDB and SSM: moto in server mode, the real wire protocol. Its check-then-write is not
-  atomic under concurrent requests, so one lock serialises every request to it — as
-  DynamoDB's per-item atomicity would — or conditional writes would not hold in a race.
+- DynamoDB and SSM: moto in server mode, the real wire protocol, every request inside
+  ``LocalDynamoDB.request()`` (``dynamodb.py``): one lock serialises them, because moto's
+  check-then-write is not atomic under concurrent requests and conditional writes must hold
+  in a race; transactions keep an undo log instead of copying the table; committed changes
+  are handed to stream listeners.
 - EventBridge ``PutEvents``: handed to the local bus, which delivers to the declared targets.
 - SES v2 ``SendEmail`` and End User Messaging ``SendTextMessage``: kept in the outbox.
 
 Faults can be switched on per service (``POST /_local/faults``) to show what happens when a
-dependency fails: the caller gets 503, events are retried and then dead-lettered.
+dependency fails: the caller gets 503, events are retried and then dead-lettered. DynamoDB
+has a second fault, ``transaction_conflict``: transactions that write an item another
+transaction wrote a moment before are cancelled with ``TransactionConflict``.
 """
 
 from __future__ import annotations
 
 import json
-import threading
 import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from moto.server import DomainDispatcherApplication, create_backend_app
 
+from memberclub_infra.local.dynamodb import LocalDynamoDB
 from memberclub_infra.local.outbox import Outbox
 
 StartResponse = Callable[..., Any]
 FAULTY_SERVICES = ("eventbridge", "sesv2", "sms", "dynamodb")
+# Faults other than "the service fails", by service and mode, and their names in ``failing``.
+TRANSACTION_CONFLICT = "dynamodb:transaction_conflict"
+FAULT_MODES = {("dynamodb", "transaction_conflict"): TRANSACTION_CONFLICT}
 
 
 class LocalAws:
-    def __init__(self, put_events: Callable[[list[dict[str, Any]]], list[str]], outbox: Outbox):
+    def __init__(self, put_events: Callable[[list[dict[str, Any]]], list[str]], outbox: Outbox,
+                 dynamodb: LocalDynamoDB):
         self.moto = DomainDispatcherApplication(create_backend_app)
-        self.moto_lock = threading.Lock()
+        self.dynamodb = dynamodb
         self.put_events = put_events
         self.outbox = outbox
         self.failing: set[str] = set()
@@ -45,7 +53,8 @@ class LocalAws:
             return self._json_service("sesv2", path, environ, start_response, self._ses)
         if "dynamodb" in self.failing and target.startswith("DynamoDB_"):
             return _answer(start_response, 500, {"__type": "InternalServerError", "message": "local fault"})
-        with self.moto_lock:
+        # SSM's requests too: one moto, one lock.
+        with self.dynamodb.request(transaction_conflicts=TRANSACTION_CONFLICT in self.failing):
             return list(self.moto(environ, start_response))
 
     def _json_service(self, service: str, operation: str, environ: dict[str, Any], start_response: StartResponse,

@@ -23,7 +23,7 @@ from memberclub import clock, contacts
 from memberclub.errors import DomainError
 from memberclub.observability import logger
 from memberclub_infra.declaration import FunctionSpec, Route, jobs, routes
-from memberclub_infra.local.aws import FAULTY_SERVICES
+from memberclub_infra.local.aws import FAULT_MODES, FAULTY_SERVICES
 
 TEXT_TYPES = ("text/", "application/json", "application/x-www-form-urlencoded", "application/xml", "+json")
 
@@ -210,8 +210,14 @@ class Gateway:
         service = body.get("service") if isinstance(body, dict) else None
         if service not in FAULTY_SERVICES:
             return error_response(422, "invalid", f"service is one of {', '.join(FAULTY_SERVICES)}.")
-        (self.stack.aws.failing.add if body.get("failing", True) else self.stack.aws.failing.discard)(service)
-        return json_response({"failing": sorted(self.stack.aws.failing)})
+        # Without a mode, the service fails; with one, the fault is that mode (FAULT_MODES).
+        fault = service if body.get("mode") is None else FAULT_MODES.get((service, str(body["mode"])))
+        if fault is None:
+            modes = ", ".join(f"{mode} ({of_service})" for of_service, mode in FAULT_MODES)
+            return error_response(422, "invalid", f"mode is one of {modes}, or none.")
+        failing = self.stack.aws.failing
+        (failing.add if body.get("failing", True) else failing.discard)(fault)
+        return json_response({"failing": sorted(failing)})
 
     def run_job(self, request: Request, job: str) -> Response:
         if job not in jobs():

@@ -23,6 +23,9 @@ class TableSchema:
     sort_key: str
     ttl_attribute: str
     indexes: tuple[Index, ...]
+    # The table's stream (None: no stream). NEW_IMAGE: the outbox relay, fed by the stream
+    # through an event source mapping, needs each new outbox item as written, not the old one.
+    stream_view_type: str | None = "NEW_IMAGE"
 
 
 TABLE = TableSchema(

@@ -1,0 +1,163 @@
+"""``make bench``, the local DynamoDB: what a transaction costs as the table grows, and how big
+the local stack gets.
+
+Order-shaped transactions (what ``storage/orders.py`` commits per order: the order record
+once, the member at its revision, a ledger entry, the month's figures) go through
+``memberclub.storage.table.Table`` over HTTP to the local stack, as the functions' do.
+
+- Transactions per second with 1,000 and with 100,000 items in the table (seeded straight
+  into moto, not through the API), and their ratio: a transaction's cost must not grow with
+  the table (moto 5.2.5 copied the whole table for each one).
+- The stack's resident memory (VmRSS) after 10,000 orders.
+
+It runs in a fresh process (``python -m bench.local_store`` prints the figures as JSON), in
+which the local stack runs too: its memory is that stack's and not what the rest of the
+bench left behind.
+"""
+
+from __future__ import annotations
+
+import gc
+import itertools
+import json
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+SMALL_TABLE, BIG_TABLE = 1_000, 100_000
+ORDERS = 10_000
+ROUNDS, ORDERS_PER_ROUND, WARM_UP = 3, 300, 200
+MEMBERS = 200
+RATIO_TARGET = 0.8
+RSS_TARGET_MIB = 1024
+
+
+def measure() -> dict[str, Any]:
+    """The figures, from a fresh process."""
+    finished = subprocess.run([sys.executable, "-m", "bench.local_store"], cwd=REPO, check=True,
+                              stdout=subprocess.PIPE, text=True)
+    return json.loads(finished.stdout.strip().splitlines()[-1])
+
+
+def print_figures(figures: dict[str, Any]) -> None:
+    print("\nThe local DynamoDB (order-shaped transactions over HTTP, the stack in one process)")
+    lines = [
+        (f"tx/s with {SMALL_TABLE:,} items in the table", figures["tx_per_second_small_table"]),
+        (f"tx/s with {BIG_TABLE:,} items in the table", figures["tx_per_second_big_table"]),
+        ("tx/s at 100k ÷ tx/s at 1k",
+         f"{figures['big_to_small_ratio']} (target ≥ {RATIO_TARGET})"),
+        (f"resident memory after {ORDERS:,} orders",
+         f"{figures['rss_mib_after_orders']} MiB (target ≤ {RSS_TARGET_MIB} MiB)"),
+        ("  of which after seeding", f"{figures['rss_mib_after_seeding']} MiB"),
+        ("  growth per order", f"{figures['rss_kib_per_order']} KiB"),
+    ]
+    for name, figure in lines:
+        print(f"  {name:<40} {figure}")
+
+
+# --- in the fresh process ---------------------------------------------------------------------
+
+
+def resident_mib() -> float:
+    with open("/proc/self/status") as status:
+        kib = next(line for line in status if line.startswith("VmRSS:")).split()[1]
+    return round(int(kib) / 1024, 1)
+
+
+class Orders:
+    """Order-shaped transactions against one table, spread over a few members."""
+
+    def __init__(self, table: Any):
+        self.table = table
+        self.numbers = itertools.count(1)
+        self.member_revs = [0] * MEMBERS
+
+    def place(self) -> None:
+        from memberclub.storage.table import put, update
+
+        number = next(self.numbers)
+        member = number % MEMBERS
+        rev = self.member_revs[member] + 1
+        member_key = {"PK": f"CLUB#bench#MEMBER#m{member:04d}", "SK": "PROFILE"}
+        self.table.transact([
+            put({"PK": f"CLUB#bench#ORDER#{number}", "SK": "ORDER", "status": "paid",
+                 "total_ore": 12_900, "member_id": f"m{member:04d}", "rev": 1},
+                "attribute_not_exists(PK)"),
+            update(member_key, "SET stamps = :stamps, points = :points, #rev = :rev",
+                   condition="attribute_not_exists(#rev)" if rev == 1 else "#rev = :prev",
+                   names={"#rev": "rev"},
+                   values={":stamps": rev % 10, ":points": rev * 129, ":rev": rev}
+                   | ({} if rev == 1 else {":prev": rev - 1})),
+            put({"PK": member_key["PK"], "SK": f"LEDGER#{number:010d}", "type": "ledger",
+                 "stamps": 1, "points": 129, "order": str(number)}),
+            update({"PK": "CLUB#bench#STATS", "SK": "MONTH#2025-06"},
+                   "ADD orders :one, revenue_ore :total", values={":one": 1, ":total": 12_900}),
+        ])
+        self.member_revs[member] = rev
+
+    def per_second(self) -> float:
+        """The median of a few rounds: one slow moment of a shared machine does not decide it."""
+        rates = []
+        for _round in range(ROUNDS):
+            started = time.perf_counter()
+            for _ in range(ORDERS_PER_ROUND):
+                self.place()
+            rates.append(ORDERS_PER_ROUND / (time.perf_counter() - started))
+        return round(statistics.median(rates), 1)
+
+
+def seed(stack: Any, table_name: str, start: int, stop: int) -> None:
+    from memberclub.storage.table import to_wire
+    from memberclub_infra.local.stack import REGION
+
+    stack.dynamodb.put_items_directly(table_name, REGION, (
+        to_wire({"PK": f"CLUB#seed#MEMBER#{n:06d}", "SK": "PROFILE", "email": f"m{n}@example.no",
+                 "name": f"Member {n}", "status": "active", "stamps": n % 10, "points": n,
+                 "rev": 1, "member_pk": f"CLUB#seed#M#{n:06d}", "member_sk": "PROFILE"})
+        for n in range(start, stop)))
+
+
+def run() -> dict[str, Any]:
+    from memberclub import wiring
+    from memberclub_infra.local.stack import TABLE_NAME, LocalStack, free_port
+
+    stack = LocalStack(port=free_port())
+    stack.start(seed=False, deliver_events=False)
+    records = itertools.count()
+    stack.dynamodb.add_stream_listener(lambda record: next(records))  # a listener, as the relay's
+    try:
+        orders = Orders(wiring.table())
+        seed(stack, TABLE_NAME, 0, SMALL_TABLE)
+        for _ in range(WARM_UP):
+            orders.place()
+        small = orders.per_second()
+        seed(stack, TABLE_NAME, SMALL_TABLE, BIG_TABLE)
+        big = orders.per_second()
+        gc.collect()
+        after_seeding = resident_mib()
+        placed = WARM_UP + 2 * ROUNDS * ORDERS_PER_ROUND
+        for _ in range(ORDERS - placed):
+            orders.place()
+        gc.collect()
+        after_orders = resident_mib()
+    finally:
+        stack.stop()
+    return {
+        "tx_per_second_small_table": small,
+        "tx_per_second_big_table": big,
+        "big_to_small_ratio": round(big / small, 2),
+        "rss_mib_after_seeding": after_seeding,
+        "rss_mib_after_orders": after_orders,
+        "rss_kib_per_order": round((after_orders - after_seeding) * 1024 / (ORDERS - placed), 1),
+        "orders": ORDERS,
+        "stream_records": next(records),
+    }
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(REPO))
+    print(json.dumps(run()))
