@@ -12,13 +12,14 @@ with its routes, event rules, schedules and the access it needs.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from memberclub.events import SOURCE as EVENT_SOURCE
 from memberclub.settings import ENVIRONMENT
 from memberclub.storage.schema import TABLE
 
-__all__ = ["BUS_NAME", "EVENT_SOURCE", "FUNCTIONS", "TABLE", "Access", "EventRule", "FunctionSpec", "Route"]
+__all__ = ["BUS_NAME", "EVENT_SOURCE", "FUNCTIONS", "TABLE", "Access", "EventRule", "FunctionSpec", "Route",
+           "StreamSource"]
 
 BUS_NAME = "memberclub"
 RUNTIME = "python3.13"
@@ -49,6 +50,22 @@ class EventRule:
     @property
     def pattern(self) -> dict[str, list[str]]:
         return {"source": [EVENT_SOURCE], "detail-type": list(self.detail_types)}
+
+
+@dataclass(frozen=True)
+class StreamSource:
+    """The table's DynamoDB stream as a trigger: a Lambda event source mapping whose filter
+    passes only the records the function wants (filtered records cost no invocation).
+
+    Lambda retries a failed batch (from the record the function reports) until its oldest
+    record is ``max_record_age_seconds`` old, then sends the batch's stream position to the
+    mapping's dead-letter queue. The stream keeps records for 24 hours."""
+
+    name: str
+    filter_pattern: dict[str, Any]
+    batch_size: int = 10
+    max_record_age_seconds: int = 24 * 3600
+    bisect_batch_on_error: bool = True
 
 
 @dataclass(frozen=True)
@@ -83,6 +100,7 @@ class FunctionSpec:
     handler: str = "app.handler"
     routes: tuple[Route, ...] = ()
     event_rules: tuple[EventRule, ...] = ()
+    stream_sources: tuple[StreamSource, ...] = ()
     schedules: tuple[Schedule, ...] = ()
     reserved_concurrency: int | None = None
     extra_environment: dict[str, str] = field(default_factory=dict)
@@ -146,7 +164,8 @@ STAMPS = FunctionSpec(
     description="Stamp and points accrual, tiers, reward coupons and refund reversal, exactly once per order",
     memory_mb=256,
     timeout_seconds=30,
-    access=Access(publish_events=True),
+    # Its events go to the outbox with the change (the relay publishes them).
+    access=Access(),
     event_rules=(
         # A day of retries: a DynamoDB hiccup must not lose an order.
         EventRule("purchases", ("PurchaseRecorded", "PurchaseRefunded"), retry_attempts=12,
@@ -159,14 +178,30 @@ OWNER = FunctionSpec(
     description="The owner's routes (owner key): the till's stamps and coupon redemptions",
     memory_mb=512,
     timeout_seconds=10,
-    access=Access(publish_events=True),
+    # Till stamps and redemptions write their events to the outbox with the change.
+    access=Access(),
     routes=(
         Route("POST", "/owner/{club}/stamps"),
         Route("POST", "/owner/{club}/redemptions"),
     ),
 )
 
-FUNCTIONS: tuple[FunctionSpec, ...] = (SIGNUP, MESSAGES, PURCHASES, STAMPS, OWNER)
+RELAY = FunctionSpec(
+    name="relay",
+    description="Puts the outbox's events on the bus: every new outbox item in the table's stream",
+    memory_mb=256,
+    timeout_seconds=30,
+    access=Access(table="none", publish_events=True),
+    stream_sources=(
+        StreamSource(
+            "outbox",
+            # Only new outbox items: every other write of the table costs no invocation.
+            filter_pattern={"eventName": ["INSERT"], "dynamodb": {"NewImage": {"type": {"S": ["outbox"]}}}},
+        ),
+    ),
+)
+
+FUNCTIONS: tuple[FunctionSpec, ...] = (SIGNUP, MESSAGES, PURCHASES, STAMPS, OWNER, RELAY)
 
 
 def function(name: str) -> FunctionSpec:

@@ -24,17 +24,16 @@ class EventBridgeBus:
     def publish(self, events: Sequence[EventDetail]) -> None:
         """Put the events on the bus or raise ``Unavailable``: the caller's state lets it
         publish again on a retry, and consumers are idempotent, so a repeat is harmless."""
-        entries = [
-            {
-                "Source": SOURCE,
-                "DetailType": event.DETAIL_TYPE,
-                "Detail": event.model_dump_json(),
-                "EventBusName": self.bus_name,
-            }
-            for event in events
+        self.publish_entries([(event.DETAIL_TYPE, event.model_dump_json()) for event in events])
+
+    def publish_entries(self, entries: Sequence[tuple[str, str]]) -> None:
+        """Put (detail type, detail JSON) pairs on the bus, as the outbox keeps them."""
+        wire = [
+            {"Source": SOURCE, "DetailType": detail_type, "Detail": detail, "EventBusName": self.bus_name}
+            for detail_type, detail in entries
         ]
-        for start in range(0, len(entries), 10):  # PutEvents takes at most 10 entries
-            batch = entries[start : start + 10]
+        for start in range(0, len(wire), 10):  # PutEvents takes at most 10 entries
+            batch = wire[start : start + 10]
             try:
                 answer = self.client.put_events(Entries=batch)
             except (BotoCoreError, ClientError) as error:

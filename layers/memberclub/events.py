@@ -31,6 +31,7 @@ class MemberJoined(EventDetail):
     member_id: str
     source: str | None = None
     channel: Literal["email", "sms"]
+    join_id: str | None = None  # the join whose consents the confirmation link records
 
 
 class MemberJoinRepeated(EventDetail):
@@ -42,6 +43,7 @@ class MemberJoinRepeated(EventDetail):
     member_id: str
     status: Literal["pending", "active"]
     channel: Literal["email", "sms"]
+    join_id: str | None = None  # a pending contact's new join: its link records its consents
 
 
 class MemberConfirmed(EventDetail):
@@ -77,6 +79,8 @@ class PurchaseRecorded(EventDetail):
     paid_at: str
     refunds_minor: dict[str, int] = {}
     stamps: int | None = None
+    # The till's request, hashed: the same Idempotency-Key with another request is refused.
+    fingerprint: str | None = None
 
 
 class PurchaseRefunded(EventDetail):

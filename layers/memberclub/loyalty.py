@@ -7,13 +7,15 @@ transaction. The planners here are pure: they take what was read and return what
 ``rev`` conditions), and the use case reads again and re-plans. Duplicate, late and
 out-of-order events (a refund before its purchase) therefore come out right.
 
-Events a change causes are written into the order record's outbox in the same transaction
-and published after it; a redelivered cause finds nothing to do and publishes them again,
-so a failed publish is retried with its cause and never lost.
+Events a change causes are written to the outbox (``storage.outbox``) in the same
+transaction, and the relay puts them on the bus: once a change stands, its events are
+certain to follow, whatever the bus is doing at that moment — so the till gets its 200 and
+never counts a stamp twice by retrying after a 503.
 """
 
 from __future__ import annotations
 
+import hashlib
 import random
 import time
 import uuid
@@ -21,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
 
 from memberclub import accrual, clock, contacts, money
 from memberclub.accrual import Earnings
@@ -29,7 +31,6 @@ from memberclub.bodies import require_object
 from memberclub.club import Club
 from memberclub.coupons import Coupon, issue_coupon
 from memberclub.errors import Conflict, Gone, Invalid, NotFound, Unavailable
-from memberclub.eventbus import EventBus
 from memberclub.events import (
     CouponIssued,
     CouponRedeemed,
@@ -38,11 +39,9 @@ from memberclub.events import (
     PurchaseRefunded,
     RewardEarned,
     StampsAccrued,
-    parse_detail,
 )
 from memberclub.members import Member
 from memberclub.membership import field_errors
-from memberclub.observability import logger
 from memberclub.orders import Customer, OrderRecord
 from memberclub.storage.clubs import ClubStore
 from memberclub.storage.members import MemberStore
@@ -56,7 +55,6 @@ class LoyaltyServices:
     clubs: ClubStore
     members: MemberStore
     orders: OrderStore
-    bus: EventBus
     coupons: Any  # storage.coupons.CouponStore
 
 
@@ -76,8 +74,12 @@ class Accrual:
 
 def plan_purchase(club: Club, purchase: PurchaseRecorded, order: OrderRecord | None, member: Member | None,
                   now: datetime) -> tuple[Commit | None, Accrual]:
-    """What a paid order changes; None when it was applied already."""
+    """What a paid order changes; None when it was applied already. A till receipt
+    (``purchase.fingerprint``) used again for another member or another count is refused."""
     if order is not None and order.paid:
+        if purchase.fingerprint and order.fingerprint and purchase.fingerprint != order.fingerprint:
+            raise Invalid("This Idempotency-Key was used for another stamp (another member, count or amount).",
+                          code="idempotency_key_reused", fields={"Idempotency-Key": "used before with another body"})
         return None, Accrual(member, duplicate=True)
     paid_at = clock.parse_iso(purchase.paid_at)
     same_currency = purchase.currency == club.currency
@@ -95,7 +97,7 @@ def plan_purchase(club: Club, purchase: PurchaseRecorded, order: OrderRecord | N
         "member_id": member.member_id if member else None, "currency": purchase.currency,
         "total": purchase.total_minor, "points_basis": purchase.points_basis_minor, "paid": True,
         "paid_at": purchase.paid_at, "refunds": refunds, "earned_stamps": earned.stamps,
-        "earned_points": earned.points, "rev": base.rev + 1,
+        "earned_points": earned.points, "fingerprint": purchase.fingerprint, "rev": base.rev + 1,
     })
     taken = accrual.take_back(club, earned=earned, total=purchase.total_minor,
                               points_basis=purchase.points_basis_minor, refunded=after.refunded,
@@ -107,7 +109,7 @@ def plan_purchase(club: Club, purchase: PurchaseRecorded, order: OrderRecord | N
         stats |= {"sales": purchase.total_minor, "refunds": after.refunded}
     else:
         stats |= {"orders_other_currency": 1}
-    commit = Commit(order=after, order_is_new=order is None, stats_month=month, stats=stats)
+    commit = Commit(order=after, order_is_new=order is None, at=now, stats_month=month, stats=stats)
     result = Accrual(member)
     if member is not None:
         net = Earnings(earned.stamps - taken.stamps, earned.points - taken.points)
@@ -117,7 +119,7 @@ def plan_purchase(club: Club, purchase: PurchaseRecorded, order: OrderRecord | N
         after.reward_codes = [coupon.code for coupon in result.rewards]
         stats |= {"member_orders": 1} | ({"member_sales": purchase.total_minor} if same_currency else {})
         stats |= {"stamps_issued": net.stamps, "points_issued": net.points, "rewards_issued": len(result.rewards)}
-    after.outbox = after.outbox | {"paid": _events(club, after, result, "paid", now)}
+    commit.events = _events(club, after, result, "paid", now)
     return commit, result
 
 
@@ -135,7 +137,7 @@ def plan_refund(club: Club, refund: PurchaseRefunded, order: OrderRecord | None,
     if after.total is None and refund.total_minor is not None:
         after.total = refund.total_minor
     cause = _refund_cause(after)
-    commit = Commit(order=after, order_is_new=order is None)
+    commit = Commit(order=after, order_is_new=order is None, at=now)
     if not base.paid:
         return commit, Accrual(member), cause  # the purchase, when it comes, earns what is left
     total, basis = after.total or 0, after.points_basis or 0
@@ -153,7 +155,7 @@ def plan_refund(club: Club, refund: PurchaseRefunded, order: OrderRecord | None,
         result = _move_card(club, commit, member, Earnings(-delta.stamps, -delta.points), spend=-spend_back,
                             visit_at=None, month=month, now=now, cause=f"{after.source}:{after.order_id}", kind="refund")
         commit.stats |= {"stamps_issued": result.stamps_delta, "points_issued": result.points_delta}
-    after.outbox = after.outbox | {cause: _events(club, after, result, cause, now)}
+    commit.events = _events(club, after, result, cause, now)
     return commit, result, cause
 
 
@@ -224,7 +226,7 @@ def _move_card(club: Club, commit: Commit, member: Member, net: Earnings, *, spe
     return Accrual(after, stamps_delta=moved.stamps, points_delta=moved.points, rewards=rewards)
 
 
-def _events(club: Club, order: OrderRecord, result: Accrual, cause: str, now: datetime) -> list[dict[str, Any]]:
+def _events(club: Club, order: OrderRecord, result: Accrual, cause: str, now: datetime) -> list[EventDetail]:
     if result.member is None:
         return []
     base = {"club_id": club.club_id, "occurred_at": clock.iso(now)}
@@ -240,7 +242,7 @@ def _events(club: Club, order: OrderRecord, result: Accrual, cause: str, now: da
                                    code=coupon.code, order_id=order.order_id))
         events.append(CouponIssued(**base, idempotency_key=f"coupon#{coupon.code}", member_id=member_id,
                                    code=coupon.code, kind=coupon.kind, expires_at=coupon.expires_at))
-    return [{"detail_type": event.DETAIL_TYPE, "detail": event.model_dump(mode="json")} for event in events]
+    return events
 
 
 # --- applying (the use cases) -----------------------------------------------------------------
@@ -256,7 +258,6 @@ def accrue_purchase(services: LoyaltyServices, club: Club, purchase: PurchaseRec
     for attempt in range(ATTEMPTS):
         commit, result = plan_purchase(club, purchase, order, member, clock.now())
         if commit is None:
-            _publish(services, order.outbox.get("paid", []) if order else [])
             return result
         try:
             services.orders.commit(commit)
@@ -267,7 +268,6 @@ def accrue_purchase(services: LoyaltyServices, club: Club, purchase: PurchaseRec
             _back_off(attempt)
             member = _member(services, club, purchase.member_id)
             continue
-        _publish(services, commit.order.outbox["paid"])
         return result
     raise Unavailable("Too many changes to this member at once. Please try again.")
 
@@ -278,16 +278,14 @@ def reverse_refund(services: LoyaltyServices, club: Club, refund: PurchaseRefund
         order = services.orders.get(club.club_id, refund.source, refund.order_id)
         member_id = order.member_id if order and order.paid else refund.member_id
         member = _member(services, club, member_id)
-        commit, result, cause = plan_refund(club, refund, order, member, clock.now())
+        commit, result, _cause = plan_refund(club, refund, order, member, clock.now())
         if commit is None:
-            _publish(services, order.outbox.get(cause, []) if order else [])
             return result
         try:
             services.orders.commit(commit)
         except (OrderChanged, MemberChanged):
             _back_off(_attempt)
             continue
-        _publish(services, commit.order.outbox.get(cause, []))
         return result
     raise Unavailable("Too many changes to this order at once. Please try again.")
 
@@ -302,11 +300,6 @@ def _member(services: LoyaltyServices, club: Club, member_id: str | None) -> Mem
     return member if member is not None and member.status != "erased" else None
 
 
-def _publish(services: LoyaltyServices, entries: list[dict[str, Any]]) -> None:
-    if entries:
-        services.bus.publish([parse_detail(entry["detail_type"], entry["detail"]) for entry in entries])
-
-
 # --- the till -------------------------------------------------------------------------------
 
 
@@ -315,7 +308,7 @@ class TillStamp(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     member: str = Field(min_length=1, max_length=254)
-    count: int | None = Field(None, ge=1, le=100)
+    count: StrictInt | None = Field(None, ge=1, le=100)  # `true` is no count
     amount: str | None = None
 
 
@@ -357,12 +350,22 @@ def stamp_at_till(services: LoyaltyServices, club: Club, request: TillStamp, rec
     stamps = request.count if request.count is not None else (
         club.settings.stamps.per_order if request.amount is None else None)
     now = clock.now()
+    receipt = receipt or uuid.uuid4().hex
     purchase = PurchaseRecorded(
-        club_id=club.club_id, idempotency_key=f"till#{receipt or uuid.uuid4().hex}", occurred_at=clock.iso(now),
-        source="till", order_id=receipt or uuid.uuid4().hex, member_id=member.member_id, currency=club.currency,
+        club_id=club.club_id, idempotency_key=f"till#{receipt}", occurred_at=clock.iso(now),
+        source="till", order_id=receipt, member_id=member.member_id, currency=club.currency,
         total_minor=amount, points_basis_minor=amount, paid_at=clock.iso(now), stamps=stamps,
+        fingerprint=till_fingerprint(member.member_id, request),
     )
     return accrue_purchase(services, club, purchase, member)
+
+
+def till_fingerprint(member_id: str, request: TillStamp) -> str:
+    """What makes two till requests "the same stamp": the member, the count and the amount
+    (however the member was named). An Idempotency-Key sent again with another fingerprint
+    is refused rather than answered as a duplicate."""
+    amount = money.to_minor(request.amount) if request.amount is not None else None
+    return hashlib.sha256(f"{member_id}|{request.count}|{amount}".encode()).hexdigest()[:32]
 
 
 def till_answer(result: Accrual, now: datetime) -> dict[str, Any]:
@@ -380,25 +383,29 @@ def till_answer(result: Accrual, now: datetime) -> dict[str, Any]:
 
 
 def redeem_coupon(services: LoyaltyServices, club: Club, code: str) -> Coupon:
-    """Single use, even under concurrent requests: a conditional write decides."""
+    """Single use, even under concurrent requests: a conditional write decides. The clock
+    decides expiry, not a job: a coupon past its ``expires_at`` is refused (410) whether or
+    not the expiry job has run."""
     code = code.strip().upper().replace("-", "").replace(" ", "")
     if not code:
         raise Invalid("Some fields are not valid.", fields={"code": "give the coupon's code"})
     now = clock.now()
-    redeemed = services.coupons.redeem(club.club_id, code, now, accrual.month_of(club, now))
-    if redeemed is None:
-        found = services.coupons.get(club.club_id, code)
-        if found is None:
-            raise NotFound("No coupon with this code.", code="unknown_coupon")
-        if found.status == "redeemed":
-            raise Conflict(f"This coupon was used already ({found.redeemed_at}).", code="already_redeemed")
-        raise Gone(f"This coupon expired ({found.expires_at}).", code="expired")
-    try:
-        services.bus.publish([CouponRedeemed(club_id=club.club_id, idempotency_key=f"redeemed#{code}",
-                                             occurred_at=clock.iso(now), member_id=redeemed.member_id,
-                                             code=code, kind=redeemed.kind)])
-    except Unavailable:
-        # The counter needs its answer and the redemption stands (it is counted in the
-        # month's figures in the same write); only the notification is late.
-        logger.error("CouponRedeemed not published", extra={"club_id": club.club_id, "code": code})
-    return redeemed
+    coupon = _usable_coupon(services, club, code, now)
+    event = CouponRedeemed(club_id=club.club_id, idempotency_key=f"redeemed#{code}", occurred_at=clock.iso(now),
+                           member_id=coupon.member_id, code=code, kind=coupon.kind)
+    if not services.coupons.redeem(coupon, now, accrual.month_of(club, now), [event]):
+        _usable_coupon(services, club, code, now)  # used or expired a moment ago: say which
+        raise Conflict("This coupon was used already.", code="already_redeemed")
+    return coupon.model_copy(update={"status": "redeemed", "redeemed_at": clock.iso(now)})
+
+
+def _usable_coupon(services: LoyaltyServices, club: Club, code: str, now: datetime) -> Coupon:
+    coupon = services.coupons.get(club.club_id, code)
+    if coupon is None:
+        raise NotFound("No coupon with this code.", code="unknown_coupon")
+    status = coupon.status_at(now)
+    if status == "redeemed":
+        raise Conflict(f"This coupon was used already ({coupon.redeemed_at}).", code="already_redeemed")
+    if status == "expired":
+        raise Gone(f"This coupon expired ({coupon.expires_at}).", code="expired")
+    return coupon

@@ -35,8 +35,9 @@ HTTP_CORRELATION = correlation_paths.API_GATEWAY_HTTP
 EVENTBRIDGE_CORRELATION = correlation_paths.EVENT_BRIDGE
 
 
-def lambda_entry(correlation_id_path: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Logger (with correlation id), then Tracer, then Metrics: the order every handler uses."""
+def lambda_entry(correlation_id_path: str | None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Logger (with correlation id, where the event has one), then Tracer, then Metrics:
+    the order every handler uses."""
 
     def wrap(handler: Callable[..., Any]) -> Callable[..., Any]:
         handler = metrics.log_metrics(handler)

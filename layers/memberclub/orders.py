@@ -12,17 +12,44 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 OrderSource = Literal["shopify", "woocommerce", "orders", "till"]
 
 
 class Customer(BaseModel):
-    """How the order names its customer (any may be missing): normalised, or None."""
+    """Every way the order names its customer, normalised, in the order they are tried: the
+    card code, then each e-mail, then each phone (E.164). A Shopify order may carry the
+    order's e-mail and a different customer e-mail; any of them finds the member.
 
-    email: str | None = None
-    phone: str | None = None  # E.164
+    ``email=`` and ``phone=`` are accepted for one of each."""
+
+    model_config = ConfigDict(frozen=True)
+
     card_code: str | None = None
+    emails: tuple[str, ...] = ()
+    phones: tuple[str, ...] = ()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _single_contacts(cls, value: Any) -> Any:
+        if isinstance(value, dict) and ("email" in value or "phone" in value):
+            value = dict(value)
+            email, phone = value.pop("email", None), value.pop("phone", None)
+            value["emails"] = tuple(value.get("emails", ())) + ((email,) if email else ())
+            value["phones"] = tuple(value.get("phones", ())) + ((phone,) if phone else ())
+        return value
+
+    @property
+    def email(self) -> str | None:
+        return self.emails[0] if self.emails else None
+
+    @property
+    def phone(self) -> str | None:
+        return self.phones[0] if self.phones else None
+
+    def __bool__(self) -> bool:
+        return bool(self.card_code or self.emails or self.phones)
 
 
 class PaidOrder(BaseModel):
@@ -62,8 +89,8 @@ class OrderRecord(BaseModel):
 
     Kept for every order, a member's or not (the owner's figures count them all). A refund
     that arrives before its purchase creates the record unpaid; the purchase then earns
-    what is left. ``outbox`` keeps the events each change published, by cause, so a
-    redelivered cause publishes them again if the first publish failed.
+    what is left. The events each change causes go to the outbox in the same transaction
+    (``storage.outbox``), not into this record.
     """
 
     club_id: str
@@ -82,7 +109,7 @@ class OrderRecord(BaseModel):
     taken_stamps: int = 0
     taken_points: int = 0
     reward_codes: list[str] = Field(default_factory=list)
-    outbox: dict[str, list[dict[str, Any]]] = Field(default_factory=dict)
+    fingerprint: str | None = None  # a till receipt's request (loyalty.till_fingerprint)
     created_at: str
     rev: int = 0
 

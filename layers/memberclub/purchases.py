@@ -4,7 +4,13 @@ The purchases function does no accrual itself: it answers the shop fast (Shopify
 at most) and puts ``PurchaseRecorded`` / ``PurchaseRefunded`` on the bus; the stamps
 function applies them exactly once (one order marker per order, each refund id once), so a
 repeated delivery — Shopify's retries, WooCommerce sending an order again on every change —
-is harmless without an idempotency record of its own here. Nothing is written to the table.
+is harmless without an idempotency record of its own here. What makes an order "the same"
+comes only from the signed body (``memberclub.webhooks``), never from an unsigned header.
+
+When the bus refuses, the events are kept in the outbox (``storage.outbox``) and the relay
+publishes them once the bus is back: the shop gets its 200 either way. WooCommerce never
+retries a failed delivery, so a 503 would lose the order; only when the table refuses too
+does the shop get 503.
 
 Checks run in the contract's order: the club (404), then the signature (401: nothing read,
 nothing published), then the body (400/422). The body limit (413) is the web layer's.
@@ -24,16 +30,17 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from memberclub import secrets
+from memberclub import clock, secrets
 from memberclub.bodies import read_json
 from memberclub.club import Club
-from memberclub.errors import Unauthorized
+from memberclub.errors import Unauthorized, Unavailable
 from memberclub.eventbus import EventBus
 from memberclub.events import EventDetail, PurchaseRecorded, PurchaseRefunded
 from memberclub.observability import logger
-from memberclub.orders import Customer, OrderFact, PaidOrder
+from memberclub.orders import Customer, OrderFact, OrderRefund, PaidOrder
 from memberclub.storage.clubs import ClubStore
-from memberclub.storage.members import MemberStore
+from memberclub.storage.orders import OrderStore
+from memberclub.storage.outbox import OutboxStore
 from memberclub.webhooks import Delivery, generic, shopify, woocommerce
 from memberclub.webhooks.signatures import signature_header, signature_matches
 
@@ -77,7 +84,8 @@ class WebhookSecrets:
 @dataclass
 class Services:
     clubs: ClubStore
-    members: MemberStore
+    orders: OrderStore
+    outbox: OutboxStore
     bus: EventBus
     webhook_secrets: WebhookSecrets
 
@@ -91,12 +99,14 @@ class Outcome:
     idempotency_key: str | None = None
     published: tuple[str, ...] = ()
     member: bool | None = None
+    queued: bool = False  # the bus refused: the events wait in the outbox for the relay
 
     def view(self) -> dict[str, Any]:
         if self.status == "ignored":
-            return {"status": "ignored", "reason": self.reason}
-        return {"status": "recorded", "idempotency_key": self.idempotency_key, "published": list(self.published),
+            return {"status": "ignored", "reason": self.reason, "member": False}
+        view = {"status": "recorded", "idempotency_key": self.idempotency_key, "published": list(self.published),
                 "member": self.member}
+        return view | ({"queued": True} if self.queued else {})
 
 
 def receive_webhook(services: Services, club_id: str, kind: Kind, headers: Mapping[str, str],
@@ -129,22 +139,35 @@ def verify_signature(services: Services, club_id: str, kind: Kind, headers: Mapp
 
 
 def record_delivery(services: Services, club: Club, delivery: Delivery) -> Outcome:
-    """Find the member the delivery names (one lookup, by card code, e-mail, then phone) and
-    publish one event per fact. A customer who is no member gets ``member_id`` None: the order
-    still counts in the owner's figures. The bus being down raises ``Unavailable`` (503),
-    so the shop delivers again."""
-    customer = next((fact.customer for fact in delivery.facts if fact.customer != Customer()), Customer())
-    member_id = services.members.member_id_for(club.club_id, customer)
+    """Find the member the delivery names and publish one event per fact. The member of a
+    paid order is found by its contacts (card code, each e-mail, each phone: one lookup); a
+    refund belongs to the member of the order on record, if there is one. A customer who is
+    no member gets ``member_id`` None: the order still counts in the owner's figures."""
+    customer = next((fact.customer for fact in delivery.facts if fact.customer), Customer())
+    refunded = sorted({(fact.source, fact.order_id) for fact in delivery.facts if isinstance(fact, OrderRefund)})
+    found = services.orders.delivery_lookup(club.club_id, customer, refunded)
     key = delivery.idempotency_key or ""
     several = len(delivery.facts) > 1
-    events = [event_for(club.club_id, fact, member_id, f"{key}#{fact.kind}" if several else key)
-              for fact in delivery.facts]
-    services.bus.publish(events)
+    events = []
+    for fact in delivery.facts:
+        member_id = found.member_id
+        if isinstance(fact, OrderRefund) and (fact.source, fact.order_id) in found.members_of_orders:
+            member_id = found.members_of_orders[(fact.source, fact.order_id)]
+        events.append(event_for(club.club_id, fact, member_id, f"{key}#{fact.kind}" if several else key))
+    queued = False
+    try:
+        services.bus.publish(events)
+    except Unavailable:
+        services.outbox.keep(club.club_id, f"delivery#{key}", events, clock.now())
+        queued = True
+        logger.warning("the bus refused a webhook's events: kept in the outbox for the relay",
+                       extra={"club_id": club.club_id, "idempotency_key": key})
+    member = any(getattr(event, "member_id", None) for event in events)
     logger.debug("purchase webhook recorded", extra={
-        "club_id": club.club_id, "idempotency_key": key, "member": member_id is not None,
+        "club_id": club.club_id, "idempotency_key": key, "member": member, "queued": queued,
         "orders": sorted({fact.order_id for fact in delivery.facts}), "published": [e.DETAIL_TYPE for e in events]})
     return Outcome("recorded", idempotency_key=key, published=tuple(e.DETAIL_TYPE for e in events),
-                   member=member_id is not None)
+                   member=member, queued=queued)
 
 
 def event_for(club_id: str, fact: OrderFact, member_id: str | None, idempotency_key: str) -> EventDetail:

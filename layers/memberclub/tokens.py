@@ -1,7 +1,8 @@
 """Signed member tokens: links in messages and the card's Bearer token.
 
 A token is ``<payload><mac>``: the payload is base64url (no padding) of
-``kind|club|member|version|expiry``, the MAC the first 16 bytes of HMAC-SHA256 over it
+``kind|club|member|version|expiry`` (and ``|ref`` where the token names one thing more: a
+confirmation link names its join), the MAC the first 16 bytes of HMAC-SHA256 over it
 (22 base64url characters). Only ``[A-Za-z0-9_-]`` appears, so a token is safe in any URL.
 The key comes from SSM Parameter Store; anyone without it cannot forge a token, and a
 token names exactly one club and member, so one member can never reach another's data.
@@ -17,15 +18,20 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
+from memberclub.club import CLUB_ID_PATTERN
 from memberclub.errors import Gone, Unauthorized
 
 Kind = Literal["card", "confirm", "unsubscribe-email", "unsubscribe-sms"]
 CONFIRMATION_VALIDITY = timedelta(days=7)
 _MAC_CHARS = 22
+MAX_TOKEN_CHARS = 400
+# What any token we issue looks like: anything else is refused before it is looked at.
+_TOKEN = re.compile(rf"[A-Za-z0-9_-]{{{_MAC_CHARS + 1},{MAX_TOKEN_CHARS}}}")
 
 
 @dataclass(frozen=True)
@@ -35,15 +41,24 @@ class TokenClaims:
     member_id: str
     version: int
     expires_at: int | None
+    ref: str | None = None  # a confirmation link's join (whose consents it records)
+
+
+def is_token_shaped(token: str) -> bool:
+    """True for text that could be a token of ours: ``[A-Za-z0-9_-]``, of a token's length."""
+    return _TOKEN.fullmatch(token) is not None
 
 
 def peek_club(token: str) -> str | None:
     """The club a token names, unverified: only to offer a way back (a join link) on an
-    error page, never to grant anything."""
+    error page, never to grant anything; None unless it is a well-formed club id."""
+    if not is_token_shaped(token):
+        return None
     try:
-        return _unb64(token[:-_MAC_CHARS]).decode().split("|")[1]
+        club_id = _unb64(token[:-_MAC_CHARS]).decode().split("|")[1]
     except (ValueError, IndexError):
         return None
+    return club_id if re.fullmatch(CLUB_ID_PATTERN, club_id) else None
 
 
 def _b64(raw: bytes) -> str:
@@ -59,22 +74,29 @@ def _mac(key: bytes, payload: str) -> str:
 
 
 def issue_token(
-    key: bytes, kind: Kind, club_id: str, member_id: str, *, version: int = 0, expires_at: datetime | None = None
+    key: bytes, kind: Kind, club_id: str, member_id: str, *, version: int = 0, expires_at: datetime | None = None,
+    ref: str | None = None,
 ) -> str:
     expiry = "" if expires_at is None else str(int(expires_at.timestamp()))
-    payload = _b64(f"{kind}|{club_id}|{member_id}|{version}|{expiry}".encode())
+    fields = [kind, club_id, member_id, str(version), expiry] + ([ref] if ref else [])
+    payload = _b64("|".join(fields).encode())
     return payload + _mac(key, payload)
 
 
 def read_token(key: bytes, token: str, kind: Kind | tuple[Kind, ...], now: datetime) -> TokenClaims:
     """The claims of a genuine, unexpired token of this kind (or one of these kinds);
     Unauthorized or Gone otherwise."""
+    if not is_token_shaped(token):
+        raise Unauthorized("This link or token is not valid.", code="invalid_token")
     payload, mac = token[:-_MAC_CHARS], token[-_MAC_CHARS:]
-    if len(token) > 400 or not payload or not hmac.compare_digest(mac, _mac(key, payload)):
+    if not hmac.compare_digest(mac.encode("ascii"), _mac(key, payload).encode("ascii")):
         raise Unauthorized("This link or token is not valid.", code="invalid_token")
     try:
-        token_kind, club_id, member_id, version, expiry = _unb64(payload).decode().split("|")
-        claims = TokenClaims(token_kind, club_id, member_id, int(version), int(expiry) if expiry else None)
+        token_kind, club_id, member_id, version, expiry, *ref = _unb64(payload).decode().split("|")
+        if len(ref) > 1:
+            raise ValueError("too many fields")
+        claims = TokenClaims(token_kind, club_id, member_id, int(version), int(expiry) if expiry else None,
+                             ref[0] if ref else None)
     except ValueError:
         raise Unauthorized("This link or token is not valid.", code="invalid_token") from None
     if claims.kind not in ((kind,) if isinstance(kind, str) else kind):

@@ -88,15 +88,17 @@ def loyalty_services() -> Any:
     from memberclub.storage.coupons import CouponStore
     from memberclub.storage.orders import OrderStore
 
-    return LoyaltyServices(clubs=clubs(), members=members(), orders=OrderStore(table()), bus=event_bus(),
+    return LoyaltyServices(clubs=clubs(), members=members(), orders=OrderStore(table()),
                            coupons=CouponStore(table()))
 
 
 @functools.cache
 def purchase_services() -> Any:
     from memberclub.purchases import Services, WebhookSecrets
+    from memberclub.storage.orders import OrderStore
+    from memberclub.storage.outbox import OutboxStore
 
-    return Services(clubs=clubs(), members=members(), bus=event_bus(),
+    return Services(clubs=clubs(), orders=OrderStore(table()), outbox=OutboxStore(table()), bus=event_bus(),
                     webhook_secrets=WebhookSecrets(lambda club_id, kind: settings().webhook_secret_parameter(club_id, kind)))
 
 

@@ -81,6 +81,11 @@ class Synthesised:
         outputs = self.template["Outputs"]
         return {spec.name: outputs[f"FunctionName{title(spec.name)}"]["Value"]["Ref"] for spec in self.specs}
 
+    def function_name_of_ref(self, ref: Any) -> str:
+        """``{"Ref": <function id>}`` → the declaration's function name."""
+        by_id = {logical_id: name for name, logical_id in self.function_ids().items()}
+        return by_id[ref["Ref"]]
+
     def function_name_of(self, arn: Any) -> str:
         """``{"Fn::GetAtt": [<function id>, "Arn"]}`` → the declaration's function name."""
         by_id = {logical_id: name for name, logical_id in self.function_ids().items()}

@@ -59,3 +59,18 @@ def test_schedules_are_the_local_jobs(default: Synthesised) -> None:
 
 def test_every_declared_function_is_deployed(default: Synthesised) -> None:
     assert set(default.function_ids()) == {spec.name for spec in FUNCTIONS}
+
+
+def test_stream_triggers_are_the_local_streams(default: Synthesised) -> None:
+    """The table's stream reaches the same functions through the same filter in both: a record
+    the cloud's event source mapping passes is one the local bus hands over, and no other."""
+    bus = LocalBus(lambda name, event: None)
+    local = {(spec.name, json.dumps(source.filter_pattern, sort_keys=True), source.max_record_age_seconds)
+             for source, spec in bus.stream_sources}
+    cloud = set()
+    for mapping in default.resources("AWS::Lambda::EventSourceMapping").values():
+        properties = mapping["Properties"]
+        [criterion] = properties["FilterCriteria"]["Filters"]
+        cloud.add((default.function_name_of_ref(properties["FunctionName"]),
+                   json.dumps(json.loads(criterion["Pattern"]), sort_keys=True), properties["MaximumRecordAgeInSeconds"]))
+    assert cloud == local and cloud, "the stream's triggers differ between the cloud and the local stack"

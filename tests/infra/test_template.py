@@ -219,12 +219,21 @@ def test_every_schedule_runs_in_its_time_zone_with_retries_and_a_dead_letter_que
 
 
 IDLE_COST = ("AWS::SecretsManager::Secret", "AWS::KMS::Key", "AWS::CloudWatch::Dashboard",
-             "AWS::ApiGateway::RestApi", "AWS::Lambda::EventSourceMapping")
+             "AWS::ApiGateway::RestApi")
 
 
 def test_nothing_costs_money_while_idle(synthesised: Synthesised) -> None:
     types = {resource["Type"] for resource in synthesised.template["Resources"].values()}
     assert not types & set(IDLE_COST)
+    # Event source mappings only on the table's stream: Lambda reads DynamoDB Streams for free,
+    # while an SQS or Kinesis poller (or provisioned pollers) bills requests even when idle.
+    [table_id] = synthesised.resources("AWS::DynamoDB::Table")
+    mappings = synthesised.resources("AWS::Lambda::EventSourceMapping").values()
+    assert mappings, "the outbox relay reads the table's stream"
+    for mapping in mappings:
+        source = mapping["Properties"]["EventSourceArn"]
+        assert source == {"Fn::GetAtt": [table_id, "StreamArn"]}, source
+        assert "ProvisionedPollerConfig" not in mapping["Properties"]
     assert not [t for t in types if t.startswith("AWS::EC2::")], "no VPC, NAT gateway or instance"
     for resource in synthesised.template["Resources"].values():
         props = resource.get("Properties", {})
@@ -288,12 +297,18 @@ def test_signup_cannot_send_mail_and_messages_cannot_publish_events(default: Syn
     assert "ses:SendEmail" in actions_of(default, "messages")
 
 
+STREAM_READ = {"dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"}
+
+
 def test_roles_follow_the_declared_access(synthesised: Synthesised) -> None:
     writes = {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"}
     for spec in synthesised.specs:
         actions, access = actions_of(synthesised, spec.name), spec.access
-        dynamodb = {a for a in actions if a.startswith("dynamodb:")}
+        stream = {a for a in actions if a in STREAM_READ}
+        dynamodb = {a for a in actions if a.startswith("dynamodb:")} - stream
         assert bool(dynamodb) == (access.table != "none"), spec.name
+        # (Table data grants include GetRecords and GetShardIterator; only a stream trigger describes the stream.)
+        assert ("dynamodb:DescribeStream" in stream) == bool(spec.stream_sources), spec.name
         assert bool(dynamodb & writes) == (access.table == "read_write"), spec.name
         assert ("events:PutEvents" in actions) == access.publish_events, spec.name
         assert ("ssm:GetParameter" in actions) == (access.read_token_key or access.read_club_secrets), spec.name
@@ -307,7 +322,9 @@ def test_no_wildcard_actions_and_no_dynamodb_on_every_resource(synthesised: Synt
         for statement in role_statements(synthesised, spec.name):
             actions = as_list(statement["Action"])
             assert not [a for a in actions if a == "*" or a.endswith(":*")], (spec.name, actions)
-            if any(a.startswith("dynamodb:") for a in actions):
+            if any(a.startswith("dynamodb:") for a in actions) and actions != ["dynamodb:ListStreams"]:
+                # ListStreams (the stream's event source mapping needs it) has no resource-level
+                # permissions; every other DynamoDB action names the table, its indexes or stream.
                 assert "*" not in as_list(statement["Resource"]), (spec.name, statement)
 
 
@@ -337,3 +354,31 @@ def test_outputs_name_what_an_operator_needs(synthesised: Synthesised) -> None:
 def test_the_variant_names_its_custom_domain(variant: Synthesised) -> None:
     assert variant.template["Outputs"]["PublicUrl"]["Value"] == VARIANT_CONTEXT["public_url"]
     assert variant.stack.config.secrets_prefix == "/club-test"
+
+
+# --- the outbox relay ---------------------------------------------------------------------------
+
+
+def test_the_table_streams_new_images_to_the_relay_only_for_new_outbox_items(synthesised: Synthesised) -> None:
+    [table] = synthesised.resources("AWS::DynamoDB::Table").values()
+    assert table["Properties"]["StreamSpecification"] == {"StreamViewType": "NEW_IMAGE"}
+    [mapping] = synthesised.resources("AWS::Lambda::EventSourceMapping").values()
+    properties = mapping["Properties"]
+    assert synthesised.function_name_of_ref(properties["FunctionName"]) == "relay"
+    [criterion] = properties["FilterCriteria"]["Filters"]
+    assert json.loads(criterion["Pattern"]) == {"eventName": ["INSERT"],
+                                                "dynamodb": {"NewImage": {"type": {"S": ["outbox"]}}}}
+    # Retried in order (from the record the relay reports) for a day, then dead-lettered.
+    assert properties["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert properties["BisectBatchOnFunctionError"] is True
+    assert properties["MaximumRecordAgeInSeconds"] == 24 * 3600
+    assert properties["StartingPosition"] == "TRIM_HORIZON"
+    destination = properties["DestinationConfig"]["OnFailure"]["Destination"]
+    assert destination["Fn::GetAtt"][1] == "Arn"
+    assert synthesised.template["Resources"][destination["Fn::GetAtt"][0]]["Type"] == "AWS::SQS::Queue"
+
+
+def test_only_the_relay_and_signup_put_events_on_the_bus_directly_besides_webhooks(synthesised: Synthesised) -> None:
+    """The till and the accrual write their events to the outbox with the change."""
+    publishers = {spec.name for spec in synthesised.specs if "events:PutEvents" in actions_of(synthesised, spec.name)}
+    assert publishers == {"signup", "purchases", "relay"}

@@ -97,7 +97,7 @@ def test_a_paid_order_earns_a_stamp_and_a_point_per_whole_krone_once(club, harne
     again = club.stamps(paid(club.id, "A1", club.member_id, "249.90"))  # a duplicate delivery
     assert again["status"] == "duplicate"
     assert (club.me()["stamps"], club.me()["points"]) == (1, 249)
-    assert [d.event["detail"]["idempotency_key"] for d in harness.published()] == [accrued.event["detail"]["idempotency_key"]]
+    assert harness.published() == [], "a duplicate changes nothing, so it causes no event"
     [entry] = club.ledger()
     assert (entry["kind"], entry["cause"], entry["stamps"], entry["points"]) == ("purchase", "orders:A1", 1, 249)
     stats = club.stats()
@@ -112,7 +112,7 @@ def test_the_tenth_stamp_issues_a_reward_and_the_count_carries_on(club, harness)
     me = club.me()
     assert me["stamps"] == 1
     reward = next(c for c in me["coupons"] if c["kind"] == "reward")
-    assert reward["code"] == answer["rewards"][0] and reward["value"] == {"type": "free_item", "item": "1 free item"}
+    assert reward["code"] == answer["rewards"][0] and reward["value"] == {"type": "free_item", "item": "1 gratis vare"}
     published = {d.detail_type for d in harness.published()}
     assert published == {"StampsAccrued", "RewardEarned", "CouponIssued"}
     kinds = [(e["kind"], e["stamps"], e["stamps_balance"]) for e in club.ledger()]
@@ -213,13 +213,12 @@ def test_a_refund_before_its_purchase_comes_out_right(club):
     assert (club.me()["stamps"], club.me()["points"]) == (1, 200)
 
 
-def test_a_failed_publish_is_retried_with_its_cause_and_nothing_counts_twice(club, harness):
+def test_a_bus_that_is_down_holds_the_events_in_the_outbox_and_nothing_counts_twice(club, harness):
     harness.fail("eventbridge")
-    with pytest.raises(Exception, match="try again"):
-        club.stamps(paid(club.id, "E1", club.member_id))
-    assert harness.published() == []
-    harness.fail("eventbridge", False)
+    assert club.stamps(paid(club.id, "E1", club.member_id))["status"] == "applied"
+    assert harness.published() == []  # the relay cannot hand them on yet
     assert club.stamps(paid(club.id, "E1", club.member_id))["status"] == "duplicate"  # EventBridge's retry
+    harness.fail("eventbridge", False)
     assert [d.detail_type for d in harness.published()] == ["StampsAccrued"]
     assert club.me()["stamps"] == 1
 

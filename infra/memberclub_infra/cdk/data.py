@@ -9,6 +9,8 @@ from constructs import Construct
 from memberclub_infra.declaration import TABLE
 
 PROJECTIONS = {"ALL": dynamodb.ProjectionType.ALL, "KEYS_ONLY": dynamodb.ProjectionType.KEYS_ONLY}
+STREAM_VIEWS = {"NEW_IMAGE": dynamodb.StreamViewType.NEW_IMAGE,
+                "NEW_AND_OLD_IMAGES": dynamodb.StreamViewType.NEW_AND_OLD_IMAGES}
 
 
 def _key(name: str) -> dynamodb.Attribute:
@@ -37,6 +39,8 @@ class Data(Construct):
             encryption=dynamodb.TableEncryption.DEFAULT,
             deletion_protection=True,
             removal_policy=RemovalPolicy.RETAIN,
+            # New images only: the outbox relay reads new outbox items (memberclub.storage.outbox).
+            stream=STREAM_VIEWS[TABLE.stream_view_type] if TABLE.stream_view_type else None,
         )
         for index in TABLE.indexes:
             self.table.add_global_secondary_index(

@@ -34,7 +34,8 @@ def acknowledge(stack: MemberclubStack) -> None:
          "WooCommerce, generic) and Stripe-Signature. Join, confirm and unsubscribe pages are public on "
          "purpose. An API Gateway authorizer cannot check an HMAC over the raw body.")
 
-    for name, queue in (stack.events.dead_letter_queues | stack.jobs.dead_letter_queues).items():
+    for name, queue in (stack.events.dead_letter_queues | stack.jobs.dead_letter_queues
+                        | stack.streams.dead_letter_queues).items():
         _ack(queue, "SQS3",
              f"This queue is the dead-letter queue of {name}: it needs no dead-letter queue of its own.")
 
@@ -63,6 +64,11 @@ def acknowledge(stack: MemberclubStack) -> None:
             _ack(function, f"IAM5[Resource::{ACCOUNT_REGION.format(service='ses')}:identity/*]",
                  "ses:SendEmail from the SES identities verified in this account and region: which one "
                  "(mail_from) is deployment configuration, and SES refuses unverified senders anyway.")
+        if spec.stream_sources:
+            _ack(function, "IAM5[Resource::*]",
+                 "dynamodb:ListStreams, which Lambda's event source mapping needs to read the table's "
+                 "stream, has no resource-level permissions; the stream's own actions (DescribeStream, "
+                 "GetRecords, GetShardIterator) are granted on this table's stream only.")
         if spec.access.send_sms:
             _ack(function, f"IAM5[Resource::{ACCOUNT_REGION.format(service='sms-voice')}:*]",
                  "sms-voice:SendTextMessage with the origination identities (phone numbers, sender ids, "

@@ -15,6 +15,7 @@ from memberclub_infra.cdk.functions import Functions, title
 from memberclub_infra.cdk.jobs import Jobs
 from memberclub_infra.cdk.layer import SharedLayer
 from memberclub_infra.cdk.monitoring import Monitoring
+from memberclub_infra.cdk.streams import Streams
 from memberclub_infra.declaration import FUNCTIONS, FunctionSpec
 
 
@@ -43,9 +44,11 @@ class MemberclubStack(Stack):
         self.api.serve(specs, self.functions.by_name)
         self.events.route(specs, self.functions.by_name)
         self.jobs = Jobs(self, "Jobs", specs=specs, functions=self.functions.by_name)
+        self.streams = Streams(self, "Streams", specs=specs, functions=self.functions.by_name,
+                               table=self.data.table)
         self.monitoring = (
             Monitoring(self, "Monitoring", dead_letter_queues=self.events.dead_letter_queues
-                       | self.jobs.dead_letter_queues)
+                       | self.jobs.dead_letter_queues | self.streams.dead_letter_queues)
             if config.alarms else None
         )
 

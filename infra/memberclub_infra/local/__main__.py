@@ -14,7 +14,8 @@ from memberclub_infra.local.stack import LocalStack  # noqa: E402
 def main() -> int:
     port = int(os.environ.get("MEMBERCLUB_PORT", "8000"))
     stack = LocalStack(port=port, public_url=os.environ.get("MEMBERCLUB_PUBLIC_URL"),
-                       mail_from=os.environ.get("MEMBERCLUB_MAIL_FROM"))
+                       mail_from=os.environ.get("MEMBERCLUB_MAIL_FROM"),
+                       token_key=os.environ.get("MEMBERCLUB_LOCAL_TOKEN_KEY"))
     try:
         stack.start()
     except OSError as error:

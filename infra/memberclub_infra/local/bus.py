@@ -5,6 +5,13 @@ rules do with their retry policy and SQS dead-letter queue.
 Locally a failed delivery is retried at most three times, quickly (0.2 s, 0.6 s, 1.8 s), so
 a test sees the dead letter in seconds; in AWS each rule's retry policy and max event age
 apply (``EventRule`` in the declaration). One worker delivers, in order.
+
+The table's stream goes through the same worker, as Lambda's event source mapping takes
+it: each committed stream record that a declared ``StreamSource`` filter passes is handed
+to its function as a DynamoDB Streams event, in stream order. A record the function does
+not take (it raises, or reports it in ``batchItemFailures``) holds the records behind it,
+and is retried until it is as old as the source's ``max_record_age_seconds`` — as in AWS,
+where the shard waits too — then dead-lettered, and the stream moves on.
 """
 
 from __future__ import annotations
@@ -15,16 +22,25 @@ import json
 import threading
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from memberclub import clock
 from memberclub.observability import logger
-from memberclub_infra.declaration import EVENT_SOURCE, FUNCTIONS, EventRule, FunctionSpec
+from memberclub_infra.declaration import (
+    EVENT_SOURCE,
+    FUNCTIONS,
+    EventRule,
+    FunctionSpec,
+    StreamSource,
+)
 
 LOCAL_RETRIES = 3
 BACKOFF_SECONDS = 0.2
+STREAM_BACKOFF_CAP_SECONDS = 1.0  # Lambda backs off longer; locally a recovered bus shows in a second
+STREAM_DETAIL_TYPE = "aws:dynamodb"
 
 
 @dataclass
@@ -35,11 +51,14 @@ class Delivery:
     target: str | None
     rule: str | None
     event: dict[str, Any]
-    max_attempts: int
+    max_attempts: int  # 0: no limit but the age (a stream source)
     state: str = "pending"  # pending → delivered | dead_lettered
     attempts: int = 0
     last_error: str | None = None
     history: list[str] = field(default_factory=list)
+    stream: str | None = None  # the stream source it came from: delivered in order
+    max_age_seconds: float | None = None
+    created: float = field(default_factory=time.monotonic)
 
     def view(self) -> dict[str, Any]:
         return {"id": self.event_id, "delivery_id": self.id, "detail_type": self.detail_type, "state": self.state,
@@ -51,6 +70,10 @@ class LocalBus:
                  bus_name: str = "memberclub", region: str = "eu-north-1"):
         self.invoke = invoke
         self.rules: list[tuple[EventRule, FunctionSpec]] = [(r, s) for s in specs for r in s.event_rules]
+        self.stream_sources: list[tuple[StreamSource, FunctionSpec]] = [
+            (source, spec) for spec in specs for source in spec.stream_sources]
+        # Per stream source, the records not yet taken, oldest first: only the head is queued.
+        self._streams: dict[str, deque[Delivery]] = {source.name: deque() for source, _ in self.stream_sources}
         self.bus_name = bus_name
         self.region = region
         self.deliveries: list[Delivery] = []
@@ -94,6 +117,30 @@ class LocalBus:
                 self._wake.notify_all()
         return event_ids
 
+    # A committed stream record, as the local DynamoDB hands it over (in commit order).
+    def put_stream_record(self, record: dict[str, Any]) -> None:
+        for source, spec in self.stream_sources:
+            if not matches_filter(source.filter_pattern, record):
+                continue  # filtered out: Lambda is not invoked for it
+            delivery = Delivery(str(uuid.uuid4()), record.get("eventID", ""), STREAM_DETAIL_TYPE, spec.name,
+                                f"stream:{source.name}", {"Records": [record]}, max_attempts=0,
+                                stream=source.name, max_age_seconds=source.max_record_age_seconds)
+            with self._wake:
+                self.deliveries.append(delivery)
+                waiting = self._streams[source.name]
+                waiting.append(delivery)
+                if len(waiting) == 1:
+                    heapq.heappush(self._queue, (time.monotonic(), next(self._order), delivery))
+                self._wake.notify_all()
+
+    def _next_in_stream(self, delivery: Delivery) -> None:
+        """The stream's head is done (taken or given up on): queue the record behind it."""
+        waiting = self._streams.get(delivery.stream or "")
+        if waiting and waiting[0] is delivery:
+            waiting.popleft()
+            if waiting:
+                heapq.heappush(self._queue, (time.monotonic(), next(self._order), waiting[0]))
+
     @staticmethod
     def _matches(rule: EventRule, event: dict[str, Any]) -> bool:
         return event["source"] == EVENT_SOURCE and event["detail-type"] in rule.detail_types
@@ -107,7 +154,7 @@ class LocalBus:
         with self._wake:
             dead = [d for d in self.deliveries if d.state == "dead_lettered"]
             for delivery in dead:
-                delivery.state, delivery.attempts = "pending", 0
+                delivery.state, delivery.attempts, delivery.created = "pending", 0, time.monotonic()
                 heapq.heappush(self._queue, (time.monotonic(), next(self._order), delivery))
             self._wake.notify_all()
         return len(dead)
@@ -133,16 +180,50 @@ class LocalBus:
         assert delivery.target is not None
         delivery.attempts += 1
         try:
-            self.invoke(delivery.target, delivery.event)
+            answer = self.invoke(delivery.target, delivery.event)
+            failures = answer.get("batchItemFailures") if isinstance(answer, dict) else None
+            if delivery.stream and failures:
+                raise RuntimeError(f"the function reported records it did not take: {failures}")
         except Exception as error:  # any failure of the target: retry, then dead-letter
             delivery.last_error = f"{type(error).__name__}: {error}"
             delivery.history.append(delivery.last_error)
             with self._wake:
-                if delivery.attempts < delivery.max_attempts:
-                    delay = BACKOFF_SECONDS * 3 ** (delivery.attempts - 1)
-                    heapq.heappush(self._queue, (time.monotonic() + delay, next(self._order), delivery))
+                if self._may_retry(delivery):
+                    heapq.heappush(self._queue, (time.monotonic() + self._delay(delivery), next(self._order),
+                                                 delivery))
                 else:
                     delivery.state = "dead_lettered"
                     logger.warning("event dead-lettered", extra=delivery.view())
+                    self._next_in_stream(delivery)
             return
-        delivery.state = "delivered"
+        with self._wake:
+            delivery.state = "delivered"
+            self._next_in_stream(delivery)
+
+    @staticmethod
+    def _may_retry(delivery: Delivery) -> bool:
+        if delivery.stream:
+            return time.monotonic() - delivery.created < (delivery.max_age_seconds or 0)
+        return delivery.attempts < delivery.max_attempts
+
+    @staticmethod
+    def _delay(delivery: Delivery) -> float:
+        if delivery.stream:
+            return min(BACKOFF_SECONDS * 2 ** (delivery.attempts - 1), STREAM_BACKOFF_CAP_SECONDS)
+        return BACKOFF_SECONDS * 3 ** (delivery.attempts - 1)
+
+
+def matches_filter(pattern: dict[str, Any], value: Any) -> bool:
+    """A Lambda event filter (the subset the declaration uses): every key of the pattern is
+    in the value; a list lists the values allowed, a dict matches one level deeper."""
+    if not isinstance(value, dict):
+        return False
+    for key, expected in pattern.items():
+        if key not in value:
+            return False
+        if isinstance(expected, dict):
+            if not matches_filter(expected, value[key]):
+                return False
+        elif value[key] not in expected:
+            return False
+    return True

@@ -20,6 +20,7 @@ from memberclub_infra import clubs as club_admin
 from memberclub_infra.declaration import FUNCTIONS, Resources, environment, jobs
 from memberclub_infra.local.aws import LocalAws
 from memberclub_infra.local.bus import LocalBus
+from memberclub_infra.local.dynamodb import LocalDynamoDB
 from memberclub_infra.local.functions import Functions
 from memberclub_infra.local.gateway import Gateway
 from memberclub_infra.local.outbox import Outbox
@@ -31,7 +32,7 @@ DEMO_CLUB = {"club_id": "demo", "name": "Demo Bakeri"}
 
 
 def create_table(dynamodb: Any, name: str, schema: TableSchema = TABLE) -> None:
-    """The table as the CDK stack defines it: on demand, the same keys, indexes and TTL."""
+    """The table as the CDK stack defines it: on demand, the same keys, indexes, TTL and stream."""
     attributes = {schema.partition_key, schema.sort_key}
     indexes = []
     for index in schema.indexes:
@@ -42,12 +43,16 @@ def create_table(dynamodb: Any, name: str, schema: TableSchema = TABLE) -> None:
                           {"AttributeName": index.sort_key, "KeyType": "RANGE"}],
             "Projection": {"ProjectionType": index.projection},
         })
+    stream = {}
+    if schema.stream_view_type:
+        stream["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": schema.stream_view_type}
     dynamodb.create_table(
         TableName=name, BillingMode="PAY_PER_REQUEST",
         AttributeDefinitions=[{"AttributeName": a, "AttributeType": "S"} for a in sorted(attributes)],
         KeySchema=[{"AttributeName": schema.partition_key, "KeyType": "HASH"},
                    {"AttributeName": schema.sort_key, "KeyType": "RANGE"}],
         GlobalSecondaryIndexes=indexes,
+        **stream,
     )
     dynamodb.update_time_to_live(TableName=name, TimeToLiveSpecification={
         "Enabled": True, "AttributeName": schema.ttl_attribute})
@@ -67,14 +72,22 @@ def free_port() -> int:
 
 
 class LocalStack:
-    def __init__(self, port: int = 8000, public_url: str | None = None, mail_from: str | None = None):
+    def __init__(self, port: int = 8000, public_url: str | None = None, mail_from: str | None = None,
+                 token_key: str | None = None):
         self.port = port
+        # New at every start unless given (the end-to-end tests give one, to make the links a
+        # message would carry before any message carries them).
+        self.token_key = token_key or random_secrets.token_urlsafe(32)
         self.base_url = (public_url or f"http://127.0.0.1:{port}").rstrip("/")
         self.mail_from = mail_from or "Demo Bakeri <klubb@memberclub.local>"
         self.outbox = Outbox()
         self.functions = Functions()
         self.bus = LocalBus(self.functions.invoke)
-        self.aws = LocalAws(self.bus.put_events, self.outbox)
+        # The local DynamoDB: its stream listeners (add_stream_listener) get each committed change.
+        self.dynamodb = LocalDynamoDB()
+        # The table's stream, as Lambda's event source mapping reads it: to the declared targets.
+        self.dynamodb.add_stream_listener(self.bus.put_stream_record)
+        self.aws = LocalAws(self.bus.put_events, self.outbox, self.dynamodb)
         self._servers: list[BaseWSGIServer] = []
         self.demo: club_admin.CreatedClub | None = None
 
@@ -90,7 +103,7 @@ class LocalStack:
         os.environ.update(self.environment())
         wiring.reset()
         create_table(wiring.client("dynamodb"), TABLE_NAME)
-        secrets.write_secret(wiring.client("ssm"), settings().token_key_parameter, random_secrets.token_urlsafe(32))
+        secrets.write_secret(wiring.client("ssm"), settings().token_key_parameter, self.token_key)
         if deliver_events:
             self.bus.start()
         if seed:

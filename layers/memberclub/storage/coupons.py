@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from memberclub.clock import iso
 from memberclub.coupons import Coupon
+from memberclub.events import EventDetail
 from memberclub.storage import keys
 from memberclub.storage.members import stats_add
+from memberclub.storage.outbox import outbox_put
 from memberclub.storage.table import ConditionFailed, Table, update
 
 
@@ -19,20 +22,20 @@ class CouponStore:
         item = self.table.get(keys.coupon(club_id, code), consistent=True)
         return Coupon.model_validate(item) if item else None
 
-    def redeem(self, club_id: str, code: str, now: datetime, month: str) -> Coupon | None:
-        """Mark the coupon redeemed if it is issued and unexpired, counting it in the month's
-        figures in the same transaction; None if it is unknown, used or expired. Twenty
-        tills redeeming one code at once get one success: the condition decides."""
-        coupon = self.get(club_id, code)
-        if coupon is None or coupon.status_at(now) != "issued":
-            return None
+    def redeem(self, coupon: Coupon, now: datetime, month: str, events: Sequence[EventDetail]) -> bool:
+        """Mark the coupon redeemed if it is still issued and unexpired, counting it in the
+        month's figures and writing its events to the outbox in the same transaction; False
+        if it was used or expired meanwhile. Twenty tills redeeming one code at once get one
+        success: the condition decides."""
         try:
             self.table.transact([
-                update(keys.coupon(club_id, code), "SET #st = :redeemed, redeemed_at = :now REMOVE expiry_pk, expiry_sk",
+                update(keys.coupon(coupon.club_id, coupon.code),
+                       "SET #st = :redeemed, redeemed_at = :now REMOVE expiry_pk, expiry_sk",
                        condition="#st = :issued AND expires_at > :now",
                        names={"#st": "status"}, values={":redeemed": "redeemed", ":issued": "issued", ":now": iso(now)}),
-                stats_add(club_id, month, {"redemptions": 1, f"redemptions_{coupon.kind}": 1}),
+                stats_add(coupon.club_id, month, {"redemptions": 1, f"redemptions_{coupon.kind}": 1}),
+                outbox_put(coupon.club_id, f"redeemed#{coupon.code}", events, now),
             ])
         except ConditionFailed:
-            return None
-        return coupon.model_copy(update={"status": "redeemed", "redeemed_at": iso(now)})
+            return False
+        return True

@@ -32,6 +32,12 @@ def consent_entry(club_id: str, member_id: str, at: str, written_ns: int, seq: i
 
 
 CONSENT_PREFIX = "CONSENT#"
+JOIN_PREFIX = "JOIN#"
+
+
+def join_request(club_id: str, member_id: str, join_id: str) -> dict[str, str]:
+    """A join's consent choices, until the link sent for it is followed."""
+    return key(member_pk(club_id, member_id), f"{JOIN_PREFIX}{join_id}")
 LEDGER_PREFIX = "LEDGER#"
 
 
@@ -60,6 +66,11 @@ def coupon(club_id: str, code: str) -> dict[str, str]:
 
 def coupon_member_sk(issued_at: str, code: str) -> str:
     return f"COUPON#{issued_at}#{code}"
+
+
+def outbox(club_id: str, ref: str) -> dict[str, str]:
+    """Events waiting for the relay (``storage.outbox``); ``ref`` names their cause."""
+    return key(f"CLUB#{club_id}#OUTBOX#{ref}", "OUTBOX")
 
 
 def stats(club_id: str, month: str) -> dict[str, str]:

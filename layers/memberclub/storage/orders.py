@@ -4,14 +4,18 @@ refund to the member's card."""
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from memberclub.coupons import Coupon
+from memberclub.events import EventDetail
 from memberclub.members import Member
-from memberclub.orders import OrderRecord
+from memberclub.orders import Customer, OrderRecord
 from memberclub.storage import keys
-from memberclub.storage.members import coupon_item, stats_add
+from memberclub.storage.members import coupon_item, first_member, member_lookup_keys, stats_add
+from memberclub.storage.outbox import outbox_put
 from memberclub.storage.table import ConditionFailed, Item, Table, put, set_expression, update
 
 # The member fields an order moves; nothing else of the profile is touched.
@@ -33,11 +37,13 @@ class Commit:
 
     order: OrderRecord  # the record after the change (its rev already bumped)
     order_is_new: bool
+    at: datetime  # when the change is written
     member: Member | None = None  # the member after the change (rev bumped), if their card moves
     ledger: list[Item] = field(default_factory=list)
     coupons: list[Coupon] = field(default_factory=list)
     stats_month: str | None = None
     stats: dict[str, int] = field(default_factory=dict)
+    events: list[EventDetail] = field(default_factory=list)  # for the outbox, with the change
 
 
 def order_item(order: OrderRecord) -> Item:
@@ -48,9 +54,31 @@ def order_item(order: OrderRecord) -> Item:
     return item
 
 
+@dataclass(frozen=True)
+class DeliveryLookup:
+    """What a webhook delivery needs to know before it publishes: the member its contacts
+    name, and the member of each order it refunds that is on record already (the order's
+    own member decides a refund, whatever contact the refund carries)."""
+
+    member_id: str | None
+    members_of_orders: dict[tuple[str, str], str | None]
+
+
 class OrderStore:
     def __init__(self, table: Table):
         self.table = table
+
+    def delivery_lookup(self, club_id: str, customer: Customer,
+                        orders: Sequence[tuple[str, str]] = ()) -> DeliveryLookup:
+        """The member by contact and the orders (source, order id) on record: one BatchGetItem."""
+        contact_keys = member_lookup_keys(club_id, customer)
+        order_keys = {order: keys.order(club_id, *order) for order in orders}
+        wanted = contact_keys + list(order_keys.values())
+        found = self.table.batch_get(wanted) if wanted else []
+        by_key = {(item["PK"], item["SK"]): item for item in found}
+        on_record = {order: by_key[(key["PK"], key["SK"])].get("member_id")
+                     for order, key in order_keys.items() if (key["PK"], key["SK"]) in by_key}
+        return DeliveryLookup(first_member(found, contact_keys), on_record)
 
     def get(self, club_id: str, source: str, order_id: str) -> OrderRecord | None:
         item = self.table.get(keys.order(club_id, source, order_id), consistent=True)
@@ -58,7 +86,8 @@ class OrderStore:
 
     def commit(self, change: Commit) -> None:
         """One transaction: the order record (the exactly-once marker), the member's card,
-        the ledger, reward coupons and the month's figures."""
+        the ledger, reward coupons, the month's figures and the events it causes (the
+        outbox: the relay publishes them once the change stands)."""
         order = change.order
         actions: list[dict[str, Any]] = [
             put(order_item(order), "attribute_not_exists(PK)")
@@ -83,6 +112,10 @@ class OrderStore:
                     for coupon in change.coupons]
         if change.stats and change.stats_month:
             actions.append(stats_add(order.club_id, change.stats_month, change.stats))
+        if change.events:
+            # The order's rev names this change: one outbox item per change of the order.
+            ref = f"order#{order.source}#{order.order_id}#{order.rev}"
+            actions.append(outbox_put(order.club_id, ref, change.events, change.at))
         try:
             self.table.transact(actions)
         except ConditionFailed as failure:

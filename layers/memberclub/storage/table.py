@@ -122,10 +122,10 @@ class Table:
         answer = self._call("get_item", TableName=self.name, Key=to_wire(key), ConsistentRead=consistent)
         return from_wire(answer["Item"]) if "Item" in answer else None
 
-    def batch_get(self, wanted: Sequence[dict[str, str]]) -> list[Item]:
+    def batch_get(self, wanted: Sequence[dict[str, str]], *, consistent: bool = False) -> list[Item]:
         """The items that exist among ``wanted`` (at most 100 keys), in no particular order."""
         found: list[Item] = []
-        request: dict[str, Any] = {self.name: {"Keys": [to_wire(k) for k in wanted]}}
+        request: dict[str, Any] = {self.name: {"Keys": [to_wire(k) for k in wanted], "ConsistentRead": consistent}}
         for _attempt in range(5):
             if not request.get(self.name, {}).get("Keys"):
                 break

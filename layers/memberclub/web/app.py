@@ -2,7 +2,7 @@
 
 Domain errors become ``{"error", "message", "fields"?}`` JSON (or an HTML page under the
 page prefixes), never a stack trace; bad input never becomes a 500. Bodies over the limit
-get 413 before anything else runs (CONTRACT.md: 413 → 404 → 401/403 → 400/422).
+get 413 before anything else runs (docs/api.md: 413 → 404 → 401/403 → 400/422).
 """
 
 from __future__ import annotations
@@ -60,7 +60,8 @@ def wants_page(request: Request) -> bool:
 def error_response(request: Request, status: int, code: str, message: str,
                    fields: dict[str, Any] | None = None) -> Response:
     if wants_page(request):
-        locale = getattr(request.state, "locale", None) or request.query_params.get("lang")
+        locale = (getattr(request.state, "locale", None) or request.query_params.get("lang")
+                  or i18n.locale_from_accept_language(request.headers.get("accept-language")))
         return error_page(status, code, message, locale, getattr(request.state, "club", None))
     body: dict[str, Any] = {"error": code, "message": message}
     if fields:
@@ -69,11 +70,13 @@ def error_response(request: Request, status: int, code: str, message: str,
 
 
 def error_page(status: int, code: str, message: str, locale: str | None, club: Any = None) -> HTMLResponse:
+    """An error as a page, in the page's language (the club's, the link's, else the browser's):
+    the domain's reasons are English, so a person reads the catalogue's words instead."""
     locale = locale if locale in ("nb", "da", "en") else "en"
     key = {"unknown_club": "error.unknown_club", "unavailable": "error.unavailable",
-           "payload_too_large": "error.too_large"}.get(code)
+           "payload_too_large": "error.too_large", "not_found": "error.not_found"}.get(code, "error.generic")
     page = render_template("message.html", locale=locale, club=club, title=i18n.text(locale, "error.title"),
-                           lead=i18n.text(locale, key) if key else message)
+                           lead=i18n.text(locale, key))
     return HTMLResponse(page, status_code=status)
 
 
@@ -95,8 +98,10 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = dict(scope.get("headers") or []).get(b"content-length")
-        too_large = declared is not None and declared.isdigit() and int(declared) > self.max_bytes
+        declared = dict(scope.get("headers") or []).get(b"content-length", b"").lstrip(b"0")
+        # Counted in digits first: int() refuses a number of thousands of digits.
+        too_large = declared.isdigit() and (len(declared) > len(str(self.max_bytes))
+                                            or int(declared) > self.max_bytes)
         chunks: list[bytes] = []
         if not too_large:
             size, more = 0, True

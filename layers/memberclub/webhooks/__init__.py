@@ -17,9 +17,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 
@@ -27,8 +26,13 @@ from memberclub import clock, contacts, money
 from memberclub.errors import Invalid
 from memberclub.orders import Customer, OrderFact
 
-# A card code as the till prints it (ids.new_card_code), with some room for other systems.
-CARD_CODE = re.compile(r"^[A-Z0-9-]{4,40}$")
+# A card code as the till prints it (ids.new_card_code), dashes and spaces taken out, with
+# some room for other systems.
+CARD_CODE = re.compile(r"[A-Z0-9]{4,40}")
+# The times an order may carry: any real order is well inside, and every later step (the
+# club's time zone, a coupon's validity, a year's window) stays within what datetime holds.
+EARLIEST_TIME = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST_TIME = datetime(3000, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -133,7 +137,13 @@ class Fields:
         if moment.tzinfo is None and not naive_is_utc:
             self.fail(field, "give the time zone, e.g. 2026-11-22T19:30:00Z")
             return None
-        return clock.iso(clock.parse_iso(moment.isoformat()))
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        # Compared before converting: 9999-12-31T23:59:59-23:59 is past the last UTC datetime.
+        if not EARLIEST_TIME <= moment < LATEST_TIME:
+            self.fail(field, f"a time between {EARLIEST_TIME.year} and {LATEST_TIME.year - 1}")
+            return None
+        return clock.iso(moment)
 
     def facts(self, build: Any) -> Any:
         """Build a fact model; a value it refuses becomes a field error, not a 500."""
@@ -145,63 +155,46 @@ class Fields:
             return None
 
 
-def email_or_none(*candidates: Any) -> str | None:
-    """The first candidate that is a readable e-mail address, normalised."""
+def emails_of(*candidates: Any) -> tuple[str, ...]:
+    """Every candidate that is a readable e-mail address, normalised, in order, once each."""
+    found: list[str] = []
     for candidate in candidates:
         if isinstance(candidate, str) and candidate.strip():
             try:
-                return contacts.normalize_email(candidate)
+                email = contacts.normalize_email(candidate)
             except ValueError:
                 continue
-    return None
+            if email not in found:
+                found.append(email)
+    return tuple(found)
 
 
-def phone_or_none(country: str, *candidates: Any) -> str | None:
-    """The first candidate that is a readable phone number, in E.164 (the club's country
-    for a number without a country code)."""
+def phones_of(country: str, *candidates: Any) -> tuple[str, ...]:
+    """Every candidate that is a readable phone number, in E.164 (the club's country for a
+    number without a country code), in order, once each."""
+    found: list[str] = []
     for candidate in candidates:
         if isinstance(candidate, str) and candidate.strip():
             try:
-                return contacts.normalize_phone(candidate, country)
+                phone = contacts.normalize_phone(candidate, country)
             except ValueError:
                 continue
-    return None
+            if phone not in found:
+                found.append(phone)
+    return tuple(found)
 
 
 def card_code_or_none(value: Any) -> str | None:
+    """A card code as printed or typed: ``abc-def-2345`` is ``ABCDEF2345``."""
     if not isinstance(value, str):
         return None
-    code = value.strip().upper()
-    return code if CARD_CODE.match(code) else None
+    code = re.sub(r"[\s-]", "", value).upper()
+    return code if CARD_CODE.fullmatch(code) else None
 
 
 def customer(country: str, *, emails: tuple[Any, ...] = (), phones: tuple[Any, ...] = (),
              card_code: Any = None) -> Customer:
-    return Customer(email=email_or_none(*emails), phone=phone_or_none(country, *phones),
+    """Every contact the order carries, normalised, in the order given: any of them finds the
+    member (a contact that cannot be read is left out, never an error)."""
+    return Customer(emails=emails_of(*emails), phones=phones_of(country, *phones),
                     card_code=card_code_or_none(card_code))
-
-
-def shop_order_id(shop: str | None, order_id: str) -> str:
-    """``<shop>/<id>`` when the shop is known, so two shops of one club cannot collide."""
-    return f"{shop}/{order_id}" if shop else order_id
-
-
-def shop_from_url(url: str | None) -> str | None:
-    """``https://Bakeri.example.no/`` → ``bakeri.example.no`` (a sub-directory stays:
-    ``example.no/butikk``)."""
-    if not url:
-        return None
-    parts = urlsplit(url if "//" in url else f"//{url}")
-    host = (parts.hostname or "").lower()
-    if not host or not re.fullmatch(r"[a-z0-9.-]+", host):
-        return None
-    path = re.sub(r"[^A-Za-z0-9._~/-]", "", parts.path).strip("/")
-    return f"{host}/{path}" if path else host
-
-
-def shop_domain(value: str | None) -> str | None:
-    """A shop's domain as a header gives it (``bakeri.myshopify.com``), lower-cased, or None."""
-    if not value:
-        return None
-    domain = value.strip().lower()
-    return domain if re.fullmatch(r"[a-z0-9][a-z0-9.-]{0,250}", domain) else None

@@ -11,8 +11,12 @@
   counts like any other: an owner connecting the shop sees the card move, and the
   example customer of a test notification is no member, so it earns nothing.
 
-Order ids are ``<shop domain>/<order id>`` (``X-Shopify-Shop-Domain``). Duplicates of one
-delivery share ``X-Shopify-Event-Id``, so the delivery key is ``shopify#<event id>``.
+What makes a delivery "the same" comes only from the signed body: the order id is Shopify's
+``id`` (unique across Shopify), and the delivery key is ``shopify#<order id>#paid`` or
+``shopify#<order id>#refund#<refund id>``. The unsigned headers (``X-Shopify-Event-Id``,
+``X-Shopify-Shop-Domain``) are not read: anyone who saw one signed body could otherwise
+send it again under a new event id or shop and have it counted again. One club's Shopify
+secret belongs to one shop, so the order id alone names the order.
 """
 
 from __future__ import annotations
@@ -24,14 +28,7 @@ from memberclub import clock
 from memberclub.bodies import require_object
 from memberclub.errors import BadRequest
 from memberclub.orders import OrderRefund, PaidOrder
-from memberclub.webhooks import (
-    Delivery,
-    Fields,
-    customer,
-    header,
-    shop_domain,
-    shop_order_id,
-)
+from memberclub.webhooks import Delivery, Fields, customer, header
 
 PAID = "orders/paid"
 REFUND = "refunds/create"
@@ -44,21 +41,21 @@ def parse_delivery(headers: Mapping[str, str], body: Any, *, country: str) -> De
     if topic not in (PAID, REFUND):
         return Delivery.ignore(f"topic {topic} is not used")
     body = require_object(body)
-    shop = shop_domain(header(headers, "x-shopify-shop-domain"))
-    event_id = header(headers, "x-shopify-event-id")
     if topic == PAID:
-        return _paid(body, shop, event_id, country)
-    return _refund(body, shop, event_id, country)
+        return _paid(body, country)
+    return _refund(body, country)
 
 
 def _customer(body: dict[str, Any], country: str) -> Any:
+    """Every contact the order carries, in the order they are tried (docs/webshops.md)."""
     person = body.get("customer") if isinstance(body.get("customer"), dict) else {}
     billing = body.get("billing_address") if isinstance(body.get("billing_address"), dict) else {}
+    shipping = body.get("shipping_address") if isinstance(body.get("shipping_address"), dict) else {}
     return customer(country, emails=(body.get("email"), body.get("contact_email"), person.get("email")),
-                    phones=(body.get("phone"), person.get("phone"), billing.get("phone")))
+                    phones=(body.get("phone"), person.get("phone"), billing.get("phone"), shipping.get("phone")))
 
 
-def _paid(body: dict[str, Any], shop: str | None, event_id: str | None, country: str) -> Delivery:
+def _paid(body: dict[str, Any], country: str) -> Delivery:
     fields = Fields()
     order_id = fields.identifier(body, "id")
     currency = fields.currency(body, "currency")
@@ -70,14 +67,13 @@ def _paid(body: dict[str, Any], shop: str | None, event_id: str | None, country:
     total = total if total is not None else subtotal
     basis = subtotal if subtotal is not None else total
     fact = fields.facts(lambda: PaidOrder(
-        source="shopify", order_id=shop_order_id(shop, order_id), currency=currency, total=total,
+        source="shopify", order_id=order_id, currency=currency, total=total,
         points_basis=basis, paid_at=paid_at, customer=_customer(body, country)))
     fields.check()
-    key = f"shopify#{event_id}" if event_id else f"shopify#{shop or '-'}#{order_id}#paid"
-    return Delivery(facts=(fact,), idempotency_key=key)
+    return Delivery(facts=(fact,), idempotency_key=f"shopify#{order_id}#paid")
 
 
-def _refund(body: dict[str, Any], shop: str | None, event_id: str | None, country: str) -> Delivery:
+def _refund(body: dict[str, Any], country: str) -> Delivery:
     fields = Fields()
     refund_id = fields.identifier(body, "id")
     order_id = fields.identifier(body, "order_id")
@@ -105,12 +101,11 @@ def _refund(body: dict[str, Any], shop: str | None, event_id: str | None, countr
     if amount <= 0:
         return Delivery.ignore("the refund returns no money")
     fact = fields.facts(lambda: OrderRefund(
-        source="shopify", order_id=shop_order_id(shop, order_id),
+        source="shopify", order_id=order_id,
         currency=currencies.pop() if len(currencies) == 1 else None, refunds={refund_id: amount},
         refunded_at=refunded_at, customer=_customer(body, country)))
     fields.check()
-    key = f"shopify#{event_id}" if event_id else f"shopify#{shop or '-'}#{order_id}#refund#{refund_id}"
-    return Delivery(facts=(fact,), idempotency_key=key)
+    return Delivery(facts=(fact,), idempotency_key=f"shopify#{order_id}#refund#{refund_id}")
 
 
 def _shop_money(transaction: dict[str, Any]) -> dict[str, Any]:

@@ -10,10 +10,11 @@
   still ``processing`` with a partial refund gives both a paid order and a refund.
 - Any other status (``pending``, ``on-hold``, ``failed``, ``cancelled``, ``draft`` …) is ignored.
 
-The points basis is ``total`` minus ``shipping_total``. Order ids are ``<shop>/<id>``, the
-shop being the host of ``X-WC-Webhook-Source``. WooCommerce's Delivery-ID is new on every
-delivery (not a dedup key), so the delivery key names what changed instead: shop, order,
-status and the refunded total.
+The points basis is ``total`` minus ``shipping_total``. What makes a delivery "the same"
+comes only from the signed body: the order id is WooCommerce's ``id`` (one club's
+WooCommerce secret belongs to one shop), and the delivery key names what changed —
+``woocommerce#<order id>#<status>#<refunded total>``. The unsigned headers
+(``X-WC-Webhook-Source``, the Delivery-ID, new on every delivery) are not read.
 
 Saving a webhook in WooCommerce sends an unsigned, form-encoded ``webhook_id=<n>``:
 ``is_ping`` tells it, so the handler can answer 200 before asking for a signature.
@@ -29,14 +30,7 @@ from memberclub import clock, money
 from memberclub.bodies import require_object
 from memberclub.errors import BadRequest
 from memberclub.orders import OrderRefund, PaidOrder
-from memberclub.webhooks import (
-    Delivery,
-    Fields,
-    customer,
-    header,
-    shop_from_url,
-    shop_order_id,
-)
+from memberclub.webhooks import Delivery, Fields, customer, header
 from memberclub.webhooks.signatures import signature_header
 
 TOPICS = ("order.created", "order.updated")
@@ -58,8 +52,6 @@ def parse_delivery(headers: Mapping[str, str], body: Any, *, country: str) -> De
     if topic not in TOPICS:
         return Delivery.ignore(f"topic {topic} is not used")
     body = require_object(body)
-    shop = shop_from_url(header(headers, "x-wc-webhook-source"))
-
     fields = Fields()
     order_id = fields.identifier(body, "id")
     status = body.get("status")
@@ -81,20 +73,20 @@ def parse_delivery(headers: Mapping[str, str], body: Any, *, country: str) -> De
     assert order_id is not None and total is not None
 
     billing = body.get("billing") if isinstance(body.get("billing"), dict) else {}
-    buyer = customer(country, emails=(billing.get("email"),), phones=(billing.get("phone"),))
-    order = shop_order_id(shop, order_id)
+    ship_to = body.get("shipping") if isinstance(body.get("shipping"), dict) else {}
+    buyer = customer(country, emails=(billing.get("email"),), phones=(billing.get("phone"), ship_to.get("phone")))
     facts: list[Any] = []
     if status in PAID_STATUSES:
         facts.append(fields.facts(lambda: PaidOrder(
-            source="woocommerce", order_id=order, currency=currency, total=total,
+            source="woocommerce", order_id=order_id, currency=currency, total=total,
             points_basis=max(total - shipping, 0), paid_at=paid_at, customer=buyer, refunds=refunds)))
     if status == REFUNDED or refunds:
         facts.append(fields.facts(lambda: OrderRefund(
-            source="woocommerce", order_id=order, currency=currency, refunds=refunds, full=status == REFUNDED,
+            source="woocommerce", order_id=order_id, currency=currency, refunds=refunds, full=status == REFUNDED,
             total=total, refunded_at=refunded_at, customer=buyer)))
     fields.check()
     refunded_total = money.to_decimal_string(sum(refunds.values()))
-    key = f"woocommerce#{shop or '-'}#{order_id}#{status}#{refunded_total}"
+    key = f"woocommerce#{order_id}#{status}#{refunded_total}"
     return Delivery(facts=tuple(facts), idempotency_key=key)
 
 

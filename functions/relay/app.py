@@ -1,0 +1,19 @@
+"""relay: puts the outbox's events on the EventBridge bus (a DynamoDB Streams target).
+
+A doorway: the stream records go to ``memberclub.relay``, which publishes each new outbox
+item's events and answers which record to retry from if the bus refuses (partial batch
+response), so Lambda retries — then dead-letters — instead of dropping an event.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from memberclub import wiring
+from memberclub.observability import lambda_entry
+from memberclub.relay import relay_records
+
+
+@lambda_entry(None)
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return relay_records(wiring.event_bus(), event.get("Records") or [])
