@@ -63,13 +63,21 @@ def consent_texts(club: Any, locale: str) -> dict[str, str]:
 # --- joining -----------------------------------------------------------------------------
 
 
+def join_form_page(club: Any, locale: str, source: str | None, *, status: int = 200,
+                   values: dict[str, str] | None = None, errors: dict[str, str] | None = None) -> HTMLResponse:
+    settings = club.settings
+    return page("join.html", locale, status=status, club=club, source=membership.clean_source(source),
+                consent_texts=consent_texts(club, locale), values=values or {}, errors=errors or {},
+                welcome_gift=settings.welcome_coupon.enabled, birthday_gift=settings.birthday_coupon.enabled,
+                birthday_example=i18n.text(locale, "join.birthday_example"))
+
+
 @app.get("/join/{club_id}")
 def join_page(request: Request, club_id: str, lang: str | None = None, source: str | None = None) -> Response:
     club = services().clubs.require(club_id)
     locale = membership.pick_locale(lang, club)
     request.state.locale, request.state.club = locale, club
-    return page("join.html", locale, club=club, source=membership.clean_source(source),
-                consent_texts=consent_texts(club, locale), values={}, errors={})
+    return join_form_page(club, locale, source)
 
 
 @app.post("/join/{club_id}")
@@ -78,17 +86,16 @@ async def join_by_form(request: Request, club_id: str) -> Response:
     fields = await form_fields(request)
     locale = membership.pick_locale(fields.get("locale"), club)
     request.state.locale, request.state.club = locale, club
-    join = membership.JoinRequest(
-        email=fields.get("email"), phone=fields.get("phone"), birthday=fields.get("birthday"),
-        consents=membership.ConsentChoices(**{p: bool(fields.get(f"consent_{p}")) for p in PURPOSES}),
-        source=fields.get("source"), locale=locale,
-    )
     try:
+        join = membership.parse_join_request({
+            "email": fields.get("email"), "phone": fields.get("phone"), "birthday": fields.get("birthday"),
+            "consents": {p: bool(fields.get(f"consent_{p}")) for p in PURPOSES},
+            "source": fields.get("source"), "locale": locale,
+        })
         membership.join_club(services(), club, join, origin(request, "join_form"))
     except Invalid as invalid:
         errors = {name: _field_error(locale, message) for name, message in (invalid.fields or {}).items()}
-        return page("join.html", locale, status=422, club=club, source=membership.clean_source(join.source),
-                    consent_texts=consent_texts(club, locale), values=fields, errors=errors)
+        return join_form_page(club, locale, fields.get("source"), status=422, values=fields, errors=errors)
     contact = join.email.strip().lower() if join.email and join.email.strip() else (join.phone or "").strip()
     sent = "join.sent_email" if join.email and join.email.strip() else "join.sent_sms"
     masked = mask_email(contact) if "@" in contact else mask_phone(contact) if len(contact) > 5 else contact
@@ -97,8 +104,9 @@ async def join_by_form(request: Request, club_id: str) -> Response:
 
 
 def _field_error(locale: str, message: str) -> str:
+    """A field error in the page's language (the domain's reasons are English)."""
     key = f"error.{message}"
-    return i18n.text(locale, key) if i18n.has_text(key) else message
+    return i18n.text(locale, key) if i18n.has_text(key) else i18n.text(locale, "error.field")
 
 
 @app.post("/clubs/{club_id}/members", status_code=202)
@@ -117,15 +125,29 @@ def confirm(request: Request, token: str) -> Response:
     try:
         confirmation = membership.confirm_membership(services(), token)
     except (Unauthorized, Gone):
-        club = _club_named_by(token)
-        locale = club.locale if club else "en"
-        return page("message.html", locale, status=400, club=club, title=i18n.text(locale, "confirm.invalid_title"),
-                    lead=i18n.text(locale, "confirm.invalid_lead"),
-                    link=f"/join/{club.club_id}" if club else None, link_label=i18n.text(locale, "confirm.new_link"))
+        return invalid_link_page(request, token, status=400, title="confirm.invalid_title", lead="confirm.invalid_lead")
     club, member = confirmation.club, confirmation.member
-    return page("message.html", member.locale, club=club, title=i18n.text(member.locale, "confirm.title", club=club.name),
-                lead=i18n.text(member.locale, "confirm.lead"), link=f"/card/{confirmation.card_token}",
-                link_label=i18n.text(member.locale, "confirm.open_card"))
+    locale = member.locale
+    # What was recorded, so the person sees it at once; the card changes it.
+    recorded = [(consent_text(purpose, locale, club.name), member.has_consent(purpose)) for purpose in PURPOSES]
+    return page("message.html", locale, club=club, title=i18n.text(locale, "confirm.title", club=club.name),
+                lead=i18n.text(locale, "confirm.lead"), link=f"/card/{confirmation.card_token}",
+                link_label=i18n.text(locale, "confirm.open_card"), consents=recorded,
+                consents_note=i18n.text(locale, "confirm.consents_note"),
+                settings_link=f"/card/{confirmation.card_token}#consents",
+                settings_label=i18n.text(locale, "confirm.change_consents"))
+
+
+def invalid_link_page(request: Request, token: str, *, status: int, title: str, lead: str,
+                      new_link: bool = True) -> HTMLResponse:
+    """A page for a link that cannot be used, in the language of its club if the token
+    names one that exists (unverified: only for the words and the way back), else in the
+    browser's, with a way to a new link where there is one."""
+    club = _club_named_by(token)
+    locale = club.locale if club else i18n.locale_from_accept_language(request.headers.get("accept-language"))
+    return page("message.html", locale, status=status, club=club, title=i18n.text(locale, title),
+                lead=i18n.text(locale, lead), link=f"/join/{club.club_id}" if club and new_link else None,
+                link_label=i18n.text(locale, "confirm.new_link"))
 
 
 def _club_named_by(token: str) -> Any:
@@ -145,10 +167,7 @@ def _card_or_page(request: Request, token: str) -> tuple[Any, Any] | HTMLRespons
     try:
         return membership.authenticate_member(services(), token)
     except Unauthorized:
-        locale = request.query_params.get("lang") or "en"
-        locale = locale if locale in ("nb", "da", "en") else "en"
-        return page("message.html", locale, status=401, club=None, title=i18n.text(locale, "card.invalid_title"),
-                    lead=i18n.text(locale, "card.invalid_lead"))
+        return invalid_link_page(request, token, status=401, title="card.invalid_title", lead="card.invalid_lead")
 
 
 @app.get("/card/{token}")
@@ -162,7 +181,7 @@ def card(request: Request, token: str, saved: str | None = None) -> Response:
     coupons = [
         {**coupon.view(now), "offer": i18n.describe_offer(coupon.value_view(), locale, club.currency),
          "until": i18n.long_date(clock.parse_iso(coupon.expires_at), locale, club.zone),
-         "qr": qr_svg(coupon.code, scale=3)}
+         "qr": qr_svg(coupon.code)}
         for coupon in services().members.coupons(member)
     ]
     coupons.sort(key=lambda c: (c["status"] != "issued", c["expires_at"]))
@@ -172,7 +191,7 @@ def card(request: Request, token: str, saved: str | None = None) -> Response:
         i18n.long_date(clock.parse_iso(member.premium_until), locale, club.zone) if member.premium_active(now) else None
     )
     return page("card.html", locale, club=club, member=member, token=token, saved=bool(saved), coupons=coupons,
-                card_qr=qr_svg(member.card_code or "", scale=6), reward_at=reward_at,
+                card_qr=qr_svg(member.card_code) if member.card_code else None, reward_at=reward_at,
                 stamps_left=max(reward_at - member.stamps, 0), tier_name=tier or i18n.text(locale, "card.no_tier"),
                 premium_until=premium_until, consents=member.consent_flags(), consent_texts=consent_texts(club, locale))
 
@@ -265,10 +284,8 @@ def _unsubscribe_page(request: Request, token: str, done: bool) -> Response:
         else:
             found = membership.read_unsubscribe(services(), token)
     except (Unauthorized, Gone):
-        club = _club_named_by(token)
-        locale = club.locale if club else "en"
-        return page("message.html", locale, status=400, club=club, title=i18n.text(locale, "confirm.invalid_title"),
-                    lead=i18n.text(locale, "unsubscribe.invalid"))
+        return invalid_link_page(request, token, status=400, title="confirm.invalid_title", lead="unsubscribe.invalid",
+                                 new_link=False)
     locale = found.member.locale if found.member else found.club.locale if found.club else "en"
     # A member who is gone is unsubscribed already: the page says done either way.
     return page("unsubscribe.html", locale, club=found.club, token=token, channel=found.channel,

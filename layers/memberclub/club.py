@@ -2,7 +2,7 @@
 
 ``ClubSettings`` is the object that ``club create``, ``POST /_local/clubs`` and
 ``PUT /owner/{club}/settings`` take (partially: ``merge_settings``). Its defaults are the
-demo club's and every new club's (CONTRACT.md, "Demo club defaults"). Money in settings is
+demo club's and every new club's (docs/api.md, "Demo club defaults"). Money in settings is
 a decimal string in the club's currency, as everywhere outside storage.
 """
 
@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo, available_timezones
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from memberclub import money
+from memberclub import i18n, money
 
 CLUB_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{1,30}$"
 Locale = Literal["nb", "da", "en"]
@@ -53,9 +53,10 @@ class CouponValue(_Strict):
 
     @model_validator(mode="after")
     def _has_its_figure(self) -> CouponValue:
-        needed = {"percent": self.percent, "amount": self.amount, "free_item": self.item}[self.type]
+        # A free item without a name gets the club's words for "1 free item" (Club fills it in).
+        needed = {"percent": self.percent, "amount": self.amount, "free_item": ""}[self.type]
         if needed is None:
-            raise ValueError(f"a {self.type} coupon needs its {'item' if self.type == 'free_item' else self.type}")
+            raise ValueError(f"a {self.type} coupon needs its {self.type}")
         return self
 
 
@@ -69,7 +70,8 @@ class StampRules(_Strict):
     per_order: int = Field(1, ge=0, le=100)
     min_order_amount: Amount = "0.00"
     reward_at: int = Field(10, ge=1, le=1000)
-    reward: CouponRule = CouponRule(value=CouponValue(type="free_item", item="1 free item"), valid_days=90)
+    # The item's name is the club's own words: left out, it is "1 free item" in the club's language.
+    reward: CouponRule = CouponRule(value=CouponValue(type="free_item"), valid_days=90)
 
 
 
@@ -117,6 +119,14 @@ class MessagingRules(_Strict):
     sms_daily_cap: int = Field(100, ge=0, le=100_000, description="SMS a day for the whole club")
     confirmation_cooldown_seconds: int = Field(300, ge=0, le=86_400, description="per contact")
     quiet_hours: tuple[int, int] = (21, 8)
+    # Limits that keep strangers from running up the bill or flooding someone's inbox
+    # (membership.signup_allowances). Past one, the join still answers 202 and sends nothing.
+    confirmations_per_source_per_hour: int = Field(
+        30, ge=0, le=100_000, description="confirmations to new contacts from one address (IPv6: its /64)")
+    signup_messages_per_contact_per_day: int = Field(
+        3, ge=0, le=100, description="sign-up messages to one mailbox (a +tag stripped) or phone")
+    sms_cap_percent_per_source: int = Field(
+        20, ge=0, le=100, description="the share of the daily SMS cap one address may use for sign-ups, in %")
 
 
 class ClubSettings(_Strict):
@@ -159,6 +169,16 @@ class Club(_Strict):
     def _default_country(self) -> Club:
         if self.country is None:
             self.country = COUNTRY_BY_CURRENCY.get(self.currency) or COUNTRY_BY_LOCALE[self.locale]
+        return self
+
+    @model_validator(mode="after")
+    def _free_items_named(self) -> Club:
+        """A free item without a name is "1 free item" in the club's language: a Norwegian
+        club's card and mail say "1 gratis vare", and the owner sees (and can change) it."""
+        rules = self.settings
+        for rule in (rules.stamps.reward, rules.welcome_coupon, rules.birthday_coupon):
+            if rule.value.type == "free_item" and not rule.value.item:
+                rule.value.item = i18n.text(self.locale, "offer.free_item_default")
         return self
 
     @property

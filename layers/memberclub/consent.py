@@ -1,5 +1,12 @@
 """Consent: per channel (e-mail, SMS) and for profiling, with the proof the law asks for.
 
+Consents belong to the person who gives them. A join's choices (``JoinConsents``) are kept
+apart from the member until the link sent for that very join is followed: only then do
+they become the member's consents, each with its proof (a ``ConsentProof`` history entry,
+an item of its own, never rewritten by an order). A later join for the same contact — by
+anyone — never changes what was recorded. The member changes them on the card, through
+``/api/me/consents`` or by unsubscribing; each change the member makes is a new entry.
+
 Markedsføringsloven § 15 (NO) / § 10 (DK) require prior, explicit consent for e-mail and SMS
 marketing; Datatilsynet wants a separate consent for personal offers built from purchase
 history, and refusing it must not cost the membership. GDPR Art. 7: the club must show when,
@@ -42,7 +49,9 @@ Method = Literal["join_form", "join_api", "card_page", "member_api", "unsubscrib
 
 
 class ConsentProof(BaseModel):
-    """One decision about one purpose: the member's current state and each history entry."""
+    """One decision about one purpose: an entry of the member's consent history (GDPR Art. 7:
+    when, how, which text). ``at`` is when it was given; for a join, ``confirmed_at`` is when
+    the person followed its link, which is when it took effect."""
 
     purpose: Purpose
     granted: bool
@@ -53,6 +62,30 @@ class ConsentProof(BaseModel):
     source: str | None = None
     ip: str | None = None
     user_agent: str | None = None
+    confirmed_at: str | None = None
+
+
+class JoinConsents(BaseModel):
+    """What one join asked for, and where it came from; nothing yet, until its link is followed."""
+
+    join_id: str
+    choices: dict[Purpose, bool]
+    at: str
+    method: Method
+    text_version: str = CURRENT_VERSION
+    locale: str
+    source: str | None = None
+    ip: str | None = None
+    user_agent: str | None = None
+
+    def proofs(self, confirmed_at: str) -> list[ConsentProof]:
+        """The join's decisions as the member's consent history, once its link is followed."""
+        return [
+            ConsentProof(purpose=purpose, granted=self.choices.get(purpose, False), at=self.at, method=self.method,
+                         text_version=self.text_version, locale=self.locale, source=self.source, ip=self.ip,
+                         user_agent=self.user_agent, confirmed_at=confirmed_at)
+            for purpose in PURPOSES
+        ]
 
 
 def consent_text(purpose: Purpose, locale: str, club_name: str, version: str = CURRENT_VERSION) -> str:

@@ -8,6 +8,7 @@ club's. The index keys are hashes of the normalised value, so no contact data si
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import re
 from datetime import date
 
@@ -57,33 +58,66 @@ def normalize_phone(text: str, country: str) -> str:
     return f"+{code}{national}"
 
 
+def mailbox(email: str) -> str:
+    """The mailbox an address delivers to: ``kari+klubb@example.no`` → ``kari@example.no``.
+    Limits per mailbox count every ``+tag`` of it together."""
+    local, _, domain = email.partition("@")
+    return f"{local.split('+', 1)[0]}@{domain}"
+
+
+def source_address(ip: str) -> str:
+    """The address limits count by: an IPv4 address, or an IPv6 address's /64 (one home or
+    one phone gets a whole /64, so counting single IPv6 addresses would count nothing)."""
+    try:
+        address = ipaddress.ip_address(ip.strip())
+    except ValueError:
+        return ip.strip()[:64]
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
+
+
 def contact_hash(normalized: str) -> str:
     return hashlib.sha256(normalized.encode()).hexdigest()[:40]
 
 
 def parse_birthday(text: str, today: date) -> str:
-    """``"1990-05-17"`` or ``"05-17"`` → the stored form: ``"1990-05-17"`` or ``"--05-17"``.
+    """A birthday as people write it → the stored form: ``"1990-05-17"`` or ``"--05-17"``.
 
-    29 February is fine with or without a year (the gift comes on 28 February in other years).
+    Takes ``1990-05-17`` and ``05-17`` (ISO, with or without the year) and the way Norway
+    and Denmark write a date: ``17.05.1990``, ``17.5.1990``, ``17.05`` (also with ``/`` or
+    ``-`` between day and month and year). 29 February is fine with or without a year (the
+    gift comes on 28 February in other years).
     """
     text = text.strip()
-    full = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", text)
-    short = re.fullmatch(r"(?:--)?(\d{2})-(\d{2})", text)
-    if full:
+    if len(text) > 20:
+        raise ValueError("write a date like 17.05.1990 (the year may be left out)")
+    iso_full = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text)
+    iso_short = re.fullmatch(r"(?:--)?(\d{2})-(\d{2})", text)
+    nordic = re.fullmatch(r"(\d{1,2})[./-](\d{1,2})(?:[./-](\d{4}))?\.?", text)
+    if iso_full:
+        year, month, day = int(iso_full[1]), int(iso_full[2]), int(iso_full[3])
+    elif iso_short:
+        year, month, day = None, int(iso_short[1]), int(iso_short[2])
+    elif nordic:
+        year, month, day = (int(nordic[3]) if nordic[3] else None), int(nordic[2]), int(nordic[1])
+    else:
+        raise ValueError("write a date like 17.05.1990 (the year may be left out)")
+    if year is None:
         try:
-            born = date(int(full[1]), int(full[2]), int(full[3]))
-        except ValueError:
-            raise ValueError("not a real date") from None
-        if born > today or born.year < today.year - 120:
-            raise ValueError("not a plausible birthday")
-        return born.isoformat()
-    if short:
-        try:
-            date(2000, int(short[1]), int(short[2]))  # a leap year, so 02-29 is fine
+            date(2000, month, day)  # a leap year, so 02-29 is fine
         except ValueError:
             raise ValueError("not a real day of the year") from None
-        return f"--{short[1]}-{short[2]}"
-    raise ValueError("use YYYY-MM-DD or MM-DD")
+        return f"--{month:02d}-{day:02d}"
+    try:
+        born = date(year, month, day)
+    except ValueError:
+        raise ValueError("not a real date") from None
+    if born > today or born.year < today.year - 120:
+        raise ValueError("not a plausible birthday")
+    return born.isoformat()
 
 
 def birthday_month_day(stored: str) -> str:

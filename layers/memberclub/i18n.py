@@ -15,17 +15,27 @@ PHRASES: dict[str, dict[str, str]] = {
     # --- join page ---
     "join.title": {"nb": "Bli medlem i {club}", "da": "Bliv medlem af {club}", "en": "Join {club}"},
     "join.lead": {
-        "nb": "Samle stempler og poeng, få velkomstgave og bursdagsgave. Det tar ti sekunder.",
-        "da": "Saml stempler og point, få velkomstgave og fødselsdagsgave. Det tager ti sekunder.",
-        "en": "Collect stamps and points, get a welcome gift and a birthday gift. It takes ten seconds.",
+        "nb": "Samle stempler og poeng. Det tar ti sekunder.",
+        "da": "Saml stempler og point. Det tager ti sekunder.",
+        "en": "Collect stamps and points. It takes ten seconds.",
     },
+    "join.lead_welcome": {"nb": "Du får en velkomstgave med en gang.", "da": "Du får en velkomstgave med det samme.",
+                          "en": "You get a welcome gift at once."},
+    "join.lead_birthday": {"nb": "Og en gave på bursdagen din.", "da": "Og en gave på din fødselsdag.",
+                           "en": "And a gift on your birthday."},
     "join.email": {"nb": "E-post", "da": "E-mail", "en": "E-mail"},
     "join.or_phone": {"nb": "… eller mobilnummer", "da": "… eller mobilnummer", "en": "… or mobile number"},
     "join.birthday": {"nb": "Bursdag (valgfritt)", "da": "Fødselsdag (valgfri)", "en": "Birthday (optional)"},
-    "join.birthday_hint": {
-        "nb": "Så kan vi gi deg en gave på dagen.", "da": "Så kan vi give dig en gave på dagen.",
-        "en": "So we can give you a gift on the day.",
+    "join.birthday_hint_gift": {
+        "nb": "Så kan vi gi deg en gave på dagen. Året kan du la være.",
+        "da": "Så kan vi give dig en gave på dagen. Året kan du udelade.",
+        "en": "So we can give you a gift on the day. You may leave out the year.",
     },
+    "join.birthday_hint": {
+        "nb": "Året kan du la være.", "da": "Året kan du udelade.", "en": "You may leave out the year.",
+    },
+    # As people in the club's country write a date (the field also takes YYYY-MM-DD and MM-DD).
+    "join.birthday_example": {"nb": "17.05.1990", "da": "17.05.1990", "en": "1990-05-17"},
     "join.consents": {"nb": "Samtykker (valgfritt)", "da": "Samtykker (valgfrit)", "en": "Consents (optional)"},
     "join.submit": {"nb": "Bli medlem", "da": "Bliv medlem", "en": "Join"},
     "join.privacy": {
@@ -48,6 +58,20 @@ PHRASES: dict[str, dict[str, str]] = {
     # --- field errors (by the message the domain gives) ---
     "error.not a valid e-mail address": {"nb": "Dette ser ikke ut som en e-postadresse.", "da": "Det ligner ikke en e-mailadresse.", "en": "This does not look like an e-mail address."},
     "error.give an e-mail address or a phone number": {"nb": "Skriv inn e-post eller mobilnummer.", "da": "Skriv e-mail eller mobilnummer.", "en": "Enter an e-mail address or a mobile number."},
+    "error.not a valid phone number": {"nb": "Dette ser ikke ut som et telefonnummer.", "da": "Det ligner ikke et telefonnummer.", "en": "This does not look like a phone number."},
+    "error.not a valid phone number: add the country code, e.g. +47": {
+        "nb": "Skriv nummeret med landskode, for eksempel +47.", "da": "Skriv nummeret med landekode, for eksempel +45.",
+        "en": "Write the number with its country code, e.g. +44.",
+    },
+    "error.not a real date": {"nb": "Denne datoen finnes ikke.", "da": "Den dato findes ikke.", "en": "This date does not exist."},
+    "error.not a real day of the year": {"nb": "Denne datoen finnes ikke.", "da": "Den dato findes ikke.", "en": "This date does not exist."},
+    "error.not a plausible birthday": {"nb": "Sjekk årstallet.", "da": "Tjek årstallet.", "en": "Please check the year."},
+    "error.write a date like 17.05.1990 (the year may be left out)": {
+        "nb": "Skriv datoen slik: 17.05.1990 (året kan du la være).",
+        "da": "Skriv datoen sådan: 17.05.1990 (året kan du udelade).",
+        "en": "Write the date like 1990-05-17 or 17.05.1990 (you may leave out the year).",
+    },
+    "error.field": {"nb": "Sjekk dette feltet.", "da": "Tjek dette felt.", "en": "Please check this field."},
     # --- confirmation ---
     "confirm.title": {"nb": "Velkommen i {club}!", "da": "Velkommen i {club}!", "en": "Welcome to {club}!"},
     "confirm.lead": {
@@ -63,6 +87,14 @@ PHRASES: dict[str, dict[str, str]] = {
         "en": "The link has expired or is not valid. Join again and we will send you a new one.",
     },
     "confirm.new_link": {"nb": "Få en ny lenke", "da": "Få et nyt link", "en": "Get a new link"},
+    "confirm.consents_note": {
+        "nb": "Dette sa du ja eller nei til da du meldte deg inn:",
+        "da": "Det sagde du ja eller nej til, da du meldte dig ind:",
+        "en": "This is what you said yes or no to when you joined:",
+    },
+    "confirm.change_consents": {"nb": "Endre samtykkene", "da": "Skift samtykker", "en": "Change your consents"},
+    "consent.yes": {"nb": "Ja", "da": "Ja", "en": "Yes"},
+    "consent.no": {"nb": "Nei", "da": "Nej", "en": "No"},
     # --- card ---
     "card.title": {"nb": "Medlemskort", "da": "Medlemskort", "en": "Member card"},
     "card.show_at_till": {"nb": "Vis koden i kassen", "da": "Vis koden ved kassen", "en": "Show this code at the till"},
@@ -135,6 +167,12 @@ PHRASES: dict[str, dict[str, str]] = {
         "en": "We could not do that just now. Please try again in a moment.",
     },
     "error.too_large": {"nb": "For mye data.", "da": "For mange data.", "en": "Too much data."},
+    "error.not_found": {"nb": "Denne siden finnes ikke.", "da": "Denne side findes ikke.", "en": "This page does not exist."},
+    "error.generic": {
+        "nb": "Vi kunne ikke vise denne siden. Sjekk lenken og prøv igjen.",
+        "da": "Vi kunne ikke vise denne side. Tjek linket og prøv igen.",
+        "en": "We could not show this page. Check the link and try again.",
+    },
     # --- messages ---
     "msg.greeting": {"nb": "Hei!", "da": "Hej!", "en": "Hi!"},
     "msg.confirmation.subject": {"nb": "Bekreft medlemskapet i {club}", "da": "Bekræft dit medlemskab af {club}", "en": "Confirm your membership of {club}"},
@@ -186,10 +224,15 @@ PHRASES: dict[str, dict[str, str]] = {
     "msg.reward.sms": {"nb": "{club}: stempelkortet er fullt! Belønningen din: {link}", "da": "{club}: stempelkortet er fyldt! Din belønning: {link}", "en": "{club}: your stamp card is full! Your reward: {link}"},
     "msg.unsubscribe": {"nb": "Meld av e-post fra {club}", "da": "Frameld e-mails fra {club}", "en": "Unsubscribe from {club} e-mails"},
     "msg.sms_stop": {"nb": "Avmeld: {link}", "da": "Frameld: {link}", "en": "Opt out: {link}"},
+    "msg.settings": {
+        "nb": "Velg hvilke meldinger du får fra {club}", "da": "Vælg hvilke beskeder du får fra {club}",
+        "en": "Choose which messages you get from {club}",
+    },
     # --- offers ---
     "offer.percent": {"nb": "{percent} % rabatt", "da": "{percent} % rabat", "en": "{percent}% off"},
     "offer.amount": {"nb": "{amount} i rabatt", "da": "{amount} i rabat", "en": "{amount} off"},
     "offer.free_item": {"nb": "{item}", "da": "{item}", "en": "{item}"},
+    "offer.free_item_default": {"nb": "1 gratis vare", "da": "1 gratis vare", "en": "1 free item"},
 }
 
 MONTHS = {
@@ -206,6 +249,29 @@ def text(locale: str, key: str, **values: Any) -> str:
 
 def has_text(key: str) -> bool:
     return key in PHRASES
+
+
+def locale_from_accept_language(header: str | None) -> str:
+    """The best of nb, da and en for a browser's ``Accept-Language`` (for pages that know no
+    club): Norwegian in any form (no, nb, nn) is nb; English when nothing matches."""
+    choices: list[tuple[float, int, str]] = []
+    for position, part in enumerate((header or "")[:500].split(",")):
+        tag, _, params = part.strip().partition(";")
+        language = tag.strip().lower().split("-")[0]
+        locale = {"nb": "nb", "no": "nb", "nn": "nb", "da": "da", "en": "en"}.get(language)
+        if locale is None:
+            continue
+        quality = 1.0
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        if quality > 0:
+            choices.append((-quality, position, locale))
+    return min(choices)[2] if choices else "en"
 
 
 def long_date(moment: datetime, locale: str, zone: ZoneInfo) -> str:

@@ -16,6 +16,11 @@ def new_member_id() -> str:
     return "m" + "".join(secrets.choice(_LOWER) for _ in range(15))
 
 
+def new_join_id() -> str:
+    """Names one join: its confirmation link carries it, so the link records that join's consents."""
+    return "".join(secrets.choice(_LOWER) for _ in range(12))
+
+
 def new_card_code() -> str:
     """The code on the member's card (and its QR) that the till scans: 10 characters."""
     return "".join(secrets.choice(_READABLE) for _ in range(10))

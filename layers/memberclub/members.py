@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from memberclub.clock import parse_iso
-from memberclub.consent import PURPOSES, ConsentProof, Purpose
+from memberclub.consent import PURPOSES, Purpose
 
 MemberStatus = Literal["pending", "active", "erased"]
 Channel = Literal["email", "sms"]
@@ -25,7 +25,9 @@ class Member(BaseModel):
     source: str | None = None
     card_code: str | None = None
     token_version: int = 0
-    consents: dict[Purpose, ConsentProof] = Field(default_factory=dict)
+    # The consents in force (the proof of each is in the consent history, items of their
+    # own): small, because every order rewrites the profile.
+    consents: dict[Purpose, bool] = Field(default_factory=dict)
     created_at: str
     confirmed_at: str | None = None
     erased_at: str | None = None
@@ -58,9 +60,17 @@ class Member(BaseModel):
     def contact(self) -> str | None:
         return self.email if self.channel == "email" else self.phone
 
+    @field_validator("consents", mode="before")
+    @classmethod
+    def _flags(cls, value: Any) -> Any:
+        """Profiles written before the proof moved out held it here: keep its decision."""
+        if isinstance(value, dict):
+            return {purpose: proof.get("granted", False) if isinstance(proof, dict) else proof
+                    for purpose, proof in value.items()}
+        return value
+
     def has_consent(self, purpose: Purpose) -> bool:
-        proof = self.consents.get(purpose)
-        return bool(proof and proof.granted)
+        return bool(self.consents.get(purpose))
 
     def consent_flags(self) -> dict[str, bool]:
         return {purpose: self.has_consent(purpose) for purpose in PURPOSES}

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, StrictBool, ValidationError
@@ -23,7 +23,15 @@ from pydantic import BaseModel, ConfigDict, StrictBool, ValidationError
 from memberclub import clock, contacts, ids, tokens
 from memberclub.bodies import require_object
 from memberclub.club import LOCALES, Club
-from memberclub.consent import PURPOSES, ConsentProof, Method, Purpose, consent_text, record_consent
+from memberclub.consent import (
+    PURPOSES,
+    ConsentProof,
+    JoinConsents,
+    Method,
+    Purpose,
+    consent_text,
+    record_consent,
+)
 from memberclub.coupons import Coupon, issue_coupon
 from memberclub.errors import Invalid, Unauthorized, Unavailable
 from memberclub.eventbus import EventBus
@@ -38,6 +46,7 @@ from memberclub.members import Member
 from memberclub.observability import logger
 from memberclub.storage import keys
 from memberclub.storage.clubs import ClubStore
+from memberclub.storage.counters import Allowance, LimitReached
 from memberclub.storage.members import EMAIL, PHONE, ContactTaken, MemberStore
 from memberclub.storage.table import ConditionFailed
 
@@ -136,7 +145,7 @@ def _month(club: Club, moment: datetime) -> str:
     return moment.astimezone(club.zone).strftime("%Y-%m")
 
 
-# --- join ------------------------------------------------------------------------------
+# --- join ---------------------------------------------------------------------------------
 
 
 def join_club(services: Services, club: Club, request: JoinRequest, origin: Origin) -> None:
@@ -144,42 +153,86 @@ def join_club(services: Services, club: Club, request: JoinRequest, origin: Orig
 
     A new contact becomes a pending member and gets a confirmation message; a pending one
     gets a new confirmation, an active one an "already a member" message, each at most once
-    per cooldown, so nobody can use the form to flood a stranger's phone.
+    per cooldown and under the club's limits (``signup_allowances``), so nobody can use the
+    form to flood a stranger's phone or run up the club's bill.
+
+    The join's consent choices wait beside the member (``JoinConsents``) and take effect
+    only when the link sent for this very join is followed: a join for a contact that exists
+    already never changes what that contact agreed to.
     """
     now = clock.now()
     contact = validate_contact(club, request, now.astimezone(club.zone).date())
     locale = pick_locale(request.locale, club)
     source = clean_source(request.source)
-    proofs = [
-        record_consent(purpose, getattr(request.consents, purpose), at=clock.iso(now), method=origin.method,
-                       locale=locale, source=source, ip=origin.ip, user_agent=origin.user_agent)
-        for purpose in PURPOSES
-    ]
+    join = JoinConsents(join_id=ids.new_join_id(), choices=request.consents.model_dump(), at=clock.iso(now),
+                        method=origin.method, locale=locale, source=source, ip=origin.ip,
+                        user_agent=(origin.user_agent or "")[:300] or None)
+    join_expires = int((now + tokens.CONFIRMATION_VALIDITY + timedelta(days=1)).timestamp())
     email, phone = contact.email, contact.phone
     for _attempt in range(3):
         member = Member(
             club_id=club.club_id, member_id=ids.new_member_id(), status="pending", email=email, phone=phone,
             birthday=contact.birthday, locale=locale, source=source, card_code=ids.new_card_code(),
-            consents={proof.purpose: proof for proof in proofs}, created_at=clock.iso(now),
-            confirmation_sent_at=clock.iso(now),
+            created_at=clock.iso(now), confirmation_sent_at=clock.iso(now),
         )
+        allowances = signup_allowances(club, member, origin, now, to_new_contact=True)
+        if allowances is None:
+            return
         try:
-            services.members.create_pending(member, _contact_hashes(member), proofs, _month(club, now))
+            services.members.create_pending(member, _contact_hashes(member), join, join_expires, _month(club, now),
+                                            allowances)
         except ContactTaken as taken:
             if taken.channel == PHONE and email:
                 phone = None  # the phone is someone else's: join with the e-mail alone
                 continue
-            _join_again(services, club, taken, proofs, locale, source, now)
+            _join_again(services, club, taken, join, join_expires, origin, now)
+            return
+        except LimitReached as limit:
+            logger.info("sign-up message held back by a limit", extra={"club_id": club.club_id, "limit": limit.name})
             return
         except ConditionFailed:
             continue  # a random id or card code collided: draw again
         _publish_or_release(services, member, "confirmation_sent_at", [
             MemberJoined(club_id=club.club_id, idempotency_key=f"joined#{member.member_id}",
                          occurred_at=clock.iso(now), member_id=member.member_id, source=source,
-                         channel=member.channel),
+                         channel=member.channel, join_id=join.join_id),
         ])
         return
     raise Unavailable("We could not register you just now. Please try again.")
+
+
+def signup_allowances(club: Club, member: Member, origin: Origin, now: datetime, *,
+                      to_new_contact: bool) -> list[Allowance] | None:
+    """The uses of the club's sign-up limits a message to ``member`` takes; None when one
+    of them is set to zero (nothing may be sent). A limit already spent shows when the
+    uses are written (``LimitReached``).
+
+    - per mailbox (a ``+tag`` stripped) or phone, per day: a stranger cannot flood one inbox;
+    - per source address (IPv6 per /64), per hour, for confirmations to contacts who are no
+      members yet: one machine cannot sign up the world. A shop's Wi-Fi is one address,
+      so the default (30 an hour) leaves room for a busy counter;
+    - per source address, per day, a share of the club's daily SMS cap: one machine cannot
+      spend the SMS that real customers need.
+    """
+    limits = club.settings.messaging
+    day = now.astimezone(club.zone).date().isoformat()
+    day_ends = int((now + timedelta(days=2)).timestamp())
+    mailbox = contacts.mailbox(member.email) if member.email else member.phone or ""
+    wanted = [Allowance(f"contact-{contacts.contact_hash(mailbox)}", day, limits.signup_messages_per_contact_per_day,
+                        day_ends)]
+    address = contacts.source_address(origin.ip) if origin.ip else None
+    if address and to_new_contact:
+        hour = now.astimezone(UTC).strftime("%Y-%m-%dT%H")
+        wanted.append(Allowance(f"source-{contacts.contact_hash(address)}", hour,
+                                limits.confirmations_per_source_per_hour, int((now + timedelta(hours=2)).timestamp())))
+    if address and member.channel == "sms":
+        # At least one a day per address while both are set: a small cap must not stop every sign-up.
+        percent = limits.sms_cap_percent_per_source
+        share = max(1, limits.sms_daily_cap * percent // 100) if percent and limits.sms_daily_cap else 0
+        wanted.append(Allowance(f"sms-source-{contacts.contact_hash(address)}", day, share, day_ends))
+    if any(allowance.cap <= 0 for allowance in wanted):
+        return None
+    return wanted
 
 
 def _contact_hashes(member: Member) -> dict[str, str]:
@@ -191,25 +244,35 @@ def _contact_hashes(member: Member) -> dict[str, str]:
     return hashes
 
 
-def _join_again(services: Services, club: Club, taken: ContactTaken, proofs: list[ConsentProof], locale: str,
-                source: str, now: datetime) -> None:
+def _join_again(services: Services, club: Club, taken: ContactTaken, join: JoinConsents, join_expires: int,
+                origin: Origin, now: datetime) -> None:
+    """A join for a contact that exists: its consents stay as they are. A pending contact gets
+    a new confirmation whose link carries this join; an active one the card link."""
     member_id = taken.member_id
     if member_id is None:
         return
     existing = services.members.get(club.club_id, member_id, consistent=True)
     if existing is None or existing.status == "erased":
         return
-    if existing.status == "pending":
-        services.members.replace_pending_consents(existing, proofs, locale, source)
-    field = "confirmation_sent_at" if existing.status == "pending" else "already_member_sent_at"
+    pending = existing.status == "pending"
+    field = "confirmation_sent_at" if pending else "already_member_sent_at"
     cutoff = now - timedelta(seconds=club.settings.messaging.confirmation_cooldown_seconds)
-    if not services.members.claim_message_slot(existing, field, clock.iso(now), clock.iso(cutoff)):
+    allowances = signup_allowances(club, existing, origin, now, to_new_contact=pending)
+    if allowances is None:
+        return
+    try:
+        claimed = services.members.claim_message_slot(existing, field, clock.iso(now), clock.iso(cutoff),
+                                                      join if pending else None, join_expires, allowances)
+    except LimitReached as limit:
+        logger.info("sign-up message held back by a limit", extra={"club_id": club.club_id, "limit": limit.name})
+        return
+    if not claimed:
         logger.info("sign-up message held back by the cooldown", extra={"member_id": member_id})
         return
     _publish_or_release(services, existing.model_copy(update={field: clock.iso(now)}), field, [
         MemberJoinRepeated(club_id=club.club_id, idempotency_key=f"join-repeated#{member_id}#{clock.iso(now)}",
                            occurred_at=clock.iso(now), member_id=member_id, status=existing.status,
-                           channel=existing.channel),
+                           channel=existing.channel, join_id=join.join_id if pending else None),
     ])
 
 
@@ -231,9 +294,10 @@ class Confirmation:
     card_token: str
 
 
-def confirmation_token(key: bytes, member: Member, now: datetime) -> str:
+def confirmation_token(key: bytes, member: Member, now: datetime, join_id: str | None) -> str:
+    """The double opt-in link of one join: following it records that join's consents."""
     return tokens.issue_token(key, "confirm", member.club_id, member.member_id,
-                              expires_at=now + tokens.CONFIRMATION_VALIDITY)
+                              expires_at=now + tokens.CONFIRMATION_VALIDITY, ref=join_id)
 
 
 def card_token(key: bytes, member: Member) -> str:
@@ -246,12 +310,14 @@ def unsubscribe_token(key: bytes, member: Member, channel: str) -> str:
 
 
 def confirm_membership(services: Services, token: str) -> Confirmation:
-    """Activate a pending member with the welcome coupon; harmless to repeat."""
+    """Activate a pending member with the welcome coupon and the consents of the join whose
+    link this is; harmless to repeat (an active member's consents stay as they are)."""
     now = clock.now()
     key = services.token_key()
     claims = tokens.read_token(key, token, "confirm", now)
     club = services.clubs.get(claims.club_id)
-    member = services.members.get(claims.club_id, claims.member_id, consistent=True) if club else None
+    member, join = (services.members.get_with_join(claims.club_id, claims.member_id, claims.ref) if club
+                    else (None, None))
     if club is None or member is None or member.status == "erased":
         raise Unauthorized("This link is not valid any more.", code="invalid_token")
     coupon: Coupon | None = None
@@ -264,9 +330,11 @@ def confirm_membership(services: Services, token: str) -> Confirmation:
         )
         try:
             services.members.activate(member, clock.iso(now), birthday_keys, welcome,
-                                      welcome.expires_at[:10] if welcome else "", _month(club, now))
+                                      welcome.expires_at[:10] if welcome else "", _month(club, now), join)
+            consents = {purpose: bool(join and join.choices.get(purpose)) for purpose in PURPOSES}
             member = member.model_copy(update={"status": "active", "confirmed_at": clock.iso(now),
-                                               "welcome_published": False})
+                                               "welcome_published": False, "consents": consents}
+                                       | ({"locale": join.locale} if join else {}))
             coupon = welcome
         except ConditionFailed:
             # Confirmed at the same moment by another click: that one issued the coupon.
@@ -358,22 +426,20 @@ def export_member(services: Services, club: Club, member: Member) -> dict[str, A
     """Everything the club holds about the member (GDPR Art. 15 and 20)."""
     now = clock.now()
     owned = services.members.owned_items(member)
-    history = services.members.consent_history(member)
+    history = [ConsentProof.model_validate(item) for item in services.members.consent_history(member)]
     internal = {"confirmation_sent_at", "already_member_sent_at", "welcome_published", "token_version"}
+
+    def with_text(proof: ConsentProof) -> dict[str, Any]:
+        return proof.model_dump(mode="json") | {"text": consent_text(proof.purpose, proof.locale, club.name,
+                                                                     proof.text_version)}
+
     return {
         "exported_at": clock.iso(now),
         "club": {"club_id": club.club_id, "name": club.name},
         "profile": member.model_dump(mode="json", exclude=internal | {"consents"}),
-        "consents": {
-            purpose: proof.model_dump(mode="json") | {"text": consent_text(purpose, proof.locale, club.name,
-                                                                              proof.text_version)}
-            for purpose, proof in member.consents.items()
-        },
-        "consent_history": [
-            {k: v for k, v in item.items() if k not in ("PK", "SK", "type")}
-            | {"text": consent_text(item["purpose"], item["locale"], club.name, item["text_version"])}
-            for item in history
-        ],
+        # The consents in force, each with the entry that proves it (the latest of its purpose).
+        "consents": {proof.purpose: with_text(proof) for proof in history},
+        "consent_history": [with_text(proof) for proof in history],
         "coupons": [Coupon.model_validate(i).view(now) for i in owned if i.get("member_sk", "").startswith("COUPON#")],
         "orders": [_public(i) for i in owned if i.get("member_sk", "").startswith("ORDER#")],
         "ledger": [_public(i) for i in services.members.ledger(member)],

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import socket
 import subprocess
 import sys
@@ -35,6 +36,8 @@ from .support import Stack
 REPO = Path(__file__).resolve().parents[2]
 RESULTS = REPO / "test-results"
 STARTUP_TIMEOUT = 60.0
+# The stack's token key (a local-only setting): lets a test make a link no message carries yet.
+TOKEN_KEY = secrets.token_urlsafe(32)
 # The system Chromium (LEARNED.md: `playwright install` cannot download here); another path can be given.
 CHROMIUM = Path(os.environ.get("MEMBERCLUB_E2E_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -72,6 +75,7 @@ def _stack_environment(port: int) -> dict[str, str]:
     env = {name: value for name, value in os.environ.items()
            if name in keep or not name.startswith(("MEMBERCLUB_", "AWS_", "POWERTOOLS_"))}
     env["MEMBERCLUB_PORT"] = str(port)
+    env["MEMBERCLUB_LOCAL_TOKEN_KEY"] = TOKEN_KEY
     env["PYTHONUNBUFFERED"] = "1"
     return env
 
@@ -131,7 +135,7 @@ def stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
     log_path.touch()
     request.config.stash[STACK_LOG] = log_path
     process, base_url = _start_stack(log_path)
-    client = Stack(base_url, log_path)
+    client = Stack(base_url, log_path, token_key=TOKEN_KEY)
     try:
         yield client
     finally:

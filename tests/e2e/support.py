@@ -63,7 +63,7 @@ def card_link_of_confirmation(response: httpx.Response) -> str:
 
 
 def assert_error(response: httpx.Response, status: int, code: str | None = None) -> dict[str, Any]:
-    """A JSON error of CONTRACT.md: ``{"error", "message", "fields"?}``."""
+    """A JSON error of docs/api.md: ``{"error", "message", "fields"?}``."""
     assert response.status_code == status, (response.status_code, response.text[:500])
     assert response.headers["content-type"].startswith("application/json"), response.headers
     body = response.json()
@@ -97,14 +97,33 @@ class Member:
 class Stack:
     """A client of the running local stack with the waits a test needs."""
 
-    def __init__(self, base_url: str, log: Path):
+    def __init__(self, base_url: str, log: Path, token_key: str = ""):
         self.base_url = base_url
         self.log = log
+        self.token_key = token_key
         self.http = httpx.Client(base_url=base_url, timeout=30.0, follow_redirects=False)
         self._phones: set[str] = set()
+        # Joins come from addresses of their own (127.0.0.2–254, in turn): the club's limits per
+        # source address would otherwise count the whole session as one very busy visitor.
+        self._sources: dict[str, httpx.Client] = {}
+        self._next_source = 0
 
     def close(self) -> None:
         self.http.close()
+        for client in self._sources.values():
+            client.close()
+
+    def from_address(self, address: str) -> httpx.Client:
+        """A client whose requests come from ``address`` (any 127.x.y.z reaches the stack)."""
+        if address not in self._sources:
+            self._sources[address] = httpx.Client(
+                base_url=self.base_url, timeout=30.0, follow_redirects=False,
+                transport=httpx.HTTPTransport(local_address=address))
+        return self._sources[address]
+
+    def fresh_address(self) -> str:
+        self._next_source = self._next_source % 253 + 1
+        return f"127.0.0.{self._next_source + 1}"
 
     def url(self, path: str) -> str:
         return self.base_url + path
@@ -171,8 +190,9 @@ class Stack:
             time.sleep(0.05)
 
     # the steps of joining
-    def join(self, club: str = "demo", **body: Any) -> httpx.Response:
-        return self.http.post(f"/clubs/{club}/members", json=body)
+    def join(self, club: str = "demo", *, source_ip: str | None = None, **body: Any) -> httpx.Response:
+        """Join by the API, from ``source_ip`` (by default an address no other join used lately)."""
+        return self.from_address(source_ip or self.fresh_address()).post(f"/clubs/{club}/members", json=body)
 
     def confirmation_link(self, to: str, count: int = 1) -> str:
         return link_to(self.wait_for_message(to, "confirmation", count=count)["text"], "/confirm/")
@@ -196,6 +216,15 @@ class Stack:
         card_path = card_link_of_confirmation(confirmed)
         welcome = self.wait_for_message(contact, "welcome")
         return Member(club, contact, confirm_url, card_path, welcome)
+
+    def unsubscribe_path(self, member: Member, channel: str = "email") -> str:
+        """The one-click unsubscribe link a marketing message to ``member`` carries, made as the
+        messages function makes it (no marketing message goes out before the scheduled jobs)."""
+        from memberclub.tokens import issue_token
+
+        kind = "unsubscribe-email" if channel == "email" else "unsubscribe-sms"
+        token = issue_token(self.token_key.encode(), kind, member.club, self.me(member)["member_id"])  # type: ignore[arg-type]
+        return f"/unsubscribe/{token}"
 
     def me(self, member: Member) -> dict[str, Any]:
         response = self.http.get("/api/me", headers=member.auth)

@@ -10,7 +10,9 @@ from datetime import timedelta
 
 import pytest
 
-from memberclub import clock, contacts
+from memberclub import clock, contacts, wiring
+from memberclub.members import Member
+from memberclub.membership import unsubscribe_token
 from memberclub.storage import keys
 from tests.samples import http_event, response_json, response_text
 
@@ -60,8 +62,10 @@ def test_join_creates_a_pending_member_and_publishes_member_joined(harness, tabl
     member = member_item(table, club, email)
     assert member["status"] == "pending"
     assert member["email"] == email and member["birthday"] == "1990-05-17" and member["source"] == "qr"
-    assert member["consents"]["email"]["granted"] is True
-    assert member["consents"]["email"]["text_version"] and member["consents"]["email"]["ip"] == "203.0.113.24"
+    assert member["consents"] == {}, "nothing is agreed until the link is followed"
+    [join_item] = table.query(keys.member_pk(club, member["member_id"]), sk_prefix="JOIN#")
+    assert join_item["choices"] == {"email": True, "sms": False, "profiling": False}
+    assert join_item["text_version"] and join_item["ip"] == "203.0.113.24" and join_item["method"] == "join_api"
     assert "birthday_pk" not in member  # only active members get birthday gifts
     published = harness.published()
     assert [(d.detail_type, d.target) for d in published] == [("MemberJoined", "messages")]
@@ -79,10 +83,10 @@ def test_the_form_post_sample_records_consent_proof(harness, table):
     assert answer["statusCode"] == 200
     assert "ola@example.no" not in response_text(answer)  # the page masks the address
     member = member_item(table, "demo", "ola@example.no")
-    proof = member["consents"]["email"]
-    assert proof["granted"] is True and proof["method"] == "join_form" and proof["source"] == "qr"
+    proof = table.query(keys.member_pk("demo", member["member_id"]), sk_prefix="JOIN#")[-1]
+    assert proof["choices"]["email"] is True and proof["method"] == "join_form" and proof["source"] == "qr"
     assert proof["user_agent"].startswith("Mozilla/5.0 (iPhone")
-    assert member["consents"]["sms"]["granted"] is False
+    assert proof["choices"]["sms"] is False
 
 
 def test_phone_sample_is_normalised_to_e164(harness, table):
@@ -105,8 +109,9 @@ def test_a_repeated_join_inside_the_cooldown_sends_nothing_and_after_it_a_new_co
     [repeated] = harness.published()
     assert repeated.detail_type == "MemberJoinRepeated" and repeated.event["detail"]["status"] == "pending"
     member = member_item(table, club, email)
-    assert member["consents"]["email"]["granted"] is False  # a pending member confirms the latest choice
-    assert member["consents"]["profiling"]["granted"] is True
+    assert member["consents"] == {}, "a join records nothing: its link, when followed, does"
+    joins = table.query(keys.member_pk(club, member["member_id"]), sk_prefix="JOIN#")
+    assert len(joins) == 2 and repeated.event["detail"]["join_id"] in {j["join_id"] for j in joins}
 
 
 def test_concurrent_joins_of_one_contact_make_one_member(harness, table):
@@ -213,15 +218,16 @@ def test_forged_and_expired_confirmation_links_get_a_400_page(harness):
     assert f"/join/{club}" in response_text(answer)  # offers a new link
 
 
-def test_the_welcome_message_carries_the_card_coupon_and_one_click_unsubscribe(harness):
+def test_the_welcome_message_carries_the_card_coupon_and_the_message_settings(harness):
     club = harness.new_club(locale="en")
     email, card_token = confirmed_member(harness, club)
     welcome = harness.outbox(email)[-1]
     assert welcome["kind"] == "welcome"
     assert f"/card/{card_token}" in welcome["text"] and f"/card/{card_token}" in welcome["html"]
     assert "10% off" in welcome["text"]
-    assert welcome["headers"]["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-    assert re.fullmatch(r"<https?://\S+/unsubscribe/[A-Za-z0-9_-]+>", welcome["headers"]["List-Unsubscribe"])
+    # A service message: no unsubscribe (it is no marketing), the card's message settings instead.
+    assert welcome["headers"] == {} and "/unsubscribe/" not in welcome["text"]
+    assert f"/card/{card_token}#consents" in welcome["text"] and f"/card/{card_token}#consents" in welcome["html"]
 
 
 # --- nothing is lost when a dependency fails ------------------------------------------------
@@ -306,10 +312,12 @@ def test_export_holds_everything_about_the_member(harness):
     assert export["consents"]["email"]["text"].startswith("Ja, Test Bakeri")
 
 
-def test_unsubscribe_page_does_nothing_until_the_one_click_post(harness):
+def test_unsubscribe_page_does_nothing_until_the_one_click_post(harness, table):
     club = harness.new_club()
     email, token = confirmed_member(harness, club)
-    unsubscribe = re.search(r"/unsubscribe/([A-Za-z0-9_-]+)", harness.outbox(email)[-1]["headers"]["List-Unsubscribe"]).group(1)
+    # What a marketing mail's List-Unsubscribe carries (the scheduled jobs send the first ones).
+    member = member_item(table, club, email)
+    unsubscribe = unsubscribe_token(wiring.token_key(), Member.model_validate(member), "email")
     page = harness.signup(http_event("signup/unsubscribe-page", token=unsubscribe))
     assert page["statusCode"] == 200 and "<form" in response_text(page)
     assert response_json(harness.signup(http_event("signup/me", token=token)))["consents"]["email"] is True

@@ -47,6 +47,14 @@ def test_bad_phones_are_refused(raw):
     ("--05-17", "--05-17"),
     ("02-29", "--02-29"),
     ("2000-02-29", "2000-02-29"),
+    # As people in Norway and Denmark write a date (the join page's example is 17.05.1990).
+    ("17.05.1990", "1990-05-17"),
+    ("17.5.1990", "1990-05-17"),
+    ("7.5.1990", "1990-05-07"),
+    ("17/05/1990", "1990-05-17"),
+    ("17.05", "--05-17"),
+    ("17.05.", "--05-17"),
+    ("29.02", "--02-29"),
 ])
 def test_birthdays_with_or_without_a_year(raw, stored):
     assert contacts.parse_birthday(raw, date(2026, 11, 22)) == stored
@@ -54,7 +62,7 @@ def test_birthdays_with_or_without_a_year(raw, stored):
 
 
 @pytest.mark.parametrize("raw", ["1990-02-30", "2001-02-29", "02-30", "13-01", "2027-01-01", "1880-01-01",
-                                 "17.05.1990", "yesterday"])
+                                 "30.02.1990", "31.04", "17.13.1990", "1990/05/17", "yesterday", "1" * 401])
 def test_impossible_birthdays_are_refused(raw):
     with pytest.raises(ValueError):
         contacts.parse_birthday(raw, date(2026, 11, 22))
@@ -65,3 +73,22 @@ def test_hashes_name_no_contact_data_and_masks_hide_most_of_it():
     assert contacts.contact_hash("kari@example.no") == contacts.contact_hash("kari@example.no")
     assert contacts.mask_email("kari@example.no") == "k***@example.no"
     assert contacts.mask_phone("+4791234567") == "+47*****67"
+
+
+@pytest.mark.parametrize(("email", "mailbox"), [
+    ("target+1@example.no", "target@example.no"),
+    ("target+a+b@example.no", "target@example.no"),
+    ("target@example.no", "target@example.no"),
+])
+def test_a_mailbox_is_the_address_without_its_plus_tag(email, mailbox):
+    assert contacts.mailbox(email) == mailbox
+
+
+@pytest.mark.parametrize(("ip", "counted_as"), [
+    ("203.0.113.24", "203.0.113.24"),
+    ("2001:db8:1:2:aaaa::1", "2001:db8:1:2::/64"),
+    ("2001:db8:1:2:bbbb::9", "2001:db8:1:2::/64"),
+    ("::ffff:203.0.113.24", "203.0.113.24"),
+])
+def test_limits_count_ipv6_by_its_64(ip, counted_as):
+    assert contacts.source_address(ip) == counted_as

@@ -103,7 +103,7 @@ def deliver_event(deliveries: Deliveries, detail_type: str, detail: dict[str, An
             outcomes.append({"kind": rule.kind, "status": "no_consent"})
             continue
         coupon = _coupon(services, member, getattr(event, rule.coupon_field) if rule.coupon_field else None)
-        message = _render(services, template, club, member, coupon)
+        message = _render(services, template, club, member, coupon, getattr(event, "join_id", None))
         now = clock.now()
         outcome = deliveries.send_once(delivery={
             "delivery_key": f"{detail_type}#{event.idempotency_key}#{rule.kind}",
@@ -122,20 +122,17 @@ def _coupon(services: MessageServices, member: Member, code: str | None) -> Coup
     return next((c for c in services.members.coupons(member) if c.code == code), None)
 
 
-def _render(services: MessageServices, template: Template, club: Club, member: Member, coupon: Coupon | None) -> Rendered:
+def _render(services: MessageServices, template: Template, club: Club, member: Member, coupon: Coupon | None,
+            join_id: str | None) -> Rendered:
     key = services.token_key()
     base = services.public_url.rstrip("/")
-    if template.link == "confirm":
-        link = f"{base}/confirm/{confirmation_token(key, member, clock.now())}"
-    else:
-        link = f"{base}/card/{card_token(key, member)}"
-    unsubscribe = (
-        f"{base}/unsubscribe/{unsubscribe_token(key, member, member.channel)}"
-        if template.marketing or template.offers_unsubscribe else None
-    )
+    card = f"{base}/card/{card_token(key, member)}"
+    link = f"{base}/confirm/{confirmation_token(key, member, clock.now(), join_id)}" if template.link == "confirm" else card
+    unsubscribe = f"{base}/unsubscribe/{unsubscribe_token(key, member, member.channel)}" if template.marketing else None
     if member.channel == "email":
         return render_email(template, club, member.locale, member.email or "", link, coupon=coupon,
-                            unsubscribe_link=unsubscribe)
+                            unsubscribe_link=unsubscribe,
+                            settings_link=f"{card}#consents" if template.links_to_settings else None)
     return render_sms(template, club, member.locale, member.phone or "", link, coupon=coupon,
                       opt_out_link=unsubscribe if template.marketing else None)
 

@@ -26,20 +26,27 @@ class Rendered:
 
 
 def render_email(template: Template, club: Club, locale: str, to: str, link: str, *,
-                 coupon: Coupon | None = None, unsubscribe_link: str | None = None) -> Rendered:
+                 coupon: Coupon | None = None, unsubscribe_link: str | None = None,
+                 settings_link: str | None = None) -> Rendered:
+    """A marketing mail carries ``unsubscribe_link`` (and the RFC 8058 headers); a service
+    mail to a member ``settings_link``, to the card's message settings."""
     t = _phrases(template, club, locale, coupon)
     paragraphs = [t["body"]] + ([t["gift"]] if t.get("gift") else [])
     footnote = i18n.text(locale, template.footnote, club=club.name) if template.footnote else None
     unsubscribe_label = i18n.text(locale, "msg.unsubscribe", club=club.name)
+    settings_label = i18n.text(locale, "msg.settings", club=club.name)
     lines = [i18n.text(locale, "msg.greeting"), "", *paragraphs, "", f"{t['action']}: {link}"]
     if footnote:
         lines += ["", footnote]
     if unsubscribe_link:
         lines += ["", f"{unsubscribe_label}: {unsubscribe_link}"]
+    elif settings_link:
+        lines += ["", f"{settings_label}: {settings_link}"]
     html = render_template(
         "email.html", locale=locale, club=club, subject=t["subject"], greeting=i18n.text(locale, "msg.greeting"),
         paragraphs=paragraphs, action=t["action"], link=link, footnote=footnote, coupon_code=coupon.code if coupon else None,
         unsubscribe_link=unsubscribe_link, unsubscribe_label=unsubscribe_label,
+        settings_link=None if unsubscribe_link else settings_link, settings_label=settings_label,
     )
     headers = {}
     if unsubscribe_link:
