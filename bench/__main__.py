@@ -24,6 +24,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from bench import local_store
+
 REPO = Path(__file__).resolve().parents[1]
 LAYER = REPO / "build" / "layer"
 RESULTS = REPO / "build" / "bench.json"
@@ -42,6 +44,8 @@ class RequestCounter:
 
 
 def requests_per_operation() -> dict[str, dict[str, int]]:
+    # Before Powertools' Logger is made: the figures, not the handlers' info lines.
+    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
     import botocore.session
 
     # Count every client's calls, including those Powertools makes from sessions of its own.
@@ -57,12 +61,22 @@ def requests_per_operation() -> dict[str, dict[str, int]]:
 
     from tests.samples import http_event, response_json, response_text, sample_event, signed
 
+    from memberclub.storage.table import to_wire
+
     from memberclub_infra.local.stack import LocalStack, free_port
 
     stack = LocalStack(port=free_port())
     stack.start(seed=True, deliver_events=False)
     invoke = stack.functions.invoke
     results: dict[str, dict[str, int]] = {}
+    profiles: dict[str, int] = {}
+
+    def profile_size(member_id: str) -> int:
+        from memberclub import wiring
+        from memberclub.storage import keys
+
+        item = wiring.table().client.get_item(TableName=wiring.table().name, Key=to_wire(keys.member("demo", member_id)))
+        return dynamodb_item_size(item["Item"])
 
     def measure(name: str, action: Any, *args: Any) -> Any:
         counter.take()
@@ -77,10 +91,15 @@ def requests_per_operation() -> dict[str, dict[str, int]]:
         return invoke("signup", http_event("signup/join-api", body={"email": email, "consents": {"email": True}}))
 
     def deliver_all(target: str | None = None) -> None:
-        for delivery in stack.bus.deliveries:
+        """Deliver what is pending (to ``target`` only, if given), as the bus and the stream would."""
+        for delivery in list(stack.bus.deliveries):
             if delivery.target and delivery.state == "pending" and target in (None, delivery.target):
                 invoke(delivery.target, delivery.event)
                 delivery.state = "delivered"
+
+    def relay() -> None:
+        """The outbox relay for what the last change wrote (the stream's new outbox items)."""
+        deliver_all("relay")
 
     def shopify_order(email: str, order_id: int) -> None:
         event = sample_event("purchases/shopify-orders-paid")
@@ -99,6 +118,9 @@ def requests_per_operation() -> dict[str, dict[str, int]]:
                            headers={"idempotency-key": uuid.uuid4().hex})
         invoke("owner", event)
 
+    def redeem(code: str) -> None:
+        invoke("owner", http_event("owner/redemption", owner_key=stack.demo.owner_key, body={"code": code}))
+
     try:
         for temperature in ("cold", "warm"):
             email = f"bench-{uuid.uuid4().hex[:8]}@example.no"
@@ -115,14 +137,42 @@ def requests_per_operation() -> dict[str, dict[str, int]]:
             order_id = 7_000_000 + len(results)
             measure(f"shopify order: purchases webhook ({temperature})", shopify_order, email, order_id)
             measure(f"shopify order: stamps accrual ({temperature})", deliver_all, "stamps")
+            measure(f"shopify order: relay, outbox to bus ({temperature})", relay)
             measure(f"shopify order, repeated delivery ({temperature})", order_again, email, order_id)
             deliver_all()
-            card_code = response_json(signup("signup/me", card))["card_code"]
-            measure(f"till stamp ({temperature})", till, card_code)
+            me = response_json(signup("signup/me", card))
+            measure(f"till stamp ({temperature})", till, me["card_code"])
+            measure(f"till stamp: relay ({temperature})", relay)
             deliver_all()
+            measure(f"redemption ({temperature})", redeem, me["coupons"][0]["code"])
+            measure(f"redemption: relay ({temperature})", relay)
+            deliver_all()
+            profiles[temperature] = profile_size(me["member_id"])
     finally:
         stack.stop()
+    results["_profile_bytes"] = {"warm": profiles["warm"]}
     return results
+
+
+def dynamodb_item_size(item: dict[str, Any]) -> int:
+    """An item's size as DynamoDB bills it: attribute names plus values (numbers roughly one
+    byte per two digits, plus one; maps and lists three bytes plus a byte per element)."""
+
+    def value_size(value: dict[str, Any]) -> int:
+        (kind, inner), = value.items()
+        if kind == "S":
+            return len(inner.encode())
+        if kind == "N":
+            return (len(inner.lstrip("-").replace(".", "")) + 1) // 2 + 1
+        if kind in ("BOOL", "NULL"):
+            return 1
+        if kind == "M":
+            return 3 + sum(len(k.encode()) + value_size(v) + 1 for k, v in inner.items())
+        if kind == "L":
+            return 3 + sum(value_size(v) + 1 for v in inner)
+        return len(json.dumps(inner))
+
+    return sum(len(name.encode()) + value_size(value) for name, value in item.items())
 
 
 def layer_size() -> dict[str, float]:
@@ -163,15 +213,28 @@ def import_ratio(runs: int = 7) -> dict[str, float]:
 def main() -> int:
     sys.path.insert(0, str(REPO))
     results = {"aws_requests": requests_per_operation(), "layer": layer_size(), "import_time_ratio": import_ratio()}
+    results["local_store"] = local_store.measure()
+    profile_bytes = results["aws_requests"].pop("_profile_bytes")["warm"]
+    results["member_profile_bytes"] = profile_bytes
     print("AWS requests per operation (real handlers, local stack)")
     for operation, calls in results["aws_requests"].items():
         total = sum(calls.values())
-        print(f"  {operation:<44} {total:>3}   {', '.join(f'{k} {v}' for k, v in calls.items())}")
+        print(f"  {operation:<52} {total:>3}   {', '.join(f'{k} {v}' for k, v in calls.items())}")
+    requests = results["aws_requests"]
+    for temperature in ("cold", "warm"):
+        steps = [f"shopify order: {step} ({temperature})" for step in
+                 ("purchases webhook", "stamps accrual", "relay, outbox to bus")]
+        dynamodb = sum(n for step in steps for call, n in requests[step].items() if call.startswith("DynamoDB."))
+        events = sum(requests[step].get("EventBridge.PutEvents", 0) for step in steps)
+        print(f"  webhook order end to end ({temperature}): {dynamodb} DynamoDB requests (target ≤ 3), "
+              f"{events} PutEvents")
+    print(f"  member profile after an order: {profile_bytes} bytes (was 1,100 with the consent proof in it)")
     layer = results["layer"]
     print(f"\nLayer: {layer['unzipped_mb']} MB unzipped, {layer['zipped_mb']} MB zipped, {layer['files']} files")
     print("\nCold import time as a ratio to `import boto3` (median of fresh processes)")
     for name, ratio in results["import_time_ratio"].items():
         print(f"  {name:<20} {ratio}")
+    local_store.print_figures(results["local_store"])
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2))
     print(f"\nWritten to {RESULTS.relative_to(REPO)}")
