@@ -62,7 +62,6 @@ def requests_per_operation() -> dict[str, dict[str, int]]:
     from tests.samples import http_event, response_json, response_text, sample_event, signed
 
     from memberclub.storage.table import to_wire
-
     from memberclub_infra.local.stack import LocalStack, free_port
 
     stack = LocalStack(port=free_port())

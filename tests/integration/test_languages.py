@@ -9,7 +9,10 @@ from typing import Any
 
 import pytest
 
-from memberclub import i18n
+from memberclub import i18n, wiring
+from memberclub.members import Member
+from memberclub.membership import unsubscribe_token
+from memberclub.storage import keys
 from tests.integration.test_loyalty import Club
 from tests.integration.test_signup import link_in
 from tests.samples import http_event, response_text
@@ -84,6 +87,27 @@ def test_every_page_and_message_speaks_the_clubs_language(harness, locale):
     reward = harness.outbox(club.email)[-1]
     seen["reward mail"] = reward["text"] + visible_text(reward["html"])
     seen["card page with a reward"] = page_of(signup(http_event("signup/card", token=club.token)))
+
+    member = Member.model_validate(wiring.table().get(keys.member(club.id, club.member_id)))
+    unsubscribe = unsubscribe_token(wiring.token_key(), member, "email")
+    seen["unsubscribe page"] = page_of(signup(http_event("signup/unsubscribe-page", token=unsubscribe)))
+    seen["unsubscribed page"] = page_of(signup(http_event("signup/unsubscribe-one-click", token=unsubscribe)))
+    again = http_event("signup/join-api", club=club.id, body={"email": club.email, "consents": {}})
+    again["requestContext"]["http"]["sourceIp"] = "198.51.100.7"
+    signup(again)
+    harness.deliver(harness.published())
+    already = harness.outbox(club.email)[-1]
+    assert already["kind"] == "already_member"
+    seen["already-a-member mail"] = already["text"] + visible_text(already["html"])
+    too_large = http_event("signup/join-form", club=club.id, raw_body=b"email=" + b"a" * 20_000, headers=accept)
+    seen["too large page"] = page_of(signup(too_large))
+    erase = http_event("signup/card", token=club.token)
+    erase["requestContext"]["http"]["method"] = "POST"
+    erase["rawPath"] = erase["requestContext"]["http"]["path"] = f"/card/{club.token}/erase"
+    erase["routeKey"] = erase["requestContext"]["routeKey"] = "POST /card/{token}/erase"
+    erase["body"], erase["isBase64Encoded"] = "confirm=yes", False
+    erase["headers"]["content-type"] = "application/x-www-form-urlencoded"
+    seen["erased page"] = page_of(signup(erase))
 
     forged = "A" * 40
     for name, sample in {"forged confirm": "signup/confirm", "forged card": "signup/card",

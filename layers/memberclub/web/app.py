@@ -116,8 +116,10 @@ class BodyLimit:
                     break
         if too_large:
             error = PayloadTooLarge(f"The body is larger than {self.max_bytes // 1024} KiB.")
+            # Before the club is known (413 comes first): the browser's language.
+            accept_language = dict(scope.get("headers") or []).get(b"accept-language", b"").decode("latin-1")
             response: Response = (
-                error_page(error.status, error.code, error.message, None)
+                error_page(error.status, error.code, error.message, i18n.locale_from_accept_language(accept_language))
                 if scope.get("path", "").startswith(self.page_prefixes)
                 else JSONResponse({"error": error.code, "message": error.message}, status_code=error.status)
             )
