@@ -65,11 +65,30 @@ $(LAYER_DIR)/.built: uv.lock pyproject.toml infra/memberclub_infra/layer_build.p
 synth: install-infra
 	UV=$(UV) CDK_OUTDIR=cdk.out $(PY) infra/app.py
 
-## deploy: put the deployment's token key in SSM (once), then `cdk deploy` (needs AWS credentials);
-## the CDK CLI runs infra/app.py, so cdk.json context and -c values in CDK_DEPLOY_ARGS apply
+## deploy: to the AWS account of your credentials (needs Node.js for the pinned CDK CLI), in four steps:
+##   1. the preflight (`memberclub --aws deploy check`): one region for every step (AWS_REGION, then
+##      AWS_DEFAULT_REGION, then your profile's), the account, the stack name, the sender verified in
+##      SES there; it refuses, before anything is created, with what to do
+##   2. `cdk bootstrap aws://<account>/<region>`, only when that region has no CDKToolkit stack yet
+##   3. the deployment's token key in SSM (once; kept after that)
+##   4. `cdk deploy`: the CDK CLI runs infra/app.py, so cdk.json context and -c values apply
+## make deploy MAIL_FROM='Bakeriet <klubb@bakeriet.no>' [STACK=name] [CDK_DEPLOY_ARGS="-c key=value …"]
+MAIL_FROM ?=
+DEPLOY_ENV = build/deploy-$(STACK).env
+deploy: export MEMBERCLUB_DEPLOY_MAIL_FROM = $(MAIL_FROM)
+deploy: export MEMBERCLUB_DEPLOY_CDK_ARGS = $(CDK_DEPLOY_ARGS)
 deploy: install-infra
-	$(VENV)/bin/memberclub --aws --stack $(STACK) secrets init
-	UV=$(abspath $(UV)) npx --yes $(CDK_CLI) deploy --require-approval never -c stack_name=$(STACK) $(CDK_DEPLOY_ARGS)
+	@rm -f '$(DEPLOY_ENV)'
+	@$(VENV)/bin/memberclub --aws --stack '$(STACK)' deploy check --mail-from="$$MEMBERCLUB_DEPLOY_MAIL_FROM" \
+		--cdk-args="$$MEMBERCLUB_DEPLOY_CDK_ARGS" --env-file '$(DEPLOY_ENV)' >/dev/null
+	@set -euo pipefail; source '$(DEPLOY_ENV)'; \
+	if [ "$$MEMBERCLUB_BOOTSTRAPPED" != true ]; then \
+		echo "Bootstrapping the CDK in aws://$$MEMBERCLUB_ACCOUNT/$$AWS_REGION (once per account and region)"; \
+		npx --yes $(CDK_CLI) bootstrap "aws://$$MEMBERCLUB_ACCOUNT/$$AWS_REGION"; \
+	fi; \
+	$(VENV)/bin/memberclub --aws --stack '$(STACK)' secrets init; \
+	UV=$(abspath $(UV)) npx --yes $(CDK_CLI) deploy --require-approval never -c stack_name='$(STACK)' \
+		-c "mail_from=$$MEMBERCLUB_MAIL_FROM" $(CDK_DEPLOY_ARGS)
 
 ## bench: counted figures (requests per operation, package size, import time ratio)
 bench: install-test layer

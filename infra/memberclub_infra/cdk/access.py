@@ -8,7 +8,14 @@ from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 
+from memberclub.settings import Settings
 from memberclub_infra.declaration import Access
+from memberclub_infra.deploy import sender_address
+
+# What the functions send as when no mail_from is given (the Settings default): SES refuses it,
+# and `make deploy` refuses to deploy without a real sender, but a synthesised template is
+# still granted exactly the sender its functions would use.
+DEFAULT_MAIL_FROM = str(Settings.model_fields["mail_from"].default)
 
 
 def parameter_arn(scope: Stack, name: str) -> str:
@@ -17,8 +24,39 @@ def parameter_arn(scope: Stack, name: str) -> str:
                             arn_format=ArnFormat.SLASH_RESOURCE_NAME)
 
 
+def sender_identities(mail_from: str | None) -> tuple[str, list[str]]:
+    """The bare From address and the SES identities that may stand for it: the address itself
+    and its domain (SES accepts a From address when either is verified)."""
+    address = sender_address(mail_from or DEFAULT_MAIL_FROM)
+    return address, [address, address.rpartition("@")[2]]
+
+
+def sms_origination_resources(sms_sender_id: str | None) -> list[str]:
+    """What ``sms-voice:SendTextMessage`` is granted on: ARNs, or resource parts after
+    ``arn:<partition>:sms-voice:<region>:<account>:``.
+
+    The Service Authorization Reference lists three resource types for SendTextMessage, none
+    required: PhoneNumber (``phone-number/<id>``), SenderId (``sender-id/<id>/<country>``)
+    and Pool (``pool/<id>``). With ``sms_sender_id`` the grant is that one identity (a sender
+    ID in every country, a phone number or pool by its id, or an ARN as given); without one
+    End User Messaging picks from the account's identities, so the grant is on the three
+    types in this account and region."""
+    identity = (sms_sender_id or "").strip()
+    if not identity:
+        return ["phone-number/*", "sender-id/*", "pool/*"]
+    if identity.startswith("arn:"):
+        return [identity]
+    if identity.startswith("phone-"):
+        return [f"phone-number/{identity}"]
+    if identity.startswith("pool-"):
+        return [f"pool/{identity}"]
+    if identity.startswith("+"):  # an E.164 number: its phone-number id is not known here
+        return ["phone-number/*"]
+    return [f"sender-id/{identity}/*"]
+
+
 def grant_access(function: lambda_.Function, access: Access, *, table: dynamodb.ITable, bus: events.IEventBus,
-                 secrets_prefix: str) -> None:
+                 secrets_prefix: str, mail_from: str | None = None, sms_sender_id: str | None = None) -> None:
     stack = Stack.of(function)
     if access.table == "read":
         table.grant_read_data(function)
@@ -37,11 +75,26 @@ def grant_access(function: lambda_.Function, access: Access, *, table: dynamodb.
         statements.append(("ssm:GetParameter", parameter_arn(stack, f"{secrets_prefix}/clubs/*")))
     if access.write_club_secrets:
         statements.append(("ssm:PutParameter", parameter_arn(stack, f"{secrets_prefix}/clubs/*")))
-    if access.send_email:
-        # SES v2 SendEmail, from any identity verified in this account and region.
-        statements.append(("ses:SendEmail", stack.format_arn(service="ses", resource="identity", resource_name="*")))
-    if access.send_sms:
-        # AWS End User Messaging SMS: phone numbers, sender ids and pools of this account and region.
-        statements.append(("sms-voice:SendTextMessage", stack.format_arn(service="sms-voice", resource="*")))
     for action, resource in statements:
         function.add_to_role_policy(iam.PolicyStatement(actions=[action], resources=[resource]))
+
+    if access.send_email:
+        # SES v2 SendEmail needs the identity the From address is verified as (the address or
+        # its domain); ses:FromAddress holds the function to that one address, so a verified
+        # domain does not let it send as anyone@ that domain. (No configuration set is used.)
+        address, identities = sender_identities(mail_from)
+        function.add_to_role_policy(iam.PolicyStatement(
+            actions=["ses:SendEmail"],
+            resources=[stack.format_arn(service="ses", resource="identity", resource_name=identity)
+                       for identity in identities],
+            conditions={"StringEquals": {"ses:FromAddress": address}},
+        ))
+    if access.send_sms:
+        function.add_to_role_policy(iam.PolicyStatement(
+            actions=["sms-voice:SendTextMessage"],
+            resources=[resource if resource.startswith("arn:") else
+                       stack.format_arn(service="sms-voice", resource=resource.split("/", 1)[0],
+                                        resource_name=resource.split("/", 1)[1],
+                                        arn_format=ArnFormat.SLASH_RESOURCE_NAME)
+                       for resource in sms_origination_resources(sms_sender_id)],
+        ))

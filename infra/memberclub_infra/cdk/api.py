@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import cast
 
 import jsii
 from aws_cdk import aws_apigateway as apigateway
@@ -14,6 +15,25 @@ from constructs import Construct
 from memberclub_infra.cdk.config import DeploymentConfig
 from memberclub_infra.cdk.functions import log_group, title
 from memberclub_infra.declaration import FunctionSpec
+
+# Routes whose every request can make the club send an e-mail or SMS (a join's confirmation):
+# they get join_throttle_rate/burst, lower than the other routes' throttle_rate/burst.
+# (tests/infra/test_deploy_and_grants.py holds this set to the declaration's routes.)
+MESSAGE_SENDING_ROUTES = frozenset({"POST /join/{club}", "POST /clubs/{club}/members"})
+
+
+def route_throttle(config: DeploymentConfig, route_key: str) -> tuple[float, int]:
+    """(requests a second, burst) for one route."""
+    if route_key in MESSAGE_SENDING_ROUTES:
+        return config.join_throttle_rate, config.join_throttle_burst
+    return config.throttle_rate, config.throttle_burst
+
+
+def throttle_ceiling(config: DeploymentConfig, route_keys: list[str]) -> float:
+    """The most requests a second the API lets through: API Gateway throttles each route on
+    its own, so the whole API's ceiling is the sum over its routes (and never more than the
+    account's API Gateway quota in the region, which all its APIs share)."""
+    return sum(route_throttle(config, key)[0] for key in route_keys)
 
 # HTTP API access-log variables. The route key, never the path: paths carry member tokens.
 ACCESS_LOG_FORMAT = json.dumps({
@@ -54,18 +74,23 @@ class Api(Construct):
         super().__init__(scope, construct_id)
         self.http_api = apigwv2.HttpApi(self, "HttpApi", api_name=config.stack_name, create_default_stage=False,
                                         description="memberclub: join pages, member card, webhooks, owner")
-        self.access_logs = log_group(self, "AccessLogs", config.log_retention_days)
+        self.config = config
+        self.access_logs = log_group(self, "AccessLogs", config.log_retention_days,
+                                     name=f"/aws/apigateway/{config.stack_name}-access")
         self.stage = apigwv2.HttpStage(
             self,
             "DefaultStage",
             http_api=self.http_api,
             stage_name="$default",
             auto_deploy=True,
-            # A ceiling on what a flood of requests can cost (Lambda and API calls are paid per use).
+            # The stage's default route settings: API Gateway applies them to each route on its
+            # own, so they bound a route, not the API (serve() lowers the join routes').
             throttle=apigwv2.ThrottleSettings(rate_limit=config.throttle_rate, burst_limit=config.throttle_burst),
             access_log_settings=AccessLogSettings(apigwv2.LogGroupLogDestination(self.access_logs),
                                                   apigateway.AccessLogFormat.custom(ACCESS_LOG_FORMAT)),
         )
+        self.route_keys: list[str] = []
+        self.route_settings: dict[str, dict[str, float | int]] = {}
 
     @property
     def endpoint(self) -> str:
@@ -84,5 +109,18 @@ class Api(Construct):
                 scope_permission_to_route=False,
             )
             for route in spec.routes:
-                self.http_api.add_routes(path=route.path, methods=[apigwv2.HttpMethod[route.method]],
-                                         integration=integration)
+                routes = self.http_api.add_routes(path=route.path, methods=[apigwv2.HttpMethod[route.method]],
+                                                  integration=integration)
+                self.route_keys.append(route.key)
+                if route.key in MESSAGE_SENDING_ROUTES:
+                    self._throttle_route(route.key, routes)
+
+    def _throttle_route(self, route_key: str, routes: list[apigwv2.HttpRoute]) -> None:
+        """Route settings of their own (the stage's RouteSettings, keyed by route key); the
+        stage waits for the route, which CloudFormation must create first."""
+        rate, burst = route_throttle(self.config, route_key)
+        self.route_settings[route_key] = {"ThrottlingRateLimit": rate, "ThrottlingBurstLimit": burst}
+        stage = cast(apigwv2.CfnStage, self.stage.node.default_child)
+        stage.route_settings = dict(self.route_settings)
+        for route in routes:
+            self.stage.node.add_dependency(route)

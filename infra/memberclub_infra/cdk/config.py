@@ -13,12 +13,14 @@ from typing import Any
 
 from constructs import Node
 
+from memberclub_infra.deploy import PreflightError, sender_address, stack_name_problem
+
 # CloudWatch Logs accepts only these retention periods (days).
 RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
                   2922, 3288, 3653)
-STACK_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,63}$")
 BUS_NAME = re.compile(r"^[A-Za-z0-9._-]{1,256}$")
 PUBLIC_URL = re.compile(r"^https?://[^\s/]+(/[^\s]*)?$")
+PLAIN_EMAIL = re.compile(r"^[^@\s<>\"']+@[^@\s<>\"']+\.[^@\s<>\"']+$")
 
 
 class ConfigError(ValueError):
@@ -30,13 +32,21 @@ class DeploymentConfig:
     stack_name: str = "memberclub"
     event_bus_name: str | None = None  # default: the stack name
     public_url: str | None = None  # a custom domain in front of the HTTP API
-    mail_from: str | None = None  # an SES-verified identity
+    mail_from: str | None = None  # an SES-verified identity ("Name <address>" or an address)
     sms_sender_id: str | None = None  # an End User Messaging origination identity
     alarms: bool = False  # 0.10 USD a month per alarm: off unless asked for
+    alarm_email: str | None = None  # where alarm notifications go (a plain address)
     tracing: bool = False  # X-Ray: adds cold-start time (make bench) and costs past the free tier
     log_retention_days: int = 30
-    throttle_rate: float = 50.0  # HTTP API steady requests per second
+    # HTTP API throttling, per route (API Gateway applies a stage's default route settings to
+    # each route on its own): requests a second and burst for every route, and lower ones for
+    # the join routes, whose every request can send an e-mail or SMS. The API as a whole can
+    # take at most the sum over its routes (api.throttle_ceiling), and never more than the
+    # account's own API Gateway quota in the region.
+    throttle_rate: float = 50.0
     throttle_burst: int = 100
+    join_throttle_rate: float = 5.0
+    join_throttle_burst: int = 10
 
     @property
     def bus_name(self) -> str:
@@ -61,9 +71,9 @@ class DeploymentConfig:
         for key, value in given.items():
             if key in ("alarms", "tracing"):
                 parsed[key] = _boolean(key, value)
-            elif key in ("log_retention_days", "throttle_burst"):
+            elif key in ("log_retention_days", "throttle_burst", "join_throttle_burst"):
                 parsed[key] = _number(key, value, int)
-            elif key == "throttle_rate":
+            elif key in ("throttle_rate", "join_throttle_rate"):
                 parsed[key] = _number(key, value, float)
             else:
                 parsed[key] = str(value)
@@ -72,8 +82,9 @@ class DeploymentConfig:
         return config
 
     def check(self) -> None:
-        if not STACK_NAME.match(self.stack_name):
-            raise ConfigError(f"stack_name {self.stack_name!r}: letters, digits and '-', starting with a letter")
+        problem = stack_name_problem(self.stack_name)
+        if problem:
+            raise ConfigError(problem)
         if not BUS_NAME.match(self.bus_name):
             raise ConfigError(f"event_bus_name {self.bus_name!r}: letters, digits, '.', '_' and '-'")
         if self.public_url and not PUBLIC_URL.match(self.public_url):
@@ -82,8 +93,16 @@ class DeploymentConfig:
             raise ConfigError(f"public_url {self.public_url!r}: leave out the trailing '/'")
         if self.log_retention_days not in RETENTION_DAYS:
             raise ConfigError(f"log_retention_days {self.log_retention_days}: one of {RETENTION_DAYS}")
-        if self.throttle_rate <= 0 or self.throttle_burst <= 0:
-            raise ConfigError("throttle_rate and throttle_burst must be positive")
+        if min(self.throttle_rate, self.throttle_burst, self.join_throttle_rate, self.join_throttle_burst) <= 0:
+            raise ConfigError("throttle_rate, throttle_burst, join_throttle_rate and join_throttle_burst must be "
+                              "positive")
+        if self.mail_from:
+            try:
+                sender_address(self.mail_from)
+            except PreflightError as error:
+                raise ConfigError(str(error)) from None
+        if self.alarm_email and not PLAIN_EMAIL.match(self.alarm_email):
+            raise ConfigError(f"alarm_email {self.alarm_email!r}: a plain e-mail address such as ops@example.com")
 
 
 def _boolean(key: str, value: Any) -> bool:

@@ -7,6 +7,10 @@
   are handed to stream listeners.
 - EventBridge ``PutEvents``: handed to the local bus, which delivers to the declared targets.
 - SES v2 ``SendEmail`` and End User Messaging ``SendTextMessage``: kept in the outbox.
+- SES v2 ``GetEmailIdentity``: answers from ``verified_identities`` (the local mail domain
+  ``memberclub.local`` and whatever a test adds), and the sender the local stack gives its
+  functions (``MEMBERCLUB_MAIL_FROM``) counts as verified too, so the deploy preflight's SES
+  check runs against the local stack as against SES.
 
 Faults can be switched on per service (``POST /_local/faults``) to show what happens when a
 dependency fails: the caller gets 503, events are retried and then dead-lettered. DynamoDB
@@ -17,9 +21,12 @@ transaction wrote a moment before are cancelled with ``TransactionConflict``.
 from __future__ import annotations
 
 import json
+import os
 import uuid
 from collections.abc import Callable, Iterable
+from email.utils import parseaddr
 from typing import Any
+from urllib.parse import unquote
 
 from moto.server import DomainDispatcherApplication, create_backend_app
 
@@ -31,6 +38,7 @@ FAULTY_SERVICES = ("eventbridge", "sesv2", "sms", "dynamodb")
 # Faults other than "the service fails", by service and mode, and their names in ``failing``.
 TRANSACTION_CONFLICT = "dynamodb:transaction_conflict"
 FAULT_MODES = {("dynamodb", "transaction_conflict"): TRANSACTION_CONFLICT}
+SES_IDENTITIES = "/v2/email/identities/"
 
 
 class LocalAws:
@@ -41,6 +49,8 @@ class LocalAws:
         self.put_events = put_events
         self.outbox = outbox
         self.failing: set[str] = set()
+        # SES identities verified for sending (addresses and domains), as GetEmailIdentity tells.
+        self.verified_identities: set[str] = {"memberclub.local"}
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         target = environ.get("HTTP_X_AMZ_TARGET", "")
@@ -49,6 +59,8 @@ class LocalAws:
             return self._json_service("eventbridge", target, environ, start_response, self._eventbridge)
         if target.startswith("PinpointSMSVoiceV2."):
             return self._json_service("sms", target, environ, start_response, self._sms)
+        if path.startswith(SES_IDENTITIES) and environ.get("REQUEST_METHOD") == "GET":
+            return self._get_email_identity(unquote(path.removeprefix(SES_IDENTITIES)), start_response)
         if path.startswith("/v2/email/"):
             return self._json_service("sesv2", path, environ, start_response, self._ses)
         if "dynamodb" in self.failing and target.startswith("DynamoDB_"):
@@ -67,6 +79,22 @@ class LocalAws:
             return _answer(start_response, 200, handle(operation, body))
         except KeyError as missing:
             return _answer(start_response, 400, {"__type": "ValidationException", "message": f"missing {missing}"})
+
+    def _get_email_identity(self, identity: str, start_response: StartResponse) -> Iterable[bytes]:
+        """SES v2 GetEmailIdentity: 200 for a verified identity, 404 NotFoundException otherwise."""
+        if "sesv2" in self.failing:
+            return _answer(start_response, 503, {"__type": "ServiceUnavailableException", "message": "local fault"})
+        own_sender = parseaddr(os.environ.get("MEMBERCLUB_MAIL_FROM", ""))[1]
+        verified = {name.lower() for name in self.verified_identities | ({own_sender} if own_sender else set())}
+        if identity.lower() not in verified:
+            return _answer(start_response, 404, {"__type": "NotFoundException", "message": f"{identity} does not exist"})
+        return _answer(start_response, 200, {
+            "IdentityType": "EMAIL_ADDRESS" if "@" in identity else "DOMAIN",
+            "FeedbackForwardingStatus": True,
+            "VerifiedForSendingStatus": True,
+            "VerificationStatus": "SUCCESS",
+            "DkimAttributes": {"SigningEnabled": "@" not in identity, "Status": "SUCCESS"},
+        })
 
     def _eventbridge(self, target: str, body: dict[str, Any]) -> dict[str, Any]:
         if target != "AWSEvents.PutEvents":
@@ -97,7 +125,8 @@ class LocalAws:
 
 def _answer(start_response: StartResponse, status: int, body: dict[str, Any]) -> list[bytes]:
     raw = json.dumps(body).encode()
-    reason = {200: "OK", 400: "Bad Request", 500: "Internal Server Error", 503: "Service Unavailable"}[status]
+    reason = {200: "OK", 400: "Bad Request", 404: "Not Found", 500: "Internal Server Error",
+              503: "Service Unavailable"}[status]
     start_response(f"{status} {reason}", [("Content-Type", "application/x-amz-json-1.1"),
                                           ("Content-Length", str(len(raw))), ("x-amzn-RequestId", uuid.uuid4().hex)])
     return [raw]
