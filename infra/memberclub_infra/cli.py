@@ -10,6 +10,9 @@ stack, default ``memberclub``).
     memberclub invoke messages events/messages/member-joined.json
     memberclub jobs run birthday --date 2026-05-17
     memberclub --aws secrets init                            # the deploy step: the token key in SSM
+    memberclub --aws deploy check --mail-from='Club <klubb@example.no>'   # make deploy's preflight
+    memberclub dlq show                                      # what every retry failed on
+    memberclub dlq redrive [--function messages]             # hand it back, through the same path
 """
 
 from __future__ import annotations
@@ -70,16 +73,28 @@ class LocalTarget:
     def init_secrets(self) -> Any:
         raise CommandFailed("The local stack makes its own secrets at every start: use --aws.")
 
+    def dead_letters(self, function: str | None) -> Any:
+        """The local bus's dead letters (``GET /_local/events``), by function."""
+        dead = [e for e in self.call("GET", "/_local/events")["events"] if e["state"] == "dead_lettered"
+                and function in (None, e["target"])]
+        return [{"function": e["target"], "id": e["id"], "what": e["detail_type"], "attempts": e["attempts"],
+                 "why": e.get("last_error")} for e in dead]
+
+    def redrive(self, function: str | None) -> Any:
+        if function is not None:
+            raise CommandFailed("the local stack redrives every dead letter at once: leave out --function")
+        return self.call("POST", "/_local/events/redrive")
+
 
 # --- a deployed stack -------------------------------------------------------------------------
 
 
 class AwsTarget:
     def __init__(self, stack: str):
-        import boto3
-
         self.stack = stack
-        self.boto3 = boto3
+        # A boto3 session in the one region every step uses (AWS_REGION first, which boto3
+        # alone ignores); ``self.boto3.client(...)`` as with the boto3 module.
+        self.region, self.boto3 = aws_session()
         self._outputs: dict[str, str] | None = None
 
     @property
@@ -123,7 +138,9 @@ class AwsTarget:
         return {"club_id": club_id, "kind": kind, "updated": True}
 
     def invoke(self, function: str, event: Any) -> Any:
-        name = self.outputs.get(f"FunctionName{function.capitalize()}")
+        from memberclub_infra.declaration import title
+
+        name = self.outputs.get(f"FunctionName{title(function)}")
         if not name:
             raise CommandFailed(f"The stack has no function {function!r}.")
         answer = self.boto3.client("lambda").invoke(FunctionName=name, Payload=json.dumps(event).encode())
@@ -141,6 +158,31 @@ class AwsTarget:
         day = date or __import__("datetime").date.today().isoformat()
         return self.invoke(spec.name, {"job": job, "scheduled_time": f"{day}T06:00:00Z"})
 
+    def dead_letter_queues(self) -> Any:
+        from memberclub_infra.dead_letters import AwsDeadLetters
+        from memberclub_infra.declaration import title
+
+        def deployed_name(function: str) -> str:
+            name = self.outputs.get(f"FunctionName{title(function)}")
+            if not name:
+                raise CommandFailed(f"The stack has no function {function!r}.")
+            return name
+
+        return AwsDeadLetters(self.outputs, self.stack, self.boto3.client("sqs"), self.boto3.client("lambda"),
+                              self.boto3.client("dynamodbstreams"), function_name=deployed_name)
+
+    def dead_letters(self, function: str | None) -> Any:
+        try:
+            return self.dead_letter_queues().show(function)
+        except ValueError as error:
+            raise CommandFailed(str(error)) from None
+
+    def redrive(self, function: str | None) -> Any:
+        try:
+            return self.dead_letter_queues().redrive(function)
+        except ValueError as error:
+            raise CommandFailed(str(error)) from None
+
     def init_secrets(self) -> Any:
         """Put the deployment-wide token key in SSM (SecureString) unless it is there already."""
         import secrets as random_secrets
@@ -155,6 +197,72 @@ class AwsTarget:
         except ssm.exceptions.ParameterNotFound:
             write_secret(ssm, name, random_secrets.token_urlsafe(32), overwrite=False)
             return {"token_key": name, "created": True}
+
+
+def aws_session() -> tuple[Any, Any]:
+    """(the resolved region, a boto3 session in it), or CommandFailed saying what is missing:
+    no region, no credentials or an unknown profile give one line, never a traceback."""
+    import boto3
+    from botocore.exceptions import BotoCoreError
+
+    from memberclub_infra import deploy
+
+    try:
+        region = deploy.resolve_region(os.environ, boto3.session.Session().region_name)
+        session = boto3.session.Session(region_name=region.name)
+        credentials = session.get_credentials()
+    except deploy.PreflightError as error:
+        raise CommandFailed(str(error)) from None
+    except BotoCoreError as error:
+        raise CommandFailed(f"the AWS configuration cannot be read: {error}") from None
+    if credentials is None:
+        raise CommandFailed("no AWS credentials: run `aws configure` (or `aws sso login`), or set AWS_PROFILE, "
+                            "or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")
+    return region, session
+
+
+# --- make deploy's preflight ------------------------------------------------------------------
+
+
+def deploy_check(args: argparse.Namespace) -> Any:
+    """``memberclub --aws deploy check``: what ``make deploy`` runs before it creates anything.
+
+    Prints what it found on stderr, writes the region and sender for the later steps to
+    ``--env-file``, and answers the same as JSON; refuses (exit 1) with what to do."""
+    from memberclub_infra import deploy
+
+    if not args.aws:
+        raise CommandFailed("deploy check is about an AWS account: run it with --aws (make deploy does)")
+    try:
+        deploy.check_stack_name(args.stack)
+        given = deploy.reconcile(args.stack, args.mail_from, args.cdk_args,
+                                 deploy.cdk_json_context(args.cdk_json))
+        deploy.require_sender(given)
+    except deploy.PreflightError as error:
+        raise CommandFailed(str(error)) from None
+    region, session = aws_session()
+    try:
+        found = deploy.check_account(given=given, region=region, sts=session.client("sts"),
+                                     sesv2=session.client("sesv2"), cloudformation=session.client("cloudformation"))
+    except deploy.PreflightError as error:
+        raise CommandFailed(str(error)) from None
+    print(found.summary(), file=sys.stderr)
+    if args.env_file:
+        args.env_file.parent.mkdir(parents=True, exist_ok=True)
+        args.env_file.write_text(found.environment())
+    return found.as_json()
+
+
+def add_deploy_commands(commands: Any) -> None:
+    deploy = commands.add_parser("deploy", help="deployment checks").add_subparsers(dest="action", required=True)
+    check = deploy.add_parser("check", help="make deploy's preflight: region, account, stack name, SES sender, "
+                                            "CDK bootstrap")
+    check.add_argument("--mail-from", default="",
+                       help="the sender (make deploy's MAIL_FROM), e.g. 'Bakeriet <klubb@bakeriet.no>'")
+    check.add_argument("--cdk-args", default="", help="make deploy's CDK_DEPLOY_ARGS, for its -c values")
+    check.add_argument("--cdk-json", type=Path, default=Path(__file__).resolve().parents[2] / "cdk.json",
+                       help="the CDK app's cdk.json (its context defaults)")
+    check.add_argument("--env-file", type=Path, help="write the region and sender for the later steps here")
 
 
 # --- the commands -------------------------------------------------------------------------
@@ -194,10 +302,22 @@ def parser() -> argparse.ArgumentParser:
 
     secrets = commands.add_parser("secrets", help="deployment secrets").add_subparsers(dest="action", required=True)
     secrets.add_parser("init", help="put the token key in SSM Parameter Store (run by make deploy)")
+
+    add_deploy_commands(commands)
+
+    dlq = commands.add_parser("dlq", help="dead letters: what every retry failed on").add_subparsers(
+        dest="action", required=True)
+    show_dead = dlq.add_parser("show", help="each function's dead letters (they stay where they are)")
+    show_dead.add_argument("--function", help="only this function's (e.g. messages, stamps, relay)")
+    redrive = dlq.add_parser("redrive", help="hand the dead letters back to their functions, through the same "
+                                             "idempotent path (a repeat changes nothing)")
+    redrive.add_argument("--function", help="only this function's")
     return root
 
 
 def run(args: argparse.Namespace) -> Any:
+    if args.command == "deploy":
+        return deploy_check(args)
     target: LocalTarget | AwsTarget = AwsTarget(args.stack) if args.aws else LocalTarget(args.url)
     if args.command == "club" and args.action == "create":
         body = {"club_id": args.club_id, "name": args.name, "currency": args.currency, "locale": args.locale,
@@ -220,6 +340,10 @@ def run(args: argparse.Namespace) -> Any:
         return target.run_job(args.job, args.date)
     if args.command == "secrets":
         return target.init_secrets()
+    if args.command == "dlq" and args.action == "show":
+        return target.dead_letters(args.function)
+    if args.command == "dlq" and args.action == "redrive":
+        return target.redrive(args.function)
     raise CommandFailed(f"unknown command {args.command}")
 
 

@@ -11,6 +11,7 @@ with its routes, event rules, schedules and the access it needs.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -18,8 +19,8 @@ from memberclub.events import SOURCE as EVENT_SOURCE
 from memberclub.settings import ENVIRONMENT
 from memberclub.storage.schema import TABLE
 
-__all__ = ["BUS_NAME", "EVENT_SOURCE", "FUNCTIONS", "TABLE", "Access", "EventRule", "FunctionSpec", "Route",
-           "StreamSource"]
+__all__ = ["BUS_NAME", "EVENT_SOURCE", "FUNCTIONS", "TABLE", "Access", "AsyncFailures", "EventRule", "FunctionSpec",
+           "Route", "StreamSource"]
 
 BUS_NAME = "memberclub"
 RUNTIME = "python3.13"
@@ -38,9 +39,50 @@ class Route:
         return f"{self.method} {self.path}"
 
 
+# Lambda retries a failed asynchronous invocation itself, at most twice, about one and then
+# two minutes later (fixed by AWS; only the count, 0–2, can be set).
+LAMBDA_RETRY_DELAYS_SECONDS = (60, 120)
+
+
+@dataclass(frozen=True)
+class AsyncFailures:
+    """What happens when a function invoked asynchronously — a bus rule's or a schedule's
+    target — fails: every failure is retried for hours, then parked, never dropped.
+
+    A *round* is the invocation and Lambda's own ``quick_retries`` (1 and 2 minutes apart).
+    When a round fails, Lambda hands the event to the ``redelivery`` function (the async
+    invoke config's on-failure destination), which invokes the function again, in a new
+    round, after the next of ``later_delays_seconds`` (an EventBridge Scheduler one-time
+    schedule). After the last round the event goes to the function's dead-letter queue,
+    where ``memberclub dlq redrive`` takes it from. Lambda's own retries alone span three
+    minutes; an SQS queue in front of each function would retry for hours too, but its
+    poller bills requests even when nobody shops (docs/events.md, "Delivery")."""
+
+    quick_retries: int = 2
+    later_delays_seconds: tuple[int, ...] = (300, 1800, 3600, 3 * 3600, 6 * 3600)
+
+    @property
+    def rounds(self) -> int:
+        return 1 + len(self.later_delays_seconds)
+
+    def attempt_offsets(self) -> list[int]:
+        """Seconds after the first attempt at which each attempt is made, the last included."""
+        offsets, now = [], 0
+        for round_index in range(self.rounds):
+            if round_index:
+                now += self.later_delays_seconds[round_index - 1]
+            offsets.append(now)
+            for delay in LAMBDA_RETRY_DELAYS_SECONDS[: self.quick_retries]:
+                now += delay
+                offsets.append(now)
+        return offsets
+
+
 @dataclass(frozen=True)
 class EventRule:
-    """An EventBridge rule on the memberclub bus, with its retry policy and a dead-letter queue."""
+    """An EventBridge rule on the memberclub bus. Its retry policy covers handing the event to
+    Lambda (an invocation Lambda refuses, e.g. throttled); a failure inside the function is
+    the function's ``AsyncFailures``. What still fails lands in the function's dead-letter queue."""
 
     name: str
     detail_types: tuple[str, ...]
@@ -64,7 +106,9 @@ class StreamSource:
     name: str
     filter_pattern: dict[str, Any]
     batch_size: int = 10
-    max_record_age_seconds: int = 24 * 3600
+    # Hours of retries, then the dead-letter queue while the stream still holds the records
+    # (24 hours), so that ``memberclub dlq redrive`` can read them again.
+    max_record_age_seconds: int = 6 * 3600
     bisect_batch_on_error: bool = True
 
 
@@ -88,6 +132,8 @@ class Access:
     write_club_secrets: bool = False
     send_email: bool = False
     send_sms: bool = False
+    # Invoke failed functions again later (EventBridge Scheduler) and park what keeps failing.
+    redeliver: bool = False
 
 
 @dataclass(frozen=True)
@@ -104,10 +150,16 @@ class FunctionSpec:
     schedules: tuple[Schedule, ...] = ()
     reserved_concurrency: int | None = None
     extra_environment: dict[str, str] = field(default_factory=dict)
+    async_failures: AsyncFailures = AsyncFailures()
 
     @property
     def code_dir(self) -> str:
         return f"functions/{self.name}"
+
+    @property
+    def invoked_asynchronously(self) -> bool:
+        """A bus rule's or a schedule's target: its failures follow ``async_failures``."""
+        return bool(self.event_rules or self.schedules)
 
 
 SIGNUP = FunctionSpec(
@@ -167,7 +219,7 @@ STAMPS = FunctionSpec(
     # Its events go to the outbox with the change (the relay publishes them).
     access=Access(),
     event_rules=(
-        # A day of retries: a DynamoDB hiccup must not lose an order.
+        # A day of handing over to Lambda (its own failures: AsyncFailures).
         EventRule("purchases", ("PurchaseRecorded", "PurchaseRefunded"), retry_attempts=12,
                   max_event_age_seconds=24 * 3600),
     ),
@@ -201,7 +253,15 @@ RELAY = FunctionSpec(
     ),
 )
 
-FUNCTIONS: tuple[FunctionSpec, ...] = (SIGNUP, MESSAGES, PURCHASES, STAMPS, OWNER, RELAY)
+REDELIVERY = FunctionSpec(
+    name="redelivery",
+    description="Invokes a failed function again later (a one-time schedule), or parks the event in its dead-letter queue",
+    memory_mb=128,
+    timeout_seconds=30,
+    access=Access(table="none", redeliver=True),
+)
+
+FUNCTIONS: tuple[FunctionSpec, ...] = (SIGNUP, MESSAGES, PURCHASES, STAMPS, OWNER, RELAY, REDELIVERY)
 
 
 def function(name: str) -> FunctionSpec:
@@ -223,6 +283,24 @@ def jobs() -> dict[str, FunctionSpec]:
     return {schedule.job: spec for spec in FUNCTIONS for schedule in spec.schedules}
 
 
+def title(name: str) -> str:
+    """``"signup"`` → ``"Signup"``, ``"till-stamps"`` → ``"TillStamps"``: CDK construct ids and
+    the stack's output names (``FunctionNameSignup``, ``DeadLetterQueueStamps``)."""
+    return "".join(part.capitalize() for part in re.split(r"[^A-Za-z0-9]+", name) if part)
+
+
+def function_name(stack_name: str, spec: FunctionSpec) -> str:
+    """The deployed function's name (``memberclub-stamps``): known before deploying, so the
+    redelivery function can be told where each function's failures go without a cycle."""
+    return f"{stack_name}-{spec.name}"
+
+
+def asynchronous_targets() -> tuple[FunctionSpec, ...]:
+    """The functions invoked asynchronously (bus rules, schedules): each has a dead-letter
+    queue and its failures are redelivered."""
+    return tuple(spec for spec in FUNCTIONS if spec.invoked_asynchronously)
+
+
 @dataclass(frozen=True)
 class Resources:
     """The names a deployment (or the local stack) gives the shared resources."""
@@ -234,6 +312,9 @@ class Resources:
     mail_from: str | None = None
     sms_sender_id: str | None = None
     tracing: bool = False  # X-Ray; the SDK is imported only when this is on (memberclub.observability)
+    # The redelivery function's (memberclub.redelivery): the targets as JSON, the scheduler's role.
+    redelivery_targets: str | None = None
+    redelivery_role_arn: str | None = None
 
 
 def environment(spec: FunctionSpec, resources: Resources) -> dict[str, str]:
@@ -246,6 +327,9 @@ def environment(spec: FunctionSpec, resources: Resources) -> dict[str, str]:
         "mail_from": resources.mail_from,
         "sms_sender_id": resources.sms_sender_id,
     }
+    if spec.access.redeliver:
+        values |= {"redelivery_targets": resources.redelivery_targets,
+                   "redelivery_role_arn": resources.redelivery_role_arn}
     env = {ENVIRONMENT[name]: value for name, value in values.items() if value}
     env |= {
         "POWERTOOLS_SERVICE_NAME": spec.name,

@@ -21,6 +21,8 @@ ENVIRONMENT = {
     "public_url": "MEMBERCLUB_PUBLIC_URL",
     "mail_from": "MEMBERCLUB_MAIL_FROM",
     "sms_sender_id": "MEMBERCLUB_SMS_SENDER_ID",
+    "redelivery_targets": "MEMBERCLUB_REDELIVERY_TARGETS",
+    "redelivery_role_arn": "MEMBERCLUB_REDELIVERY_ROLE_ARN",
 }
 
 
@@ -38,6 +40,10 @@ class Settings(BaseModel):
     public_url: str | None = Field(None, pattern=r"^https?://[^\s/]+(/[^\s]*)?$")
     mail_from: str = "memberclub <no-reply@memberclub.local>"
     sms_sender_id: str | None = None
+    # The redelivery function's: what each asynchronously invoked function's failures get
+    # (memberclub.redelivery.parse_targets), and the role the scheduler invokes them with.
+    redelivery_targets: str | None = None
+    redelivery_role_arn: str | None = None
 
     @property
     def token_key_parameter(self) -> str:

@@ -102,6 +102,14 @@ def purchase_services() -> Any:
                     webhook_secrets=WebhookSecrets(lambda club_id, kind: settings().webhook_secret_parameter(club_id, kind)))
 
 
+def redeliver(record: dict[str, Any]) -> dict[str, Any]:
+    from memberclub.redelivery import parse_targets, redeliver_failure
+
+    config = settings()
+    return redeliver_failure(record, parse_targets(config.redelivery_targets), config.redelivery_role_arn or "",
+                             client("scheduler"), client("sqs"))
+
+
 def reset() -> None:
     """Forget every adapter (tests and the local runner call this after changing settings)."""
     for builder in (client, table, clubs, members, event_bus, membership_services, message_deliveries,

@@ -30,6 +30,7 @@ VARIANT_CONTEXT = {
     "mail_from": "Bakeriet <klubb@example.com>",
     "sms_sender_id": "BAKERIET",
     "alarms": "true",
+    "alarm_email": "drift@example.com",
     "tracing": "true",
     "log_retention_days": "7",
     "throttle_rate": "10",
@@ -86,10 +87,40 @@ class Synthesised:
         by_id = {logical_id: name for name, logical_id in self.function_ids().items()}
         return by_id[ref["Ref"]]
 
+    def function_props(self, function: str) -> dict[str, Any]:
+        """The Properties of the declaration's function ``function``."""
+        return self.template["Resources"][self.function_ids()[function]]["Properties"]
+
+    def role_id(self, function: str) -> str:
+        """The logical id of the role ``function`` runs as."""
+        return self.function_props(function)["Role"]["Fn::GetAtt"][0]
+
+    def role_statements(self, function: str) -> list[dict[str, Any]]:
+        """Every statement of the inline policies attached to the role of ``function``."""
+        role = {"Ref": self.role_id(function)}
+        return [statement for policy in self.resources("AWS::IAM::Policy").values()
+                if role in policy["Properties"]["Roles"]
+                for statement in policy["Properties"]["PolicyDocument"]["Statement"]]
+
     def function_name_of(self, arn: Any) -> str:
         """``{"Fn::GetAtt": [<function id>, "Arn"]}`` → the declaration's function name."""
         by_id = {logical_id: name for name, logical_id in self.function_ids().items()}
         return by_id[arn["Fn::GetAtt"][0]]
+
+
+def arn_text(value: Any) -> str:
+    """An ARN as the template writes it (a string or an ``Fn::Join``), pseudo parameters as
+    ``<AWS::Region>`` and attributes as ``<Id.Attr>``, so a test can compare it as text."""
+    if isinstance(value, str):
+        return value
+    if "Fn::Join" in value:
+        separator, parts = value["Fn::Join"]
+        return separator.join(arn_text(part) for part in parts)
+    if "Ref" in value:
+        return f"<{value['Ref']}>"
+    if "Fn::GetAtt" in value:
+        return f"<{'.'.join(value['Fn::GetAtt'])}>"
+    raise ValueError(f"not an ARN: {value!r}")
 
 
 def synthesise(outdir: Path, context: dict[str, Any], specs: tuple[FunctionSpec, ...] = FUNCTIONS,

@@ -74,3 +74,18 @@ def test_stream_triggers_are_the_local_streams(default: Synthesised) -> None:
         cloud.add((default.function_name_of_ref(properties["FunctionName"]),
                    json.dumps(json.loads(criterion["Pattern"]), sort_keys=True), properties["MaximumRecordAgeInSeconds"]))
     assert cloud == local and cloud, "the stream's triggers differ between the cloud and the local stack"
+
+
+def test_a_failing_function_is_retried_the_same_way_in_the_cloud_and_locally(default: Synthesised) -> None:
+    """The cloud's async invoke configs and redelivery rounds, and the local bus's attempts,
+    both come from each function's AsyncFailures: "fails, retries, dead-letters" means the same."""
+    configs = {default.function_name_of_ref(c["Properties"]["FunctionName"]): c["Properties"]
+               for c in default.resources("AWS::Lambda::EventInvokeConfig").values()}
+    scale = 1000.0
+    bus = LocalBus(lambda name, event: None, time_scale=scale)
+    for rule, spec in bus.rules:
+        assert configs[spec.name]["MaximumRetryAttempts"] == spec.async_failures.quick_retries
+        bus.put_events([{"Source": EVENT_SOURCE, "DetailType": rule.detail_types[0], "Detail": "{}"}])
+        delivery = next(d for d in reversed(bus.deliveries) if d.target == spec.name)
+        assert delivery.attempt_offsets == [offset / scale for offset in spec.async_failures.attempt_offsets()]
+        assert delivery.max_attempts == 3 * spec.async_failures.rounds

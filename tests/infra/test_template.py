@@ -10,7 +10,7 @@ from aws_cdk.assertions import Match
 
 from memberclub.settings import ENVIRONMENT
 from memberclub_infra.cdk.functions import title
-from memberclub_infra.declaration import ARCHITECTURE, RUNTIME, TABLE, Resources, environment
+from memberclub_infra.declaration import ARCHITECTURE, RELAY, RUNTIME, TABLE, Resources, environment
 from tests.infra.synth import VARIANT_CONTEXT, Synthesised
 
 pytestmark = pytest.mark.infra
@@ -102,7 +102,7 @@ def test_function_environment_is_the_declarations(synthesised: Synthesised) -> N
         expected = environment(spec, Resources(
             table_name="<table>", event_bus_name="<bus>", secrets_prefix=config.secrets_prefix,
             public_url=public_url, mail_from=config.mail_from, sms_sender_id=config.sms_sender_id,
-            tracing=config.tracing,
+            tracing=config.tracing, redelivery_targets="<the targets>", redelivery_role_arn="<the role>",
         ))
         actual = functions[synthesised.function_ids()[spec.name]]["Properties"]["Environment"]["Variables"]
         assert sorted(actual) == sorted(expected), spec.name
@@ -167,7 +167,7 @@ def test_bus_is_named_from_context(default: Synthesised, variant: Synthesised) -
     variant.assertions.has_resource_properties("AWS::Events::EventBus", {"Name": VARIANT_CONTEXT["event_bus_name"]})
 
 
-def test_every_event_rule_has_the_declared_retry_policy_and_its_own_dead_letter_queue(
+def test_every_event_rule_has_the_declared_retry_policy_and_its_functions_dead_letter_queue(
         synthesised: Synthesised) -> None:
     declared = {(spec.name, tuple(rule.detail_types)): rule for spec in synthesised.specs for rule in spec.event_rules}
     rules = synthesised.resources("AWS::Events::Rule")
@@ -179,11 +179,15 @@ def test_every_event_rule_has_the_declared_retry_policy_and_its_own_dead_letter_
         props = rule["Properties"]
         assert props["EventBusName"] == {"Ref": bus_id}
         (target,) = props["Targets"]
-        spec_rule = declared[(synthesised.function_name_of(target["Arn"]), tuple(props["EventPattern"]["detail-type"]))]
+        function = synthesised.function_name_of(target["Arn"])
+        spec_rule = declared[(function, tuple(props["EventPattern"]["detail-type"]))]
         assert target["RetryPolicy"] == {"MaximumRetryAttempts": spec_rule.retry_attempts,
                                          "MaximumEventAgeInSeconds": spec_rule.max_event_age_seconds}
-        dead_letter_queues.append(ref_of(target["DeadLetterConfig"]["Arn"]))
-    assert len(set(dead_letter_queues)) == len(dead_letter_queues), "each rule has its own dead-letter queue"
+        # One place per function for what failed: the rule's hand-over and the function's own failures.
+        queue = ref_of(target["DeadLetterConfig"]["Arn"])
+        assert queue == synthesised.stack.get_logical_id(
+            synthesised.stack.redelivery.dead_letter_queues[function].node.default_child)
+        dead_letter_queues.append(queue)
     for queue_id in dead_letter_queues:
         assert queues[queue_id]["Properties"] == {"MessageRetentionPeriod": 14 * 24 * 3600,
                                                   "SqsManagedSseEnabled": True}
@@ -247,18 +251,29 @@ def test_no_alarms_unless_asked_for(default: Synthesised) -> None:
     default.assertions.resource_count_is("AWS::CloudWatch::Alarm", 0)
 
 
-def test_with_alarms_there_is_one_per_dead_letter_queue(variant: Synthesised) -> None:
+def test_with_alarms_every_dead_letter_queue_and_lambdas_errors_and_throttles_reach_a_topic(
+        variant: Synthesised) -> None:
     queues = variant.resources("AWS::SQS::Queue")
-    alarms = variant.resources("AWS::CloudWatch::Alarm").values()
-    assert len(alarms) == len(queues) >= 2
-    watched = set()
+    alarms = list(variant.resources("AWS::CloudWatch::Alarm").values())
+    (topic_id,) = variant.resources("AWS::SNS::Topic")
+    watched, lambda_metrics = set(), set()
     for alarm in alarms:
         props = alarm["Properties"]
-        assert props["MetricName"] == "ApproximateNumberOfMessagesVisible" and props["Namespace"] == "AWS/SQS"
-        assert props["ComparisonOperator"] == "GreaterThanThreshold" and props["Threshold"] == 0
-        (dimension,) = props["Dimensions"]
-        watched.add(ref_of(dimension["Value"]))
-    assert watched == set(queues)
+        assert props["AlarmActions"] == [{"Ref": topic_id}], "an alarm nobody hears is no alarm"
+        assert props["ComparisonOperator"] == "GreaterThanThreshold"
+        if props["Namespace"] == "AWS/SQS":
+            assert props["MetricName"] == "ApproximateNumberOfMessagesVisible" and props["Threshold"] == 0
+            (dimension,) = props["Dimensions"]
+            watched.add(ref_of(dimension["Value"]))
+        else:
+            assert props["Namespace"] == "AWS/Lambda" and "Dimensions" not in props  # one billed metric each
+            lambda_metrics.add(props["MetricName"])
+    assert watched == set(queues) and len(queues) >= 3
+    assert lambda_metrics == {"Errors", "Throttles"}
+    assert len(alarms) == len(queues) + 2
+    [subscription] = variant.resources("AWS::SNS::Subscription").values()
+    assert subscription["Properties"] == {"Protocol": "email", "TopicArn": {"Ref": topic_id},
+                                          "Endpoint": "drift@example.com"}
 
 
 # --- least privilege ---------------------------------------------------------------------
@@ -371,7 +386,7 @@ def test_the_table_streams_new_images_to_the_relay_only_for_new_outbox_items(syn
     # Retried in order (from the record the relay reports) for a day, then dead-lettered.
     assert properties["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     assert properties["BisectBatchOnFunctionError"] is True
-    assert properties["MaximumRecordAgeInSeconds"] == 24 * 3600
+    assert properties["MaximumRecordAgeInSeconds"] == RELAY.stream_sources[0].max_record_age_seconds <= 23 * 3600
     assert properties["StartingPosition"] == "TRIM_HORIZON"
     destination = properties["DestinationConfig"]["OnFailure"]["Destination"]
     assert destination["Fn::GetAtt"][1] == "Arn"

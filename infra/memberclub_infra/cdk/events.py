@@ -2,7 +2,9 @@
 
 Delivery is at least once; a custom bus's default retry is short and, without a
 dead-letter queue, a failed event is dropped. So every rule's target gets the declared
-retry policy and its own SQS dead-letter queue (nothing costs anything while it is empty).
+retry policy (for handing the event to Lambda) and its function's dead-letter queue, the
+same queue that takes what the function itself keeps failing on (``redelivery``). Nothing
+costs anything while the queues are empty.
 """
 
 from __future__ import annotations
@@ -29,14 +31,14 @@ class Events(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, bus_name: str) -> None:
         super().__init__(scope, construct_id)
         self.bus = events.EventBus(self, "Bus", event_bus_name=bus_name)
-        self.dead_letter_queues: dict[str, sqs.Queue] = {}
 
-    def route(self, specs: tuple[FunctionSpec, ...], functions: dict[str, lambda_.IFunction]) -> None:
+    def route(self, specs: tuple[FunctionSpec, ...], functions: dict[str, lambda_.IFunction],
+              dead_letter_queues: dict[str, sqs.IQueue]) -> None:
         """A rule on the bus for every EventRule of every function, targeting that function."""
         for spec in specs:
             for rule in spec.event_rules:
                 name = title(rule.name)
-                queue = dead_letter_queue(self, f"{name}DeadLetters")
+                queue = dead_letter_queues[spec.name]
                 events.Rule(
                     self,
                     name,
@@ -51,4 +53,3 @@ class Events(Construct):
                         max_event_age=Duration.seconds(rule.max_event_age_seconds),
                     )],
                 )
-                self.dead_letter_queues[rule.name] = queue

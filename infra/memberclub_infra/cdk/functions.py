@@ -1,13 +1,22 @@
-"""Functions: one arm64 python3.13 Lambda per ``FunctionSpec``, each with its own role."""
+"""Functions: one arm64 python3.13 Lambda per ``FunctionSpec``, each with its own role.
+
+A role holds no managed policy (AWSLambdaBasicExecutionRole, the CDK's default, may write to
+every log group in the account): it may write to its function's own log group,
+``/aws/lambda/<stack>-<function>``, and gets what the function's ``Access`` declaration
+names (``access.py``). Without logs:CreateLogGroup a function cannot re-create its log group
+after the stack deleted it, so nothing outlives a deleted stack to block the next one of
+the same name.
+"""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
+from typing import cast
 
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
@@ -15,7 +24,7 @@ from constructs import Construct
 from memberclub_infra.cdk.access import grant_access
 from memberclub_infra.cdk.config import DeploymentConfig
 from memberclub_infra.cdk.layer import ARCHITECTURE, RUNTIME
-from memberclub_infra.declaration import FunctionSpec, Resources, environment
+from memberclub_infra.declaration import FunctionSpec, Resources, environment, function_name, title
 from memberclub_infra.layer_build import ROOT
 
 RETENTION = {
@@ -30,15 +39,29 @@ RETENTION = {
 }
 
 
-def title(name: str) -> str:
-    """``"signup"`` → ``"Signup"``, ``"till-stamps"`` → ``"TillStamps"``: construct ids and outputs."""
-    return "".join(part.capitalize() for part in re.split(r"[^A-Za-z0-9]+", name) if part)
 
 
-def log_group(scope: Construct, construct_id: str, retention_days: int) -> logs.LogGroup:
-    """A log group with a retention period; logs are not business data, so they go with the stack."""
-    return logs.LogGroup(scope, construct_id, retention=RETENTION[retention_days],
+def log_group(scope: Construct, construct_id: str, retention_days: int, name: str | None = None) -> logs.LogGroup:
+    """A log group with a retention period; logs are not business data, so they go with the stack.
+
+    A named group must go with its stack (DESTROY): one left behind would make the next
+    stack of the same name fail to create it."""
+    return logs.LogGroup(scope, construct_id, log_group_name=name, retention=RETENTION[retention_days],
                          removal_policy=RemovalPolicy.DESTROY)
+
+
+def function_log_group_name(stack_name: str, function: str) -> str:
+    """``/aws/lambda/<stack>-<function>``: where an operator looks first (``aws logs tail``)."""
+    return f"/aws/lambda/{stack_name}-{function}"
+
+
+def own_role_only(function: lambda_.Function, logs_group: logs.LogGroup) -> None:
+    """The function's role (the CDK's, kept where the CDK puts it: under the function, so what
+    is said about the function covers its role) without the managed policy the CDK attaches,
+    and allowed to write to the function's own log group alone."""
+    role = cast(iam.Role, function.role)
+    cast(iam.CfnRole, role.node.default_child).managed_policy_arns = None
+    logs_group.grant_write(role)  # logs:CreateLogStream and logs:PutLogEvents on this group only
 
 
 class Functions(Construct):
@@ -66,9 +89,14 @@ class Functions(Construct):
                 sms_sender_id=config.sms_sender_id,
                 tracing=config.tracing,
             )
+            function_logs = log_group(self, f"{title(spec.name)}Logs", config.log_retention_days,
+                                      name=function_log_group_name(config.stack_name, spec.name))
             function = lambda_.Function(
                 self,
                 title(spec.name),
+                # A name known before deploying (<stack>-<function>): the redelivery function is told
+                # where each function's failures go without a reference cycle (cdk/redelivery.py).
+                function_name=function_name(config.stack_name, spec),
                 description=spec.description,
                 runtime=RUNTIME,
                 architecture=ARCHITECTURE,
@@ -79,12 +107,14 @@ class Functions(Construct):
                 environment=environment(spec, resources),
                 layers=[layer],
                 tracing=lambda_.Tracing.ACTIVE if config.tracing else None,
-                log_group=log_group(self, f"{title(spec.name)}Logs", config.log_retention_days),
+                log_group=function_logs,
                 # JSON logs; the platform's START/END/REPORT lines (one set per request) only at WARN.
                 logging_format=lambda_.LoggingFormat.JSON,
                 system_log_level_v2=lambda_.SystemLogLevel.WARN,
                 application_log_level_v2=lambda_.ApplicationLogLevel.INFO,
                 reserved_concurrent_executions=spec.reserved_concurrency,
             )
-            grant_access(function, spec.access, table=table, bus=bus, secrets_prefix=config.secrets_prefix)
+            own_role_only(function, function_logs)
+            grant_access(function, spec.access, table=table, bus=bus, secrets_prefix=config.secrets_prefix,
+                         mail_from=config.mail_from, sms_sender_id=config.sms_sender_id)
             self.by_name[spec.name] = function

@@ -14,7 +14,6 @@ from aws_cdk import aws_scheduler_targets as scheduler_targets
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from memberclub_infra.cdk.events import dead_letter_queue
 from memberclub_infra.cdk.functions import title
 from memberclub_infra.declaration import FunctionSpec
 
@@ -24,9 +23,8 @@ MAX_EVENT_AGE = Duration.hours(6)
 
 class Jobs(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, specs: tuple[FunctionSpec, ...],
-                 functions: dict[str, lambda_.IFunction]) -> None:
+                 functions: dict[str, lambda_.IFunction], dead_letter_queues: dict[str, sqs.IQueue]) -> None:
         super().__init__(scope, construct_id)
-        self.dead_letter_queues: dict[str, sqs.Queue] = {}
         scheduled = [(spec, job) for spec in specs for job in spec.schedules]
         if not scheduled:
             return
@@ -36,7 +34,7 @@ class Jobs(Construct):
             "scheduler.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}}))
         for spec, job in scheduled:
             name = title(job.job)
-            queue = dead_letter_queue(self, f"{name}DeadLetters")
+            queue = dead_letter_queues[spec.name]
             scheduler.Schedule(
                 self,
                 name,
@@ -55,4 +53,3 @@ class Jobs(Construct):
                     role=role,
                 ),
             )
-            self.dead_letter_queues[f"job-{job.job}"] = queue

@@ -11,9 +11,9 @@ from __future__ import annotations
 from aws_cdk import Acknowledgment, Stack, Validations
 from constructs import IConstruct
 
+from memberclub_infra.cdk.access import sms_origination_resources
 from memberclub_infra.cdk.stack import MemberclubStack
 
-BASIC_EXECUTION_ROLE = "arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
 ACCOUNT_REGION = "arn:<AWS::Partition>:{service}:<AWS::Region>:<AWS::AccountId>"
 
 
@@ -28,14 +28,16 @@ def _arn(scope: IConstruct) -> str:
 
 
 def acknowledge(stack: MemberclubStack) -> None:
+    acknowledge_redelivery(stack)
     _ack(stack.api.http_api, "APIG4",
-         "Authorisation is done in the functions, per route, where the club is known: member card "
-         "tokens (Bearer), hashed owner keys and session cookies, webhook HMAC signatures (Shopify, "
-         "WooCommerce, generic) and Stripe-Signature. Join, confirm and unsubscribe pages are public on "
-         "purpose. An API Gateway authorizer cannot check an HMAC over the raw body.")
+         "Authorisation is done in the functions, per route, where the club is known: signed member "
+         "tokens (in the card, confirmation and unsubscribe links, and as the Bearer token of /api/me), "
+         "the club's owner key (Bearer, stored hashed) on the till routes, and HMAC signatures over the "
+         "raw body on the webhooks (Shopify, WooCommerce, generic). The join page and join API are public "
+         "on purpose (throttled lower, with per-contact and per-address limits in the function). An API "
+         "Gateway authorizer cannot check an HMAC over the raw body or a token a link carries.")
 
-    for name, queue in (stack.events.dead_letter_queues | stack.jobs.dead_letter_queues
-                        | stack.streams.dead_letter_queues).items():
+    for name, queue in stack.dead_letter_queues.items():
         _ack(queue, "SQS3",
              f"This queue is the dead-letter queue of {name}: it needs no dead-letter queue of its own.")
 
@@ -44,9 +46,6 @@ def acknowledge(stack: MemberclubStack) -> None:
         _ack(function, "L1",
              "python3.13 on purpose: the layer's native wheels (pydantic-core) are built for cp313 and "
              "every test runs on 3.13. python3.14 comes when the declaration's RUNTIME and the layer move together.")
-        _ack(function, f"IAM4[Policy::{BASIC_EXECUTION_ROLE}]",
-             "AWSLambdaBasicExecutionRole only lets the function write its own CloudWatch logs "
-             "(logs:CreateLogGroup/CreateLogStream/PutLogEvents); AWS maintains it.")
         if stack.config.tracing:
             _ack(function, "IAM5[Resource::*]",
                  "X-Ray tracing (xray:PutTraceSegments, xray:PutTelemetryRecords) has no resource-level "
@@ -60,19 +59,19 @@ def acknowledge(stack: MemberclubStack) -> None:
                            f"{stack.config.secrets_prefix}/clubs/*]",
                  "Each club's webhook secrets are SSM parameters under <prefix>/clubs/<club>/: clubs are "
                  "created at run time, so their names are not known when the stack is deployed.")
-        if spec.access.send_email:
-            _ack(function, f"IAM5[Resource::{ACCOUNT_REGION.format(service='ses')}:identity/*]",
-                 "ses:SendEmail from the SES identities verified in this account and region: which one "
-                 "(mail_from) is deployment configuration, and SES refuses unverified senders anyway.")
         if spec.stream_sources:
             _ack(function, "IAM5[Resource::*]",
                  "dynamodb:ListStreams, which Lambda's event source mapping needs to read the table's "
                  "stream, has no resource-level permissions; the stream's own actions (DescribeStream, "
                  "GetRecords, GetShardIterator) are granted on this table's stream only.")
         if spec.access.send_sms:
-            _ack(function, f"IAM5[Resource::{ACCOUNT_REGION.format(service='sms-voice')}:*]",
-                 "sms-voice:SendTextMessage with the origination identities (phone numbers, sender ids, "
-                 "pools) of this account and region: End User Messaging picks one unless sms_sender_id names it.")
+            for resource in sms_origination_resources(stack.config.sms_sender_id):
+                if "*" in resource and not resource.startswith("arn:"):
+                    _ack(function, f"IAM5[Resource::{ACCOUNT_REGION.format(service='sms-voice')}:{resource}]",
+                         "sms-voice:SendTextMessage on an origination identity of this account and region: "
+                         "the named sender ID in every country it is registered in, or, without sms_sender_id, "
+                         "the phone numbers, sender IDs and pools End User Messaging may pick from (the three "
+                         "resource types the Service Authorization Reference lists for SendTextMessage).")
 
     for spec in stack.specs:
         for job in spec.schedules:
@@ -80,3 +79,22 @@ def acknowledge(stack: MemberclubStack) -> None:
             _ack(stack.jobs, f"IAM5[Resource::{_arn(target)}:*]",
                  f"EventBridge Scheduler's role may invoke {spec.name} and its versions and aliases "
                  f"(the {job.job} job's target): the CDK's LambdaInvoke target grants function ARN and ARN:*.")
+
+
+def acknowledge_redelivery(stack: MemberclubStack) -> None:
+    """What redelivering failed invocations needs (memberclub_infra.cdk.redelivery)."""
+    redelivery = stack.functions.by_name.get("redelivery")
+    if redelivery is None or not stack.redelivery.dead_letter_queues:
+        return
+    for spec in stack.specs:
+        if not spec.invoked_asynchronously:
+            continue
+        _ack(stack.functions.by_name[spec.name], f"IAM5[Resource::{_arn(redelivery)}:*]",
+             f"Lambda's on-failure destination of {spec.name} is the redelivery function: the CDK grants "
+             "lambda:InvokeFunction on it and its versions (ARN and ARN:*), nothing else.")
+        _ack(stack.redelivery.scheduler_role, f"IAM5[Resource::{_arn(stack.functions.by_name[spec.name])}:*]",
+             f"The redelivery schedules' role may invoke {spec.name} and its versions (the CDK's grant_invoke "
+             "gives ARN and ARN:*): the failed function is the only target.")
+    _ack(redelivery, f"IAM5[Resource::{ACCOUNT_REGION.format(service='scheduler')}:schedule/default/redeliver-*]",
+         "The redelivery function creates one-time schedules named redeliver-<hash> (each deletes itself "
+         "after running): their names are made at run time, one per failed invocation.")

@@ -15,6 +15,7 @@ from memberclub_infra.cdk.functions import Functions, title
 from memberclub_infra.cdk.jobs import Jobs
 from memberclub_infra.cdk.layer import SharedLayer
 from memberclub_infra.cdk.monitoring import Monitoring
+from memberclub_infra.cdk.redelivery import Redelivery
 from memberclub_infra.cdk.streams import Streams
 from memberclub_infra.declaration import FUNCTIONS, FunctionSpec
 
@@ -42,13 +43,16 @@ class MemberclubStack(Stack):
             public_url_for=lambda spec: self.public_url_for(spec),
         )
         self.api.serve(specs, self.functions.by_name)
-        self.events.route(specs, self.functions.by_name)
-        self.jobs = Jobs(self, "Jobs", specs=specs, functions=self.functions.by_name)
+        self.redelivery = Redelivery(self, "Redelivery", specs=specs, functions=self.functions.by_name,
+                                     stack_name=config.stack_name)
+        self.events.route(specs, self.functions.by_name, self.redelivery.dead_letter_queues)
+        self.jobs = Jobs(self, "Jobs", specs=specs, functions=self.functions.by_name,
+                         dead_letter_queues=self.redelivery.dead_letter_queues)
         self.streams = Streams(self, "Streams", specs=specs, functions=self.functions.by_name,
                                table=self.data.table)
+        self.dead_letter_queues = self.redelivery.dead_letter_queues | self.streams.dead_letter_queues
         self.monitoring = (
-            Monitoring(self, "Monitoring", dead_letter_queues=self.events.dead_letter_queues
-                       | self.jobs.dead_letter_queues | self.streams.dead_letter_queues)
+            Monitoring(self, "Monitoring", dead_letter_queues=self.dead_letter_queues, config=config)
             if config.alarms else None
         )
 
@@ -63,6 +67,9 @@ class MemberclubStack(Stack):
                   description="SSM SecureString parameters live under this path (put by `make deploy`)")
         for name, function in self.functions.by_name.items():
             CfnOutput(self, f"FunctionName{title(name)}", value=function.function_name)
+        for name, queue in self.dead_letter_queues.items():
+            CfnOutput(self, f"DeadLetterQueue{title(name)}", value=queue.queue_url,
+                      description=f"What {name} could not do, after every retry (memberclub dlq show)")
 
     def public_url_for(self, spec: FunctionSpec) -> str | None:
         """The base of links in messages. A custom domain if one is given; otherwise functions

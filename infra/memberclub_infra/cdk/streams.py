@@ -39,4 +39,4 @@ class Streams(Construct):
                     report_batch_item_failures=True,
                     on_failure=sources.SqsDlq(queue),
                 ))
-                self.dead_letter_queues[f"stream-{stream.name}"] = queue
+                self.dead_letter_queues[spec.name] = queue

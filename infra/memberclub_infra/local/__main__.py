@@ -8,6 +8,7 @@ import sys
 # Before anything imports Powertools: the handlers' logs say where they come from.
 os.environ.setdefault("POWERTOOLS_SERVICE_NAME", "memberclub-local")
 
+from memberclub_infra.local.bus import DEFAULT_TIME_SCALE  # noqa: E402
 from memberclub_infra.local.stack import LocalStack  # noqa: E402
 
 
@@ -15,7 +16,8 @@ def main() -> int:
     port = int(os.environ.get("MEMBERCLUB_PORT", "8000"))
     stack = LocalStack(port=port, public_url=os.environ.get("MEMBERCLUB_PUBLIC_URL"),
                        mail_from=os.environ.get("MEMBERCLUB_MAIL_FROM"),
-                       token_key=os.environ.get("MEMBERCLUB_LOCAL_TOKEN_KEY"))
+                       token_key=os.environ.get("MEMBERCLUB_LOCAL_TOKEN_KEY"),
+                       time_scale=float(os.environ.get("MEMBERCLUB_LOCAL_TIME_SCALE") or DEFAULT_TIME_SCALE))
     try:
         stack.start()
     except OSError as error:

@@ -1,10 +1,12 @@
 """The local EventBridge bus: matches each event against the declared rules and delivers
-it to their targets asynchronously, with retries, then a dead-letter list — as the CDK's
-rules do with their retry policy and SQS dead-letter queue.
+it to their targets asynchronously, retrying a target that fails as AWS does, then a
+dead-letter list — the function's dead-letter queue in AWS.
 
-Locally a failed delivery is retried at most three times, quickly (0.2 s, 0.6 s, 1.8 s), so
-a test sees the dead letter in seconds; in AWS each rule's retry policy and max event age
-apply (``EventRule`` in the declaration). One worker delivers, in order.
+A failing target is tried at the moments its ``AsyncFailures`` declares (Lambda's own two
+quick retries, then the redelivery rounds, ~11 hours in all) and then dead-lettered: the
+same attempts in the same order as in AWS, with every wait ``time_scale`` times shorter (by
+default an hour takes a second, ``MEMBERCLUB_LOCAL_TIME_SCALE``), so a test sees the dead
+letter in seconds. One worker delivers, in order.
 
 The table's stream goes through the same worker, as Lambda's event source mapping takes
 it: each committed stream record that a declared ``StreamSource`` filter passes is handed
@@ -37,9 +39,10 @@ from memberclub_infra.declaration import (
     StreamSource,
 )
 
-LOCAL_RETRIES = 3
 BACKOFF_SECONDS = 0.2
 STREAM_BACKOFF_CAP_SECONDS = 1.0  # Lambda backs off longer; locally a recovered bus shows in a second
+# How much shorter every wait is here than in AWS: an hour of retries takes a second.
+DEFAULT_TIME_SCALE = 3600.0
 STREAM_DETAIL_TYPE = "aws:dynamodb"
 
 
@@ -52,6 +55,8 @@ class Delivery:
     rule: str | None
     event: dict[str, Any]
     max_attempts: int  # 0: no limit but the age (a stream source)
+    # Seconds after the first attempt of each attempt (AsyncFailures), already scaled.
+    attempt_offsets: list[float] = field(default_factory=list)
     state: str = "pending"  # pending → delivered | dead_lettered
     attempts: int = 0
     last_error: str | None = None
@@ -67,8 +72,9 @@ class Delivery:
 
 class LocalBus:
     def __init__(self, invoke: Callable[[str, dict[str, Any]], Any], specs: tuple[FunctionSpec, ...] = FUNCTIONS,
-                 bus_name: str = "memberclub", region: str = "eu-north-1"):
+                 bus_name: str = "memberclub", region: str = "eu-north-1", time_scale: float = DEFAULT_TIME_SCALE):
         self.invoke = invoke
+        self.time_scale = time_scale
         self.rules: list[tuple[EventRule, FunctionSpec]] = [(r, s) for s in specs for r in s.event_rules]
         self.stream_sources: list[tuple[StreamSource, FunctionSpec]] = [
             (source, spec) for spec in specs for source in spec.stream_sources]
@@ -110,8 +116,9 @@ class LocalBus:
                     self.deliveries.append(Delivery(event_id, event_id, detail_type, None, None, event, 0,
                                                     state="delivered"))
                 for rule, spec in matched:
+                    offsets = [offset / self.time_scale for offset in spec.async_failures.attempt_offsets()]
                     delivery = Delivery(str(uuid.uuid4()), event_id, detail_type, spec.name, rule.name, event,
-                                        max_attempts=1 + min(rule.retry_attempts, LOCAL_RETRIES))
+                                        max_attempts=len(offsets), attempt_offsets=offsets)
                     self.deliveries.append(delivery)
                     heapq.heappush(self._queue, (time.monotonic(), next(self._order), delivery))
                 self._wake.notify_all()
@@ -124,7 +131,7 @@ class LocalBus:
                 continue  # filtered out: Lambda is not invoked for it
             delivery = Delivery(str(uuid.uuid4()), record.get("eventID", ""), STREAM_DETAIL_TYPE, spec.name,
                                 f"stream:{source.name}", {"Records": [record]}, max_attempts=0,
-                                stream=source.name, max_age_seconds=source.max_record_age_seconds)
+                                stream=source.name, max_age_seconds=source.max_record_age_seconds / self.time_scale)
             with self._wake:
                 self.deliveries.append(delivery)
                 waiting = self._streams[source.name]
@@ -210,7 +217,8 @@ class LocalBus:
     def _delay(delivery: Delivery) -> float:
         if delivery.stream:
             return min(BACKOFF_SECONDS * 2 ** (delivery.attempts - 1), STREAM_BACKOFF_CAP_SECONDS)
-        return BACKOFF_SECONDS * 3 ** (delivery.attempts - 1)
+        offsets = delivery.attempt_offsets
+        return offsets[delivery.attempts] - offsets[delivery.attempts - 1]
 
 
 def matches_filter(pattern: dict[str, Any], value: Any) -> bool:

@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from memberclub_infra.declaration import FUNCTIONS, FunctionSpec
+from memberclub_infra.declaration import FUNCTIONS, FunctionSpec, function_name
+
+LOCAL_STACK_NAME = "memberclub"
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -72,7 +74,7 @@ class Functions:
 
     def invoke(self, name: str, event: dict[str, Any]) -> Any:
         spec = self.specs[name]
-        context = LocalContext(f"memberclub-{name}", spec.memory_mb, spec.timeout_seconds)
+        context = LocalContext(function_name(LOCAL_STACK_NAME, spec), spec.memory_mb, spec.timeout_seconds)
         handler = self.handler(name)
         # Lambda calls a handler on its main thread, where Mangum finds an event loop; here
         # each request has a thread of its own, so it gets a loop of its own, closed after.

@@ -3,6 +3,7 @@ same schema as the CDK stack, puts the token key in (local) SSM, seeds the demo 
 
 from __future__ import annotations
 
+import json
 import os
 import secrets as random_secrets
 import socket
@@ -14,14 +15,21 @@ from zoneinfo import ZoneInfo
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from memberclub import secrets, wiring
-from memberclub.settings import settings
+from memberclub.settings import ENVIRONMENT, settings
 from memberclub.storage.schema import TABLE, TableSchema
 from memberclub_infra import clubs as club_admin
-from memberclub_infra.declaration import FUNCTIONS, Resources, environment, jobs
+from memberclub_infra.declaration import (
+    FUNCTIONS,
+    Resources,
+    asynchronous_targets,
+    environment,
+    function_name,
+    jobs,
+)
 from memberclub_infra.local.aws import LocalAws
-from memberclub_infra.local.bus import LocalBus
+from memberclub_infra.local.bus import DEFAULT_TIME_SCALE, LocalBus
 from memberclub_infra.local.dynamodb import LocalDynamoDB
-from memberclub_infra.local.functions import Functions
+from memberclub_infra.local.functions import LOCAL_STACK_NAME, Functions
 from memberclub_infra.local.gateway import Gateway
 from memberclub_infra.local.outbox import Outbox
 
@@ -73,7 +81,7 @@ def free_port() -> int:
 
 class LocalStack:
     def __init__(self, port: int = 8000, public_url: str | None = None, mail_from: str | None = None,
-                 token_key: str | None = None):
+                 token_key: str | None = None, time_scale: float = DEFAULT_TIME_SCALE):
         self.port = port
         # New at every start unless given (the end-to-end tests give one, to make the links a
         # message would carry before any message carries them).
@@ -82,7 +90,7 @@ class LocalStack:
         self.mail_from = mail_from or "Demo Bakeri <klubb@memberclub.local>"
         self.outbox = Outbox()
         self.functions = Functions()
-        self.bus = LocalBus(self.functions.invoke)
+        self.bus = LocalBus(self.functions.invoke, time_scale=time_scale)
         # The local DynamoDB: its stream listeners (add_stream_listener) get each committed change.
         self.dynamodb = LocalDynamoDB()
         # The table's stream, as Lambda's event source mapping reads it: to the declared targets.
@@ -103,12 +111,30 @@ class LocalStack:
         os.environ.update(self.environment())
         wiring.reset()
         create_table(wiring.client("dynamodb"), TABLE_NAME)
+        self._create_dead_letter_queues()
         secrets.write_secret(wiring.client("ssm"), settings().token_key_parameter, self.token_key)
         if deliver_events:
             self.bus.start()
         if seed:
             self.demo = self.create_club(DEMO_CLUB)
         self.gateway_server = make_server("127.0.0.1", self.port, Gateway(self), threaded=True)
+
+    def _create_dead_letter_queues(self) -> None:
+        """The redelivery function's dead-letter queues, in the local SQS (moto), and the
+        environment that tells it where each function's failures go — as the CDK stack does.
+        (The local bus itself keeps its dead letters in ``/_local/events``.)"""
+        sqs = wiring.client("sqs")
+        targets = {}
+        for spec in asynchronous_targets():
+            url = sqs.create_queue(QueueName=f"memberclub-{spec.name}-dead-letters")["QueueUrl"]
+            arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+            targets[function_name(LOCAL_STACK_NAME, spec)] = {
+                "dead_letter_queue_url": url, "dead_letter_queue_arn": arn,
+                "delays_seconds": list(spec.async_failures.later_delays_seconds)}
+        self.dead_letter_queue_urls = {name: target["dead_letter_queue_url"] for name, target in targets.items()}
+        os.environ[ENVIRONMENT["redelivery_targets"]] = json.dumps(targets)
+        os.environ[ENVIRONMENT["redelivery_role_arn"]] = "arn:aws:iam::000000000000:role/memberclub-local-scheduler"
+        wiring.reset()
 
     def serve_forever(self) -> None:
         self.gateway_server.serve_forever()
