@@ -54,7 +54,7 @@ def response_text(answer: dict[str, Any]) -> str:
 def signed(event: dict[str, Any], secret: str, scheme: str) -> dict[str, Any]:
     """The event with its body signed as ``scheme`` signs (``shopify``, ``woocommerce``,
     ``orders``) with ``secret``: the samples in events/purchases carry a placeholder."""
-    from memberclub.webhooks.signatures import SIGNATURE_HEADERS, sign
+    from memberclub.orders.webhooks.signatures import SIGNATURE_HEADERS, sign
 
     event = copy.deepcopy(event)
     body = event.get("body") or ""

@@ -2,7 +2,7 @@
 member's card, redeem a coupon.
 
 A doorway: checks run in the contract's order (413 → 404 → 401/403 → 400/422), then one use
-case in ``memberclub.loyalty`` answers.
+case in ``memberclub.loyalty.accrue`` answers.
 """
 
 from __future__ import annotations
@@ -13,10 +13,11 @@ from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 from mangum import Mangum
 
-from memberclub import clock, loyalty, wiring
+from memberclub import clock, wiring
 from memberclub.errors import Invalid
+from memberclub.loyalty import accrue as loyalty
 from memberclub.observability import HTTP_CORRELATION, lambda_entry
-from memberclub.owner_keys import authenticate_owner
+from memberclub.owner.keys import authenticate_owner
 from memberclub.web.app import create_app, json_body
 
 app = create_app(title="memberclub owner", page_prefixes=(), max_body_bytes=64 * 1024)

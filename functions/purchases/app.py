@@ -1,6 +1,6 @@
 """purchases: webshop order webhooks (Shopify, WooCommerce, the generic signed format).
 
-A doorway: each route hands the raw body and headers to ``memberclub.purchases``, which
+A doorway: each route hands the raw body and headers to ``memberclub.orders.intake``, which
 checks the club, the signature and the body in the contract's order and publishes what the
 delivery reports; domain errors become JSON errors in ``memberclub.web.app``. No rule and
 no AWS call here. The body is read raw, never parsed by FastAPI: the signature is over the
@@ -15,8 +15,9 @@ from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 from mangum import Mangum
 
-from memberclub import purchases, wiring
+from memberclub import wiring
 from memberclub.observability import HTTP_CORRELATION, lambda_entry
+from memberclub.orders import intake as purchases
 from memberclub.web.app import create_app
 
 MAX_BODY_BYTES = 1024 * 1024  # Shopify's largest orders stay well under this

@@ -1,6 +1,6 @@
 """relay: puts the outbox's events on the EventBridge bus (a DynamoDB Streams target).
 
-A doorway: the stream records go to ``memberclub.relay``, which publishes each new outbox
+A doorway: the stream records go to ``memberclub.eventing.relay``, which publishes each new outbox
 item's events and answers which record to retry from if the bus refuses (partial batch
 response), so Lambda retries — then dead-letters — instead of dropping an event.
 """
@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from memberclub import wiring
+from memberclub.eventing.relay import relay_records
 from memberclub.observability import lambda_entry
-from memberclub.relay import relay_records
 
 
 @lambda_entry(None)

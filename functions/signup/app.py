@@ -1,6 +1,6 @@
 """signup: the join page and API, double opt-in, the member card and the member's own data.
 
-A doorway: each route reads the request, calls one use case in ``memberclub.membership``
+A doorway: each route reads the request, calls one use case in ``memberclub.signup.membership``
 and turns the answer (or a domain error) into a response. No rule and no AWS call here.
 """
 
@@ -13,15 +13,16 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from mangum import Mangum
 
-from memberclub import clock, i18n, membership, tokens, wiring
+from memberclub import clock, i18n, tokens, wiring
 from memberclub.bodies import require_object
 from memberclub.consent import PURPOSES, consent_text
 from memberclub.contacts import mask_email, mask_phone
 from memberclub.errors import Gone, Invalid, NotFound, Unauthorized
 from memberclub.observability import HTTP_CORRELATION, lambda_entry
-from memberclub.qr import qr_svg
+from memberclub.signup import membership
 from memberclub.web.app import create_app, json_body
 from memberclub.web.pages import render_template
+from memberclub.web.qr import qr_svg
 
 MAX_BODY_BYTES = 16 * 1024
 PAGE_PREFIXES = ("/join/", "/confirm/", "/card/", "/unsubscribe/")

@@ -1,7 +1,7 @@
 """stamps: applies paid orders and refunds to members' cards (an EventBridge target).
 
 A doorway: the envelope and its detail are parsed into pydantic models and handed to
-``memberclub.loyalty``, which applies each exactly once. Any failure raises, so EventBridge
+``memberclub.loyalty.accrue``, which applies each exactly once. Any failure raises, so EventBridge
 retries the event and, in the end, parks it in the rule's dead-letter queue.
 """
 
@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from memberclub import loyalty, wiring
+from memberclub import wiring
 from memberclub.events import EventEnvelope, PurchaseRecorded, PurchaseRefunded, parse_detail
+from memberclub.loyalty import accrue as loyalty
 from memberclub.observability import EVENTBRIDGE_CORRELATION, lambda_entry, logger
 
 

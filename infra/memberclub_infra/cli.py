@@ -187,7 +187,7 @@ class AwsTarget:
         """Put the deployment-wide token key in SSM (SecureString) unless it is there already."""
         import secrets as random_secrets
 
-        from memberclub.secrets import write_secret
+        from memberclub.parameters import write_secret
 
         ssm = self.boto3.client("ssm")
         name = f"/{self.stack}/token-key"

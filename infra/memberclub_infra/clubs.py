@@ -12,13 +12,13 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from memberclub import clock, ids, secrets
+from memberclub import clock, ids, parameters
 from memberclub.bodies import require_object
 from memberclub.club import CLUB_ID_PATTERN, Club, ClubSettings, merge_settings
 from memberclub.errors import Invalid
-from memberclub.membership import field_errors
-from memberclub.owner_keys import hash_owner_key
+from memberclub.owner.keys import hash_owner_key
 from memberclub.settings import Settings
+from memberclub.signup.membership import field_errors
 from memberclub.storage.clubs import ClubStore
 
 
@@ -60,17 +60,17 @@ def create_club(clubs: ClubStore, ssm_client: Any, settings: Settings, club: Clu
     """Create the club (Conflict if the id is taken) and its webhook secrets."""
     owner_key = owner_key or ids.new_secret()
     clubs.create(club, hash_owner_key(owner_key))
-    webhook_secrets = {kind: ids.new_secret(24) for kind in secrets.WEBHOOK_KINDS}
+    webhook_secrets = {kind: ids.new_secret(24) for kind in parameters.WEBHOOK_KINDS}
     for kind, value in webhook_secrets.items():
-        secrets.write_secret(ssm_client, settings.webhook_secret_parameter(club.club_id, kind), value)
+        parameters.write_secret(ssm_client, settings.webhook_secret_parameter(club.club_id, kind), value)
     return CreatedClub(club.club_id, owner_key, webhook_secrets)
 
 
 def set_webhook_secret(ssm_client: Any, settings: Settings, club_id: str, kind: str, value: str) -> None:
     """Replace a webhook secret, e.g. with the signing secret a Shopify shop shows its owner."""
-    if kind not in secrets.WEBHOOK_KINDS:
-        raise Invalid(f"Unknown secret {kind!r}: one of {', '.join(secrets.WEBHOOK_KINDS)}.",
+    if kind not in parameters.WEBHOOK_KINDS:
+        raise Invalid(f"Unknown secret {kind!r}: one of {', '.join(parameters.WEBHOOK_KINDS)}.",
                       fields={"kind": "unknown"})
     if not value or len(value) > 500:
         raise Invalid("The secret must be 1 to 500 characters.", fields={"value": "bad length"})
-    secrets.write_secret(ssm_client, settings.webhook_secret_parameter(club_id, kind), value)
+    parameters.write_secret(ssm_client, settings.webhook_secret_parameter(club_id, kind), value)

@@ -26,7 +26,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from memberclub.redelivery import REDELIVERY_KEY
+from memberclub.eventing.redelivery import REDELIVERY_KEY
 from memberclub_infra.declaration import FUNCTIONS, RELAY, title
 
 OUTPUT_PREFIX = "DeadLetterQueue"

@@ -312,7 +312,7 @@ class Resources:
     mail_from: str | None = None
     sms_sender_id: str | None = None
     tracing: bool = False  # X-Ray; the SDK is imported only when this is on (memberclub.observability)
-    # The redelivery function's (memberclub.redelivery): the targets as JSON, the scheduler's role.
+    # The redelivery function's (memberclub.eventing.redelivery): the targets as JSON, the scheduler's role.
     redelivery_targets: str | None = None
     redelivery_role_arn: str | None = None
 

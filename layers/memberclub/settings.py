@@ -2,7 +2,7 @@
 
 The CDK stack and the local runner set the same variables (both from
 ``memberclub_infra.declaration``). Secrets never travel in the environment: it names
-their SSM parameters (under ``secrets_prefix``) and ``memberclub.secrets`` reads them.
+their SSM parameters (under ``secrets_prefix``) and ``memberclub.parameters`` reads them.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ class Settings(BaseModel):
     mail_from: str = "memberclub <no-reply@memberclub.local>"
     sms_sender_id: str | None = None
     # The redelivery function's: what each asynchronously invoked function's failures get
-    # (memberclub.redelivery.parse_targets), and the role the scheduler invokes them with.
+    # (memberclub.eventing.redelivery.parse_targets), and the role the scheduler invokes them with.
     redelivery_targets: str | None = None
     redelivery_role_arn: str | None = None
 

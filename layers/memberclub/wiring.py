@@ -13,7 +13,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-from memberclub import secrets
+from memberclub import parameters
 from memberclub.settings import settings
 
 # Fail fast: a webhook sender (Shopify) waits 5 s at most, a person not much longer.
@@ -47,19 +47,19 @@ def members() -> Any:
 
 
 def token_key() -> bytes:
-    return secrets.token_key(settings().token_key_parameter)
+    return parameters.token_key(settings().token_key_parameter)
 
 
 @functools.cache
 def event_bus() -> Any:
-    from memberclub.eventbus import EventBridgeBus
+    from memberclub.eventing.bus import EventBridgeBus
 
     return EventBridgeBus(client("events"), settings().event_bus_name)
 
 
 @functools.cache
 def membership_services() -> Any:
-    from memberclub.membership import Services
+    from memberclub.signup.membership import Services
 
     return Services(clubs=clubs(), members=members(), bus=event_bus(), token_key=token_key)
 
@@ -84,7 +84,7 @@ def message_deliveries() -> Any:
 
 @functools.cache
 def loyalty_services() -> Any:
-    from memberclub.loyalty import LoyaltyServices
+    from memberclub.loyalty.accrue import LoyaltyServices
     from memberclub.storage.coupons import CouponStore
     from memberclub.storage.orders import OrderStore
 
@@ -94,7 +94,7 @@ def loyalty_services() -> Any:
 
 @functools.cache
 def purchase_services() -> Any:
-    from memberclub.purchases import Services, WebhookSecrets
+    from memberclub.orders.intake import Services, WebhookSecrets
     from memberclub.storage.orders import OrderStore
     from memberclub.storage.outbox import OutboxStore
 
@@ -103,7 +103,7 @@ def purchase_services() -> Any:
 
 
 def redeliver(record: dict[str, Any]) -> dict[str, Any]:
-    from memberclub.redelivery import parse_targets, redeliver_failure
+    from memberclub.eventing.redelivery import parse_targets, redeliver_failure
 
     config = settings()
     return redeliver_failure(record, parse_targets(config.redelivery_targets), config.redelivery_role_arn or "",

@@ -11,7 +11,7 @@ import pytest
 
 from memberclub import i18n, wiring
 from memberclub.members import Member
-from memberclub.membership import unsubscribe_token
+from memberclub.signup.membership import unsubscribe_token
 from memberclub.storage import keys
 from tests.integration.test_loyalty import Club
 from tests.integration.test_signup import link_in

@@ -35,7 +35,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from memberclub import clock, tokens, wiring
-from memberclub.webhooks.signatures import SIGNATURE_HEADERS, sign
+from memberclub.orders.webhooks.signatures import SIGNATURE_HEADERS, sign
 from memberclub_infra.declaration import routes
 from tests.integration.conftest import Harness
 from tests.integration.test_signup import link_in, unique_email

@@ -9,7 +9,7 @@ import json
 import pytest
 
 from memberclub import wiring
-from memberclub.redelivery import REDELIVERY_KEY
+from memberclub.eventing.redelivery import REDELIVERY_KEY
 from memberclub_infra.declaration import MESSAGES
 from tests.samples import sample_event
 

@@ -12,7 +12,7 @@ import pytest
 
 from memberclub import clock, contacts, wiring
 from memberclub.members import Member
-from memberclub.membership import unsubscribe_token
+from memberclub.signup.membership import unsubscribe_token
 from memberclub.storage import keys
 from tests.samples import http_event, response_json, response_text
 

@@ -4,11 +4,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from memberclub import accrual
-from memberclub.accrual import Earnings
 from memberclub.club import Club, ClubSettings, merge_settings
 from memberclub.events import PurchaseRecorded, PurchaseRefunded
-from memberclub.loyalty import customer_named, plan_purchase, plan_refund
+from memberclub.loyalty import rules as accrual
+from memberclub.loyalty.accrue import customer_named, plan_purchase, plan_refund
+from memberclub.loyalty.rules import Earnings
 from memberclub.members import Member
 
 NOW = datetime(2026, 11, 22, 12, tzinfo=UTC)

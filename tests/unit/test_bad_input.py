@@ -16,9 +16,9 @@ from fastapi.testclient import TestClient
 
 from memberclub.bodies import MAX_DEPTH, MAX_NUMBER_CHARS, nesting_depth, read_json
 from memberclub.errors import BadRequest, Unauthorized
+from memberclub.orders.webhooks import Fields
 from memberclub.tokens import issue_token, peek_club, read_token
 from memberclub.web.app import create_app, json_body
-from memberclub.webhooks import Fields
 
 KEY = b"k" * 32
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)

@@ -12,7 +12,7 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from memberclub.redelivery import REDELIVERY_KEY
+from memberclub.eventing.redelivery import REDELIVERY_KEY
 from memberclub_infra.dead_letters import AwsDeadLetters, kind_of, queues_of
 from tests.samples import sample_event
 

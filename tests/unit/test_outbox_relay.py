@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 import pytest
 
 from memberclub.errors import Unavailable
+from memberclub.eventing.relay import relay_records
 from memberclub.events import CouponRedeemed, StampsAccrued
-from memberclub.relay import relay_records
 from memberclub.storage.outbox import outbox_item
 from memberclub.storage.table import to_wire
 from memberclub_infra.declaration import RELAY

@@ -11,7 +11,7 @@ import segno
 import zxingcpp
 from PIL import Image
 
-from memberclub.qr import QUIET_ZONE, qr_svg
+from memberclub.web.qr import QUIET_ZONE, qr_svg
 
 LIGHT, DARK = 255, 0
 # Codes of the card and coupon alphabet (ids._READABLE), every character at least once.

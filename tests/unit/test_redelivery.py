@@ -11,7 +11,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from memberclub import clock
-from memberclub.redelivery import (
+from memberclub.eventing.redelivery import (
     REDELIVERY_KEY,
     Target,
     plan,

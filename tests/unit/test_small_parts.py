@@ -4,8 +4,8 @@ import pytest
 
 from memberclub.club import Club
 from memberclub.errors import Invalid
-from memberclub.membership import clean_source, parse_join_request, validate_contact
 from memberclub.settings import Settings, SettingsError
+from memberclub.signup.membership import clean_source, parse_join_request, validate_contact
 from memberclub.storage.table import from_wire, set_expression, to_wire
 
 
@@ -45,7 +45,7 @@ def test_sources_become_short_tags(raw, tag):
 
 
 def test_owner_keys_are_stored_as_a_hash_and_compared_whole():
-    from memberclub.owner_keys import hash_owner_key, owner_key_matches
+    from memberclub.owner.keys import hash_owner_key, owner_key_matches
 
     stored = hash_owner_key("the-key")
     assert "the-key" not in stored

@@ -9,16 +9,16 @@ from typing import Any
 
 import pytest
 
-from memberclub import purchases
 from memberclub.bodies import read_json
 from memberclub.club import Club
 from memberclub.errors import BadRequest, Invalid, NotFound, Unauthorized, Unavailable
 from memberclub.events import PurchaseRecorded, PurchaseRefunded
-from memberclub.orders import Customer, OrderRefund, PaidOrder
+from memberclub.orders import intake as purchases
+from memberclub.orders.facts import Customer, OrderRefund, PaidOrder
+from memberclub.orders.webhooks import Delivery, generic, shopify, woocommerce
+from memberclub.orders.webhooks.signatures import sign, signature_header, signature_matches
 from memberclub.storage.clubs import ClubStore
 from memberclub.storage.orders import DeliveryLookup
-from memberclub.webhooks import Delivery, generic, shopify, woocommerce
-from memberclub.webhooks.signatures import sign, signature_header, signature_matches
 from tests.samples import sample_event, signed
 
 SECRET = "hush-8d1f2c"

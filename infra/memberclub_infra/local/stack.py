@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
-from memberclub import secrets, wiring
+from memberclub import parameters, wiring
 from memberclub.settings import ENVIRONMENT, settings
 from memberclub.storage.schema import TABLE, TableSchema
 from memberclub_infra import clubs as club_admin
@@ -112,7 +112,7 @@ class LocalStack:
         wiring.reset()
         create_table(wiring.client("dynamodb"), TABLE_NAME)
         self._create_dead_letter_queues()
-        secrets.write_secret(wiring.client("ssm"), settings().token_key_parameter, self.token_key)
+        parameters.write_secret(wiring.client("ssm"), settings().token_key_parameter, self.token_key)
         if deliver_events:
             self.bus.start()
         if seed:

@@ -24,12 +24,12 @@ from memberclub.club import Club
 from memberclub.coupons import Coupon
 from memberclub.events import parse_detail
 from memberclub.members import Member
-from memberclub.membership import card_token, confirmation_token, unsubscribe_token
 from memberclub.messaging.catalog import TEMPLATES, Template
 from memberclub.messaging.render import Rendered, render_email, render_sms
 from memberclub.messaging.rules import messages_for
 from memberclub.messaging.transport import Transport
 from memberclub.observability import logger, metrics
+from memberclub.signup.membership import card_token, confirmation_token, unsubscribe_token
 from memberclub.storage.clubs import ClubStore
 from memberclub.storage.counters import take_allowance
 from memberclub.storage.members import MemberStore

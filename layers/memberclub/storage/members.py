@@ -12,7 +12,7 @@ from memberclub import contacts
 from memberclub.consent import ConsentProof, JoinConsents
 from memberclub.coupons import Coupon
 from memberclub.members import Member
-from memberclub.orders import Customer
+from memberclub.orders.facts import Customer
 from memberclub.storage import keys
 from memberclub.storage.counters import Allowance, LimitReached
 from memberclub.storage.table import (

@@ -12,7 +12,7 @@ from typing import Any
 from memberclub.coupons import Coupon
 from memberclub.events import EventDetail
 from memberclub.members import Member
-from memberclub.orders import Customer, OrderRecord
+from memberclub.orders.facts import Customer, OrderRecord
 from memberclub.storage import keys
 from memberclub.storage.members import coupon_item, first_member, member_lookup_keys, stats_add
 from memberclub.storage.outbox import outbox_put

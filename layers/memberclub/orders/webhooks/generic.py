@@ -22,8 +22,8 @@ from typing import Any
 
 from memberclub.bodies import require_object
 from memberclub.money import to_decimal_string
-from memberclub.orders import OrderRefund, PaidOrder
-from memberclub.webhooks import Delivery, Fields, customer
+from memberclub.orders.facts import OrderRefund, PaidOrder
+from memberclub.orders.webhooks import Delivery, Fields, customer
 
 STATUSES = ("paid", "refunded")
 REFUND_ID = "total"

@@ -27,8 +27,8 @@ from typing import Any
 from memberclub import clock
 from memberclub.bodies import require_object
 from memberclub.errors import BadRequest
-from memberclub.orders import OrderRefund, PaidOrder
-from memberclub.webhooks import Delivery, Fields, customer, header
+from memberclub.orders.facts import OrderRefund, PaidOrder
+from memberclub.orders.webhooks import Delivery, Fields, customer, header
 
 PAID = "orders/paid"
 REFUND = "refunds/create"

@@ -25,8 +25,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
 
-from memberclub import accrual, clock, contacts, money
-from memberclub.accrual import Earnings
+from memberclub import clock, contacts, money
 from memberclub.bodies import require_object
 from memberclub.club import Club
 from memberclub.coupons import Coupon, issue_coupon
@@ -40,9 +39,11 @@ from memberclub.events import (
     RewardEarned,
     StampsAccrued,
 )
+from memberclub.loyalty import rules as accrual
+from memberclub.loyalty.rules import Earnings
 from memberclub.members import Member
-from memberclub.membership import field_errors
-from memberclub.orders import Customer, OrderRecord
+from memberclub.orders.facts import Customer, OrderRecord
+from memberclub.signup.membership import field_errors
 from memberclub.storage.clubs import ClubStore
 from memberclub.storage.members import MemberStore
 from memberclub.storage.orders import Commit, MemberChanged, OrderChanged, OrderStore, ledger_entry

@@ -1,5 +1,5 @@
 """The loyalty rules as plain functions: what an order earns, what a refund takes back, when
-a reward is due and which tier a member holds. No storage, no AWS: ``memberclub.loyalty``
+a reward is due and which tier a member holds. No storage, no AWS: ``memberclub.loyalty.accrue``
 applies the results exactly once.
 
 The rules with the demo defaults (every one a club setting):

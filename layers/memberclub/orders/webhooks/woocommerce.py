@@ -29,9 +29,9 @@ from typing import Any
 from memberclub import clock, money
 from memberclub.bodies import require_object
 from memberclub.errors import BadRequest
-from memberclub.orders import OrderRefund, PaidOrder
-from memberclub.webhooks import Delivery, Fields, customer, header
-from memberclub.webhooks.signatures import signature_header
+from memberclub.orders.facts import OrderRefund, PaidOrder
+from memberclub.orders.webhooks import Delivery, Fields, customer, header
+from memberclub.orders.webhooks.signatures import signature_header
 
 TOPICS = ("order.created", "order.updated")
 PAID_STATUSES = ("processing", "completed")

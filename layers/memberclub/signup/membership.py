@@ -34,7 +34,7 @@ from memberclub.consent import (
 )
 from memberclub.coupons import Coupon, issue_coupon
 from memberclub.errors import Invalid, Unauthorized, Unavailable
-from memberclub.eventbus import EventBus
+from memberclub.eventing.bus import EventBus
 from memberclub.events import (
     CouponIssued,
     MemberConfirmed,

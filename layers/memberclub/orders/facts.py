@@ -1,6 +1,6 @@
 """Orders as the club sees them, whatever shop or till they come from.
 
-A webshop's webhook (``memberclub.webhooks``) or the till turns into these facts: a paid
+A webshop's webhook (``memberclub.orders.webhooks``) or the till turns into these facts: a paid
 order or a refund, money in minor units, the customer's contact normalised. The points
 basis is what earns points and counts toward the minimum: Shopify ``subtotal_price``
 (after discounts, before shipping), WooCommerce ``total`` minus ``shipping_total``, the

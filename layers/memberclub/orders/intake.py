@@ -5,7 +5,7 @@ at most) and puts ``PurchaseRecorded`` / ``PurchaseRefunded`` on the bus; the st
 function applies them exactly once (one order marker per order, each refund id once), so a
 repeated delivery — Shopify's retries, WooCommerce sending an order again on every change —
 is harmless without an idempotency record of its own here. What makes an order "the same"
-comes only from the signed body (``memberclub.webhooks``), never from an unsigned header.
+comes only from the signed body (``memberclub.orders.webhooks``), never from an unsigned header.
 
 When the bus refuses, the events are kept in the outbox (``storage.outbox``) and the relay
 publishes them once the bus is back: the shop gets its 200 either way. WooCommerce never
@@ -30,19 +30,19 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from memberclub import clock, secrets
+from memberclub import clock, parameters
 from memberclub.bodies import read_json
 from memberclub.club import Club
 from memberclub.errors import Unauthorized, Unavailable
-from memberclub.eventbus import EventBus
+from memberclub.eventing.bus import EventBus
 from memberclub.events import EventDetail, PurchaseRecorded, PurchaseRefunded
 from memberclub.observability import logger
-from memberclub.orders import Customer, OrderFact, OrderRefund, PaidOrder
+from memberclub.orders.facts import Customer, OrderFact, OrderRefund, PaidOrder
+from memberclub.orders.webhooks import Delivery, generic, shopify, woocommerce
+from memberclub.orders.webhooks.signatures import signature_header, signature_matches
 from memberclub.storage.clubs import ClubStore
 from memberclub.storage.orders import OrderStore
 from memberclub.storage.outbox import OutboxStore
-from memberclub.webhooks import Delivery, generic, shopify, woocommerce
-from memberclub.webhooks.signatures import signature_header, signature_matches
 
 Kind = Literal["shopify", "woocommerce", "orders"]
 PARSERS: dict[str, Callable[..., Delivery]] = {
@@ -58,7 +58,7 @@ class WebhookSecrets:
     REFRESH_SECONDS = 30.0
 
     def __init__(self, parameter_name: Callable[[str, str], str],
-                 read: Callable[..., str] = secrets.read_secret,
+                 read: Callable[..., str] = parameters.read_secret,
                  monotonic: Callable[[], float] = time.monotonic):
         self.parameter_name = parameter_name
         self._read = read

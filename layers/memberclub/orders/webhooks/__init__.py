@@ -3,7 +3,7 @@
 Each platform has a module (``shopify``, ``woocommerce``, ``generic``) with one function,
 ``parse_delivery``, that takes a delivery whose signature is already verified (headers and
 parsed JSON) and returns a ``Delivery``: the facts it reports (``PaidOrder`` /
-``OrderRefund`` from ``memberclub.orders``, money in minor units, contacts normalised) and a
+``OrderRefund`` from ``memberclub.orders.facts``, money in minor units, contacts normalised) and a
 key that is the same for every copy of the same delivery — or, for a topic or status the
 club does not use, no facts and the reason. A body that is not the platform's documented
 shape raises ``Invalid`` (422, with the fields) or ``BadRequest`` (400).
@@ -24,7 +24,7 @@ from pydantic import ValidationError
 
 from memberclub import clock, contacts, money
 from memberclub.errors import Invalid
-from memberclub.orders import Customer, OrderFact
+from memberclub.orders.facts import Customer, OrderFact
 
 # A card code as the till prints it (ids.new_card_code), dashes and spaces taken out, with
 # some room for other systems.

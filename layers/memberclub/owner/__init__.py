@@ -1,0 +1,1 @@
+"""Owner: what the club's owner does, behind the owner key."""
