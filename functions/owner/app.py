@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse, Response
 from mangum import Mangum
 
 from memberclub import clock, wiring
+from memberclub.club import require_club
 from memberclub.errors import Invalid
 from memberclub.loyalty import accrue as loyalty
 from memberclub.observability import HTTP_CORRELATION, lambda_entry
@@ -28,7 +29,7 @@ def services() -> loyalty.LoyaltyServices:
 
 
 def owners_club(request: Request, club_id: str) -> Any:
-    club = services().clubs.require(club_id)
+    club = require_club(services().clubs, club_id)
     authenticate_owner(services().clubs, club_id, request.headers.get("authorization"))
     return club
 

@@ -15,6 +15,7 @@ from mangum import Mangum
 
 from memberclub import clock, i18n, tokens, wiring
 from memberclub.bodies import require_object
+from memberclub.club import require_club
 from memberclub.consent import PURPOSES, consent_text
 from memberclub.contacts import mask_email, mask_phone
 from memberclub.errors import Gone, Invalid, NotFound, Unauthorized
@@ -75,7 +76,7 @@ def join_form_page(club: Any, locale: str, source: str | None, *, status: int = 
 
 @app.get("/join/{club_id}")
 def join_page(request: Request, club_id: str, lang: str | None = None, source: str | None = None) -> Response:
-    club = services().clubs.require(club_id)
+    club = require_club(services().clubs, club_id)
     locale = membership.pick_locale(lang, club)
     request.state.locale, request.state.club = locale, club
     return join_form_page(club, locale, source)
@@ -83,7 +84,7 @@ def join_page(request: Request, club_id: str, lang: str | None = None, source: s
 
 @app.post("/join/{club_id}")
 async def join_by_form(request: Request, club_id: str) -> Response:
-    club = services().clubs.require(club_id)
+    club = require_club(services().clubs, club_id)
     fields = await form_fields(request)
     locale = membership.pick_locale(fields.get("locale"), club)
     request.state.locale, request.state.club = locale, club
@@ -112,7 +113,7 @@ def _field_error(locale: str, message: str) -> str:
 
 @app.post("/clubs/{club_id}/members", status_code=202)
 async def join_by_api(request: Request, club_id: str) -> Response:
-    club = services().clubs.require(club_id)
+    club = require_club(services().clubs, club_id)
     join = membership.parse_join_request(await json_body(request))
     membership.join_club(services(), club, join, origin(request, "join_api"))
     return JSONResponse({"status": "confirmation_sent"}, status_code=202)
@@ -156,7 +157,7 @@ def _club_named_by(token: str) -> Any:
     its way back to the join page."""
     club_id = tokens.peek_club(token)
     try:
-        return services().clubs.require(club_id) if club_id else None
+        return require_club(services().clubs, club_id) if club_id else None
     except NotFound:
         return None
 

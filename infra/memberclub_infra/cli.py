@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from memberclub.errors import DomainError
+from memberclub.i18n import LOCALES
 
 
 class CommandFailed(Exception):
@@ -281,7 +282,7 @@ def parser() -> argparse.ArgumentParser:
     create.add_argument("--id", required=True, dest="club_id", help="lower-case letters, digits and -")
     create.add_argument("--name", required=True)
     create.add_argument("--currency", default="NOK")
-    create.add_argument("--locale", default="nb", choices=("nb", "da", "en"))
+    create.add_argument("--locale", default="nb", choices=LOCALES)
     create.add_argument("--timezone", default="Europe/Oslo")
     create.add_argument("--settings", help="club rules: a JSON object or a path to a JSON file (partial)")
     show = club.add_parser("show", help="show a club and its rules")

@@ -15,10 +15,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from memberclub import clock, ids, parameters
 from memberclub.bodies import require_object
 from memberclub.club import CLUB_ID_PATTERN, Club, ClubSettings, merge_settings
-from memberclub.errors import Invalid
+from memberclub.errors import Invalid, field_errors
 from memberclub.owner.keys import hash_owner_key
 from memberclub.settings import Settings
-from memberclub.signup.membership import field_errors
 from memberclub.storage.clubs import ClubStore
 
 

@@ -9,16 +9,16 @@ a decimal string in the club's currency, as everywhere outside storage.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Protocol
 from zoneinfo import ZoneInfo, available_timezones
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from memberclub import i18n, money
+from memberclub.errors import NotFound
+from memberclub.i18n import Locale
 
 CLUB_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{1,30}$"
-Locale = Literal["nb", "da", "en"]
-LOCALES: tuple[str, ...] = ("nb", "da", "en")
 
 # Country (for phone numbers without a country code) by currency, then by locale.
 COUNTRY_BY_CURRENCY = {"NOK": "NO", "DKK": "DK", "SEK": "SE", "ISK": "IS", "GBP": "GB"}
@@ -182,6 +182,12 @@ class Club(_Strict):
         return self
 
     @property
+    def phone_country(self) -> str:
+        """The country of a phone number written without a country code (always set once
+        validated: by the currency, else the locale)."""
+        return self.country or COUNTRY_BY_LOCALE[self.locale]
+
+    @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
@@ -208,3 +214,15 @@ def merge_settings(current: ClubSettings, changes: dict[str, Any]) -> ClubSettin
         return merged
 
     return ClubSettings.model_validate(merge(current.model_dump(mode="json"), changes))
+
+
+class ClubReader(Protocol):
+    def get(self, club_id: str) -> Club | None: ...
+
+
+def require_club(clubs: ClubReader, club_id: str) -> Club:
+    """The club, or 404 (an id that cannot be a club's is not even looked up)."""
+    club = clubs.get(club_id) if re.fullmatch(CLUB_ID_PATTERN, club_id) else None
+    if club is None:
+        raise NotFound("There is no club with this id.", code="unknown_club")
+    return club

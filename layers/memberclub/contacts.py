@@ -79,6 +79,11 @@ def source_address(ip: str) -> str:
     return str(address)
 
 
+def normalize_code(text: str) -> str:
+    """A card or coupon code as it is printed or typed (``abc-def 2345``) → ``ABCDEF2345``."""
+    return re.sub(r"[\s-]", "", text).upper()
+
+
 def contact_hash(normalized: str) -> str:
     return hashlib.sha256(normalized.encode()).hexdigest()[:40]
 

@@ -1,13 +1,15 @@
 """One error hierarchy for the whole domain.
 
 The domain raises these; each HTTP app maps them to status codes in one place
-(``memberclub.web.errors``). Never map by message text: the class decides the status,
-``code`` is the machine-readable reason and ``message`` is for a person.
+(``memberclub.web.app`` for the FastAPI apps). Never map by message text: the class decides
+the status, ``code`` is the machine-readable reason and ``message`` is for a person.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from pydantic import ValidationError
 
 
 class DomainError(Exception):
@@ -71,3 +73,8 @@ class Unavailable(DomainError):
 
     status = 503
     code = "unavailable"
+
+
+def field_errors(error: ValidationError) -> dict[str, str]:
+    """A pydantic error as ``Invalid``'s fields: the field's dotted path → what is wrong."""
+    return {".".join(str(part) for part in e["loc"]) or "body": e["msg"] for e in error.errors()}

@@ -8,8 +8,18 @@ that no language misses one.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
+
+# The languages of pages and messages: a club's locale is one of these.
+Locale = Literal["nb", "da", "en"]
+LOCALES: tuple[Locale, ...] = ("nb", "da", "en")
+FALLBACK: Locale = "en"
+
+
+def supported(locale: str | None, default: Locale = FALLBACK) -> Locale:
+    """``locale`` if it is one of ours, else ``default``."""
+    return locale if locale in LOCALES else default  # type: ignore[return-value]
 
 PHRASES: dict[str, dict[str, str]] = {
     # --- join page ---
@@ -258,7 +268,7 @@ def locale_from_accept_language(header: str | None) -> str:
     for position, part in enumerate((header or "")[:500].split(",")):
         tag, _, params = part.strip().partition(";")
         language = tag.strip().lower().split("-")[0]
-        locale = {"nb": "nb", "no": "nb", "nn": "nb", "da": "da", "en": "en"}.get(language)
+        locale = {"no": "nb", "nn": "nb"}.get(language, language if language in LOCALES else None)
         if locale is None:
             continue
         quality = 1.0
@@ -271,7 +281,7 @@ def locale_from_accept_language(header: str | None) -> str:
                     quality = 0.0
         if quality > 0:
             choices.append((-quality, position, locale))
-    return min(choices)[2] if choices else "en"
+    return min(choices)[2] if choices else FALLBACK
 
 
 def long_date(moment: datetime, locale: str, zone: ZoneInfo) -> str:

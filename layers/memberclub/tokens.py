@@ -21,10 +21,13 @@ import hmac
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from memberclub.club import CLUB_ID_PATTERN
 from memberclub.errors import Gone, Unauthorized
+
+if TYPE_CHECKING:
+    from memberclub.members import Member
 
 Kind = Literal["card", "confirm", "unsubscribe-email", "unsubscribe-sms"]
 CONFIRMATION_VALIDITY = timedelta(days=7)
@@ -104,3 +107,23 @@ def read_token(key: bytes, token: str, kind: Kind | tuple[Kind, ...], now: datet
     if claims.expires_at is not None and now.timestamp() > claims.expires_at:
         raise Gone("This link has expired.", code="token_expired")
     return claims
+
+
+# --- the links a member gets ---------------------------------------------------------------
+
+
+def card_token(key: bytes, member: Member) -> str:
+    """The card page's link and ``/api/me``'s Bearer token: valid until erasure."""
+    return issue_token(key, "card", member.club_id, member.member_id, version=member.token_version)
+
+
+def confirmation_token(key: bytes, member: Member, now: datetime, join_id: str | None) -> str:
+    """The double opt-in link of one join: following it records that join's consents."""
+    return issue_token(key, "confirm", member.club_id, member.member_id, expires_at=now + CONFIRMATION_VALIDITY,
+                       ref=join_id)
+
+
+def unsubscribe_token(key: bytes, member: Member, channel: str) -> str:
+    """One-click unsubscribe from ``channel``'s marketing (``email`` or ``sms``)."""
+    kind: Kind = "unsubscribe-email" if channel == "email" else "unsubscribe-sms"
+    return issue_token(key, kind, member.club_id, member.member_id)

@@ -11,8 +11,8 @@ import pytest
 
 from memberclub import i18n, wiring
 from memberclub.members import Member
-from memberclub.signup.membership import unsubscribe_token
 from memberclub.storage import keys
+from memberclub.tokens import unsubscribe_token
 from tests.integration.test_loyalty import Club
 from tests.integration.test_signup import link_in
 from tests.samples import http_event, response_text

@@ -12,8 +12,8 @@ import pytest
 
 from memberclub import clock, contacts, wiring
 from memberclub.members import Member
-from memberclub.signup.membership import unsubscribe_token
 from memberclub.storage import keys
+from memberclub.tokens import unsubscribe_token
 from tests.samples import http_event, response_json, response_text
 
 pytestmark = pytest.mark.integration

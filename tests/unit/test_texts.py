@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from memberclub import i18n
-from memberclub.club import LOCALES
 from memberclub.consent import (
     CONSENT_TEXTS,
     CURRENT_VERSION,
@@ -16,6 +15,7 @@ from memberclub.consent import (
     consent_text,
     record_consent,
 )
+from memberclub.i18n import LOCALES
 from memberclub.messaging.catalog import TEMPLATES
 
 

@@ -29,7 +29,7 @@ from memberclub import clock, contacts, money
 from memberclub.bodies import require_object
 from memberclub.club import Club
 from memberclub.coupons import Coupon, issue_coupon
-from memberclub.errors import Conflict, Gone, Invalid, NotFound, Unavailable
+from memberclub.errors import Conflict, Gone, Invalid, NotFound, Unavailable, field_errors
 from memberclub.events import (
     CouponIssued,
     CouponRedeemed,
@@ -43,7 +43,6 @@ from memberclub.loyalty import rules as accrual
 from memberclub.loyalty.rules import Earnings
 from memberclub.members import Member
 from memberclub.orders.facts import Customer, OrderRecord
-from memberclub.signup.membership import field_errors
 from memberclub.storage.clubs import ClubStore
 from memberclub.storage.members import MemberStore
 from memberclub.storage.orders import Commit, MemberChanged, OrderChanged, OrderStore, ledger_entry
@@ -334,10 +333,10 @@ def customer_named(club: Club, text: str) -> Customer:
         if "@" in text:
             return Customer(email=contacts.normalize_email(text))
         if text.startswith(("+", "00")) or text.replace(" ", "").replace("-", "").isdigit():
-            return Customer(phone=contacts.normalize_phone(text, club.country or "NO"))
+            return Customer(phone=contacts.normalize_phone(text, club.phone_country))
     except ValueError as error:
         raise Invalid("Some fields are not valid.", fields={"member": str(error)}) from None
-    return Customer(card_code=text.upper().replace("-", "").replace(" ", ""))
+    return Customer(card_code=contacts.normalize_code(text))
 
 
 def stamp_at_till(services: LoyaltyServices, club: Club, request: TillStamp, receipt: str | None) -> Accrual:
@@ -387,7 +386,7 @@ def redeem_coupon(services: LoyaltyServices, club: Club, code: str) -> Coupon:
     """Single use, even under concurrent requests: a conditional write decides. The clock
     decides expiry, not a job: a coupon past its ``expires_at`` is refused (410) whether or
     not the expiry job has run."""
-    code = code.strip().upper().replace("-", "").replace(" ", "")
+    code = contacts.normalize_code(code)
     if not code:
         raise Invalid("Some fields are not valid.", fields={"code": "give the coupon's code"})
     now = clock.now()

@@ -29,11 +29,11 @@ from memberclub.messaging.render import Rendered, render_email, render_sms
 from memberclub.messaging.rules import messages_for
 from memberclub.messaging.transport import Transport
 from memberclub.observability import logger, metrics
-from memberclub.signup.membership import card_token, confirmation_token, unsubscribe_token
 from memberclub.storage.clubs import ClubStore
 from memberclub.storage.counters import take_allowance
 from memberclub.storage.members import MemberStore
 from memberclub.storage.table import Table
+from memberclub.tokens import card_token, confirmation_token, unsubscribe_token
 
 IDEMPOTENCY_SECONDS = 2 * 24 * 3600  # longer than EventBridge's retries (max event age 6 h)
 

@@ -32,7 +32,7 @@ from typing import Any, Literal
 
 from memberclub import clock, parameters
 from memberclub.bodies import read_json
-from memberclub.club import Club
+from memberclub.club import Club, require_club
 from memberclub.errors import Unauthorized, Unavailable
 from memberclub.eventing.bus import EventBus
 from memberclub.events import EventDetail, PurchaseRecorded, PurchaseRefunded
@@ -112,12 +112,12 @@ class Outcome:
 def receive_webhook(services: Services, club_id: str, kind: Kind, headers: Mapping[str, str],
                     body: bytes) -> Outcome:
     """One delivery to ``POST /webhooks/{club}/{kind}``, from the club to the bus."""
-    club = services.clubs.require(club_id)
+    club = require_club(services.clubs, club_id)
     if kind == "woocommerce" and woocommerce.is_ping(headers, body):
         logger.info("woocommerce ping answered", extra={"club_id": club.club_id})
         return Outcome("ignored", reason="ping")
     verify_signature(services, club.club_id, kind, headers, body)
-    delivery = PARSERS[kind](headers, read_json(body), country=club.country or "NO")
+    delivery = PARSERS[kind](headers, read_json(body), country=club.phone_country)
     if delivery.ignored is not None or not delivery.facts:
         logger.info("webhook ignored", extra={"club_id": club.club_id, "kind": kind, "reason": delivery.ignored})
         return Outcome("ignored", reason=delivery.ignored or "nothing to record")

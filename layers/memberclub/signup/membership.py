@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, StrictBool, ValidationError
 
 from memberclub import clock, contacts, ids, tokens
 from memberclub.bodies import require_object
-from memberclub.club import LOCALES, Club
+from memberclub.club import Club
 from memberclub.consent import (
     PURPOSES,
     ConsentProof,
@@ -33,7 +33,7 @@ from memberclub.consent import (
     record_consent,
 )
 from memberclub.coupons import Coupon, issue_coupon
-from memberclub.errors import Invalid, Unauthorized, Unavailable
+from memberclub.errors import Invalid, Unauthorized, Unavailable, field_errors
 from memberclub.eventing.bus import EventBus
 from memberclub.events import (
     CouponIssued,
@@ -42,6 +42,7 @@ from memberclub.events import (
     MemberJoined,
     MemberJoinRepeated,
 )
+from memberclub.i18n import LOCALES
 from memberclub.members import Member
 from memberclub.observability import logger
 from memberclub.storage import keys
@@ -95,8 +96,6 @@ def parse_join_request(body: Any) -> JoinRequest:
         raise Invalid("Some fields are not valid.", fields=field_errors(error)) from None
 
 
-def field_errors(error: ValidationError) -> dict[str, str]:
-    return {".".join(str(part) for part in e["loc"]) or "body": e["msg"] for e in error.errors()}
 
 
 def clean_source(source: str | None) -> str:
@@ -126,7 +125,7 @@ def validate_contact(club: Club, request: JoinRequest, today: Any) -> ValidConta
             errors["email"] = str(error)
     if request.phone and request.phone.strip():
         try:
-            phone = contacts.normalize_phone(request.phone, club.country or "NO")
+            phone = contacts.normalize_phone(request.phone, club.phone_country)
         except ValueError as error:
             errors["phone"] = str(error)
     if not errors and not email and not phone:
@@ -294,19 +293,10 @@ class Confirmation:
     card_token: str
 
 
-def confirmation_token(key: bytes, member: Member, now: datetime, join_id: str | None) -> str:
-    """The double opt-in link of one join: following it records that join's consents."""
-    return tokens.issue_token(key, "confirm", member.club_id, member.member_id,
-                              expires_at=now + tokens.CONFIRMATION_VALIDITY, ref=join_id)
 
 
-def card_token(key: bytes, member: Member) -> str:
-    return tokens.issue_token(key, "card", member.club_id, member.member_id, version=member.token_version)
 
 
-def unsubscribe_token(key: bytes, member: Member, channel: str) -> str:
-    kind = "unsubscribe-email" if channel == "email" else "unsubscribe-sms"
-    return tokens.issue_token(key, kind, member.club_id, member.member_id)
 
 
 def confirm_membership(services: Services, token: str) -> Confirmation:
@@ -351,7 +341,7 @@ def confirm_membership(services: Services, token: str) -> Confirmation:
                                        kind=coupon.kind, expires_at=coupon.expires_at))
         services.bus.publish(events)
         services.members.mark_welcome_published(member)
-    return Confirmation(club, member, card_token(key, member))
+    return Confirmation(club, member, tokens.card_token(key, member))
 
 
 # --- the member's own pages and API -------------------------------------------------------

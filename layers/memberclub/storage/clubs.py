@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import re
 import time
 
-from memberclub.club import CLUB_ID_PATTERN, Club
-from memberclub.errors import Conflict, NotFound
+from memberclub.club import Club
+from memberclub.errors import Conflict
 from memberclub.storage import keys
 from memberclub.storage.table import ConditionFailed, Table, put
 
@@ -34,12 +33,6 @@ class ClubStore:
         cached = self._read(club_id)
         return cached[0] if cached else None
 
-    def require(self, club_id: str) -> Club:
-        """The club, or 404 (an id that cannot be a club's is not even looked up)."""
-        club = self.get(club_id) if re.fullmatch(CLUB_ID_PATTERN, club_id) else None
-        if club is None:
-            raise NotFound("There is no club with this id.", code="unknown_club")
-        return club
 
     def owner_key_hash(self, club_id: str) -> str | None:
         cached = self._read(club_id)

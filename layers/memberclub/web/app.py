@@ -72,7 +72,7 @@ def error_response(request: Request, status: int, code: str, message: str,
 def error_page(status: int, code: str, message: str, locale: str | None, club: Any = None) -> HTMLResponse:
     """An error as a page, in the page's language (the club's, the link's, else the browser's):
     the domain's reasons are English, so a person reads the catalogue's words instead."""
-    locale = locale if locale in ("nb", "da", "en") else "en"
+    locale = i18n.supported(locale)
     key = {"unknown_club": "error.unknown_club", "unavailable": "error.unavailable",
            "payload_too_large": "error.too_large", "not_found": "error.not_found"}.get(code, "error.generic")
     page = render_template("message.html", locale=locale, club=club, title=i18n.text(locale, "error.title"),

@@ -17,7 +17,7 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 def environment() -> Environment:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
                       trim_blocks=True, lstrip_blocks=True)
-    env.globals["LOCALES"] = ("nb", "da", "en")
+    env.globals["LOCALES"] = i18n.LOCALES
     return env
 
 

@@ -188,7 +188,7 @@ def card_code_or_none(value: Any) -> str | None:
     """A card code as printed or typed: ``abc-def-2345`` is ``ABCDEF2345``."""
     if not isinstance(value, str):
         return None
-    code = re.sub(r"[\s-]", "", value).upper()
+    code = contacts.normalize_code(value)
     return code if CARD_CODE.fullmatch(code) else None
 
 
