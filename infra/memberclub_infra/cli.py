@@ -151,13 +151,20 @@ class AwsTarget:
         return result
 
     def run_job(self, job: str, date: str | None) -> Any:
-        from memberclub_infra.declaration import jobs
+        """Run the job as the scheduler would on ``date`` (today by default): its cron time in
+        its zone, not a fixed hour."""
+        from datetime import date as calendar_date
+
+        from memberclub_infra.declaration import job_payload, jobs
 
         spec = jobs().get(job)
         if spec is None:
             raise CommandFailed(f"There is no job {job!r} (yet).")
-        day = date or __import__("datetime").date.today().isoformat()
-        return self.invoke(spec.name, {"job": job, "scheduled_time": f"{day}T06:00:00Z"})
+        try:
+            day = calendar_date.fromisoformat(date) if date else calendar_date.today()
+        except ValueError:
+            raise CommandFailed(f"--date {date!r}: YYYY-MM-DD") from None
+        return self.invoke(spec.name, job_payload(job, day))
 
     def dead_letter_queues(self) -> Any:
         from memberclub_infra.dead_letters import AwsDeadLetters

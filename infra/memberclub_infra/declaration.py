@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 from memberclub.events import SOURCE as EVENT_SOURCE
 from memberclub.settings import ENVIRONMENT
@@ -281,6 +283,18 @@ def routes() -> dict[str, FunctionSpec]:
 
 def jobs() -> dict[str, FunctionSpec]:
     return {schedule.job: spec for spec in FUNCTIONS for schedule in spec.schedules}
+
+
+def job_payload(job: str, day: date) -> dict[str, str]:
+    """What EventBridge Scheduler hands ``job``'s function on ``day``: the job and the
+    scheduled time (its cron's hour and minute in its time zone, in UTC) — the same payload
+    the CDK's schedule carries, so ``memberclub jobs run`` and the local stack run the job
+    exactly as the scheduler would."""
+    spec = jobs()[job]
+    schedule = next(s for s in spec.schedules if s.job == job)
+    minute, hour = schedule.cron.split()[:2]
+    local = datetime.combine(day, time(int(hour), int(minute)), tzinfo=ZoneInfo(schedule.timezone))
+    return {"job": job, "scheduled_time": local.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
 
 
 def title(name: str) -> str:

@@ -42,3 +42,48 @@ def test_every_function_gets_the_settings_environment():
     env = environment(function("signup"), Resources(table_name="t", public_url="https://club.example"))
     assert env[ENVIRONMENT["table_name"]] == "t" and env[ENVIRONMENT["public_url"]] == "https://club.example"
     assert env["POWERTOOLS_SERVICE_NAME"] == "signup"
+
+
+def test_a_jobs_payload_carries_its_cron_time_in_its_zone_as_the_scheduler_sends_it():
+    """The CLI's `jobs run --aws` once sent 06:00Z whatever the job's schedule said."""
+    from datetime import date
+
+    from memberclub_infra import declaration
+
+    job = declaration.Schedule("nightly", "30 2 * * ? *", timezone="Europe/Oslo")
+    spec = declaration.FunctionSpec("nightly", "test", declaration.Access(), schedules=(job,))
+    original = declaration.FUNCTIONS
+    declaration.FUNCTIONS = (*original, spec)
+    try:
+        assert declaration.job_payload("nightly", date(2026, 7, 1)) == {
+            "job": "nightly", "scheduled_time": "2026-07-01T00:30:00Z"}  # summer time: UTC+2
+        assert declaration.job_payload("nightly", date(2026, 12, 1))["scheduled_time"] == "2026-12-01T01:30:00Z"
+    finally:
+        declaration.FUNCTIONS = original
+
+
+def test_the_cli_names_functions_as_the_stack_outputs_them():
+    """`invoke till-stamps` looked for FunctionNameTill-stamps (capitalize) where the CDK writes
+    FunctionNameTillStamps (title)."""
+    from memberclub_infra.cli import AwsTarget
+    from memberclub_infra.declaration import title
+
+    target = AwsTarget.__new__(AwsTarget)
+    target._outputs = {f"FunctionName{title('till-stamps')}": "memberclub-till-stamps"}
+    invoked: list[str] = []
+
+    class FakeLambda:
+        def invoke(self, FunctionName: str, Payload: bytes):  # noqa: N803
+            invoked.append(FunctionName)
+            import io
+
+            return {"Payload": io.BytesIO(b"{}")}
+
+    class FakeSession:
+        def client(self, name: str):
+            return FakeLambda()
+
+    target.boto3 = FakeSession()
+    target.stack = "memberclub"
+    assert target.invoke("till-stamps", {}) == {}
+    assert invoked == ["memberclub-till-stamps"]

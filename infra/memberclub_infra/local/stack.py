@@ -8,9 +8,8 @@ import os
 import secrets as random_secrets
 import socket
 import threading
-from datetime import date, datetime, time
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
@@ -24,6 +23,7 @@ from memberclub_infra.declaration import (
     asynchronous_targets,
     environment,
     function_name,
+    job_payload,
     jobs,
 )
 from memberclub_infra.local.aws import LocalAws
@@ -183,12 +183,7 @@ class LocalStack:
 
     def run_job(self, job: str, day: date) -> dict[str, Any]:
         """Invoke the job as EventBridge Scheduler would on ``day`` (its cron time, its zone)."""
-        spec = jobs()[job]
-        schedule = next(s for s in spec.schedules if s.job == job)
-        minute, hour = schedule.cron.split()[:2]
-        local = datetime.combine(day, time(int(hour), int(minute)), tzinfo=ZoneInfo(schedule.timezone))
-        scheduled = local.astimezone(ZoneInfo("UTC")).strftime("%Y-%m-%dT%H:%M:%SZ")
-        result = self.functions.invoke(spec.name, {"job": job, "scheduled_time": scheduled})
+        result = self.functions.invoke(jobs()[job].name, job_payload(job, day))
         return {"job": job, "date": day.isoformat()} | (result if isinstance(result, dict) else {})
 
     def describe(self) -> str:
