@@ -87,7 +87,6 @@ class LocalBus:
         self._order = itertools.count()
         self._wake = threading.Condition()
         self._stopped = False
-        self._busy = False
         self._worker = threading.Thread(target=self._work, name="local-bus", daemon=True)
 
     def start(self) -> None:
@@ -166,9 +165,6 @@ class LocalBus:
             self._wake.notify_all()
         return len(dead)
 
-    def idle(self) -> bool:
-        with self._wake:
-            return not self._queue and not self._busy
 
     def _work(self) -> None:
         while True:
@@ -178,10 +174,7 @@ class LocalBus:
                 if self._stopped:
                     return
                 _, _, delivery = heapq.heappop(self._queue)
-                self._busy = True
             self._deliver(delivery)
-            with self._wake:
-                self._busy = False
 
     def _deliver(self, delivery: Delivery) -> None:
         assert delivery.target is not None

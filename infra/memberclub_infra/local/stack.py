@@ -139,8 +139,6 @@ class LocalStack:
     def serve_forever(self) -> None:
         self.gateway_server.serve_forever()
 
-    def serve_in_background(self) -> None:
-        self._serve(self.gateway_server, "local-gateway")
 
     def stop(self) -> None:
         self.bus.stop()
