@@ -2,56 +2,40 @@
 
 A doorway: each route hands the raw body and headers to ``memberclub.orders.intake``, which
 checks the club, the signature and the body in the contract's order and publishes what the
-delivery reports; domain errors become JSON errors in ``memberclub.web.app``. No rule and
-no AWS call here. The body is read raw, never parsed by FastAPI: the signature is over the
-exact bytes, and nothing is read before the signature is checked.
+delivery reports; the body limit (413, first) and the mapping of domain errors to JSON are
+``memberclub.web.plain``'s. No rule and no AWS call here. Three webhook routes and no page:
+a plain handler over the API Gateway event, without FastAPI (about half the cold start).
+The body is read raw: the signature is over the exact bytes, and nothing is read before the
+signature is checked.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import Request
-from fastapi.responses import JSONResponse, Response
-from mangum import Mangum
-
 from memberclub import wiring
 from memberclub.observability import HTTP_CORRELATION, lambda_entry
-from memberclub.orders import intake as purchases
-from memberclub.web.app import create_app
+from memberclub.orders.intake import Kind, receive_webhook
+from memberclub.web.plain import Endpoint, PlainApp, Request
 
 MAX_BODY_BYTES = 1024 * 1024  # Shopify's largest orders stay well under this
-
-app = create_app(title="memberclub purchases", page_prefixes=(), max_body_bytes=MAX_BODY_BYTES)
-
-
-def services() -> purchases.Services:
-    return wiring.purchase_services()
+KINDS: tuple[Kind, ...] = ("shopify", "woocommerce", "orders")
 
 
-async def receive(request: Request, club_id: str, kind: purchases.Kind) -> Response:
-    outcome = purchases.receive_webhook(services(), club_id, kind, request.headers, await request.body())
-    return JSONResponse(outcome.view())
+def receiver(kind: Kind) -> Endpoint:
+    def receive(request: Request) -> dict[str, Any]:
+        outcome = receive_webhook(wiring.purchase_services(), request.params["club_id"], kind, request.headers,
+                                  request.body)
+        return outcome.view()
+
+    return receive
 
 
-@app.post("/webhooks/{club_id}/shopify")
-async def shopify_webhook(request: Request, club_id: str) -> Response:
-    return await receive(request, club_id, "shopify")
-
-
-@app.post("/webhooks/{club_id}/woocommerce")
-async def woocommerce_webhook(request: Request, club_id: str) -> Response:
-    return await receive(request, club_id, "woocommerce")
-
-
-@app.post("/webhooks/{club_id}/orders")
-async def orders_webhook(request: Request, club_id: str) -> Response:
-    return await receive(request, club_id, "orders")
-
-
-_asgi = Mangum(app, lifespan="off")
+app = PlainApp(max_body_bytes=MAX_BODY_BYTES)
+for _kind in KINDS:
+    app.route("POST", f"/webhooks/{{club_id}}/{_kind}", receiver(_kind))
 
 
 @lambda_entry(HTTP_CORRELATION)
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    return _asgi(event, context)
+    return app(event)

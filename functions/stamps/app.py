@@ -1,8 +1,9 @@
 """stamps: applies paid orders and refunds to members' cards (an EventBridge target).
 
 A doorway: the envelope and its detail are parsed into pydantic models and handed to
-``memberclub.loyalty.accrue``, which applies each exactly once. Any failure raises, so EventBridge
-retries the event and, in the end, parks it in the rule's dead-letter queue.
+``memberclub.loyalty.accrue``, which applies each exactly once. Any failure raises (an
+unexpected detail type too: ``Invalid``), so EventBridge retries the event and, in the end,
+parks it in the rule's dead-letter queue.
 """
 
 from __future__ import annotations
@@ -10,8 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from memberclub import wiring
-from memberclub.events import EventEnvelope, PurchaseRecorded, PurchaseRefunded, parse_detail
-from memberclub.loyalty import accrue as loyalty
+from memberclub.events import EventEnvelope, parse_detail
+from memberclub.loyalty.accrue import apply_to_card
 from memberclub.observability import EVENTBRIDGE_CORRELATION, lambda_entry, logger
 
 
@@ -19,17 +20,10 @@ from memberclub.observability import EVENTBRIDGE_CORRELATION, lambda_entry, logg
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     envelope = EventEnvelope.model_validate(event)
     detail = parse_detail(envelope.detail_type, envelope.detail)
-    services = wiring.loyalty_services()
-    club = services.clubs.get(detail.club_id)
-    if club is None:
+    result = apply_to_card(wiring.loyalty_services(), detail)
+    if result is None:
         logger.warning("order for a club that does not exist", extra={"club_id": detail.club_id})
         return {"status": "unknown_club"}
-    if isinstance(detail, PurchaseRecorded):
-        result = loyalty.accrue_purchase(services, club, detail)
-    elif isinstance(detail, PurchaseRefunded):
-        result = loyalty.reverse_refund(services, club, detail)
-    else:
-        raise ValueError(f"stamps does not take {envelope.detail_type}")
     return {
         "status": "duplicate" if result.duplicate else "applied",
         "member_id": result.member.member_id if result.member else None,

@@ -125,10 +125,96 @@ class CouponRedeemed(EventDetail):
     kind: str
 
 
+class CouponExpiring(EventDetail):
+    """A coupon's last days: the expiry job's reminder (``expiry_reminder_days`` before)."""
+
+    DETAIL_TYPE = "CouponExpiring"
+    member_id: str
+    code: str
+    kind: str
+    expires_at: str
+
+
+class CouponExpired(EventDetail):
+    DETAIL_TYPE = "CouponExpired"
+    member_id: str
+    code: str
+    kind: str
+
+
+class BirthdayGiftIssued(EventDetail):
+    """The birthday job gave a member this year's gift (one a year)."""
+
+    DETAIL_TYPE = "BirthdayGiftIssued"
+    member_id: str
+    code: str
+    year: int
+
+
+class OnboardingStepDue(EventDetail):
+    """The onboarding sweep: a member who joined ``day`` days ago is due this step's message."""
+
+    DETAIL_TYPE = "OnboardingStepDue"
+    member_id: str
+    step: str
+    day: int
+
+
+class PointsExchanged(EventDetail):
+    """A member spent points on a reward from the club's catalogue."""
+
+    DETAIL_TYPE = "PointsExchanged"
+    member_id: str
+    reward: str
+    code: str
+    points_spent: int
+    points_left: int
+
+
+class PremiumActivated(EventDetail):
+    DETAIL_TYPE = "PremiumActivated"
+    member_id: str
+    until: str
+    trial: bool = False
+
+
+class PremiumRenewed(EventDetail):
+    DETAIL_TYPE = "PremiumRenewed"
+    member_id: str
+    until: str
+
+
+class PremiumPaymentFailed(EventDetail):
+    """A renewal's payment failed or needs the member's action; premium lasts to ``until``
+    (the last paid period and the club's grace days) while Stripe retries."""
+
+    DETAIL_TYPE = "PremiumPaymentFailed"
+    member_id: str
+    until: str
+    action_required: bool = False
+
+
+class PremiumTrialEnding(EventDetail):
+    DETAIL_TYPE = "PremiumTrialEnding"
+    member_id: str
+    trial_end: str
+
+
+class PremiumCancelled(EventDetail):
+    """Premium ends at ``until`` (cancelled at the period's end) or ended (deleted)."""
+
+    DETAIL_TYPE = "PremiumCancelled"
+    member_id: str
+    until: str | None = None
+    at_period_end: bool = False
+
+
 DETAIL_TYPES: dict[str, type[EventDetail]] = {
     model.DETAIL_TYPE: model
     for model in (MemberJoined, MemberJoinRepeated, MemberConfirmed, CouponIssued, MemberErased,
-                  PurchaseRecorded, PurchaseRefunded, StampsAccrued, RewardEarned, CouponRedeemed)
+                  PurchaseRecorded, PurchaseRefunded, StampsAccrued, RewardEarned, CouponRedeemed,
+                  CouponExpiring, CouponExpired, BirthdayGiftIssued, OnboardingStepDue, PointsExchanged,
+                  PremiumActivated, PremiumRenewed, PremiumPaymentFailed, PremiumTrialEnding, PremiumCancelled)
 }
 
 

@@ -8,13 +8,18 @@ which is how the local stack routes them to its own DynamoDB, SSM, EventBridge, 
 from __future__ import annotations
 
 import functools
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 from botocore.config import Config
 
 from memberclub import parameters
 from memberclub.settings import settings
+
+if TYPE_CHECKING:
+    from memberclub.loyalty.services import LoyaltyServices
+    from memberclub.orders.intake import IntakeServices
+    from memberclub.signup.services import SignupServices
 
 # Fail fast: a webhook sender (Shopify) waits 5 s at most, a person not much longer.
 _CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2, read_timeout=4)
@@ -58,10 +63,10 @@ def event_bus() -> Any:
 
 
 @functools.cache
-def membership_services() -> Any:
-    from memberclub.signup.membership import Services
+def membership_services() -> SignupServices:
+    from memberclub.signup.services import SignupServices
 
-    return Services(clubs=clubs(), members=members(), bus=event_bus(), token_key=token_key)
+    return SignupServices(clubs=clubs(), members=members(), bus=event_bus(), token_key=token_key)
 
 
 @functools.cache
@@ -83,8 +88,8 @@ def message_deliveries() -> Any:
 
 
 @functools.cache
-def loyalty_services() -> Any:
-    from memberclub.loyalty.accrue import LoyaltyServices
+def loyalty_services() -> LoyaltyServices:
+    from memberclub.loyalty.services import LoyaltyServices
     from memberclub.storage.coupons import CouponStore
     from memberclub.storage.orders import OrderStore
 
@@ -93,13 +98,14 @@ def loyalty_services() -> Any:
 
 
 @functools.cache
-def purchase_services() -> Any:
-    from memberclub.orders.intake import Services, WebhookSecrets
+def purchase_services() -> IntakeServices:
+    from memberclub.orders.intake import IntakeServices, WebhookSecrets
     from memberclub.storage.orders import OrderStore
     from memberclub.storage.outbox import OutboxStore
 
-    return Services(clubs=clubs(), orders=OrderStore(table()), outbox=OutboxStore(table()), bus=event_bus(),
-                    webhook_secrets=WebhookSecrets(lambda club_id, kind: settings().webhook_secret_parameter(club_id, kind)))
+    return IntakeServices(clubs=clubs(), orders=OrderStore(table()), outbox=OutboxStore(table()), bus=event_bus(),
+                          webhook_secrets=WebhookSecrets(lambda club_id, kind: settings().webhook_secret_parameter(club_id, kind),
+                                                         read=parameters.read_secret))
 
 
 def redeliver(record: dict[str, Any]) -> dict[str, Any]:

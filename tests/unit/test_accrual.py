@@ -7,8 +7,9 @@ import pytest
 from memberclub.club import Club, ClubSettings, merge_settings
 from memberclub.events import PurchaseRecorded, PurchaseRefunded
 from memberclub.loyalty import rules as accrual
-from memberclub.loyalty.accrue import customer_named, plan_purchase, plan_refund
+from memberclub.loyalty.plan import plan_purchase, plan_refund
 from memberclub.loyalty.rules import Earnings
+from memberclub.loyalty.till import customer_named
 from memberclub.members import Member
 
 NOW = datetime(2026, 11, 22, 12, tzinfo=UTC)

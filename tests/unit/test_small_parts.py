@@ -5,7 +5,7 @@ import pytest
 from memberclub.club import Club
 from memberclub.errors import Invalid
 from memberclub.settings import Settings, SettingsError
-from memberclub.signup.membership import clean_source, parse_join_request, validate_contact
+from memberclub.signup.join import clean_source, parse_join_request, validate_contact
 from memberclub.storage.table import from_wire, set_expression, to_wire
 
 

@@ -14,11 +14,10 @@ from memberclub.club import Club
 from memberclub.errors import BadRequest, Invalid, NotFound, Unauthorized, Unavailable
 from memberclub.events import PurchaseRecorded, PurchaseRefunded
 from memberclub.orders import intake as purchases
-from memberclub.orders.facts import Customer, OrderRefund, PaidOrder
+from memberclub.orders.facts import Customer, DeliveryLookup, OrderRefund, PaidOrder
 from memberclub.orders.webhooks import Delivery, generic, shopify, woocommerce
 from memberclub.orders.webhooks.signatures import sign, signature_header, signature_matches
 from memberclub.storage.clubs import ClubStore
-from memberclub.storage.orders import DeliveryLookup
 from tests.samples import sample_event, signed
 
 SECRET = "hush-8d1f2c"
@@ -478,18 +477,18 @@ class Clock:
 
 def services(*, secret: str = SECRET, fresh: str | None = None, known: dict[str, str] | None = None,
              bus: FakeBus | None = None, clock: Clock | None = None,
-             on_record: dict[tuple[str, str], str | None] | None = None) -> tuple[purchases.Services, FakeSecrets]:
+             on_record: dict[tuple[str, str], str | None] | None = None) -> tuple[purchases.IntakeServices, FakeSecrets]:
     reader = FakeSecrets([secret, fresh or secret])
     secrets = purchases.WebhookSecrets(lambda club, kind: f"/p/{club}/{kind}", read=reader,
                                        monotonic=clock or Clock())
-    built = purchases.Services(clubs=FakeClubs(Club(club_id="demo", name="Demo Bakeri")),  # type: ignore[arg-type]
+    built = purchases.IntakeServices(clubs=FakeClubs(Club(club_id="demo", name="Demo Bakeri")),  # type: ignore[arg-type]
                                orders=FakeOrders(known or {}, on_record),  # type: ignore[arg-type]
                                outbox=FakeOutbox(), bus=bus or FakeBus(),  # type: ignore[arg-type]
                                webhook_secrets=secrets)
     return built, reader
 
 
-def receive(built: purchases.Services, name: str, *, secret: str = SECRET, club: str = "demo",
+def receive(built: purchases.IntakeServices, name: str, *, secret: str = SECRET, club: str = "demo",
             body: bytes | None = None) -> purchases.Outcome:
     headers, raw = sample(name)
     raw = raw if body is None else body

@@ -1,6 +1,7 @@
 """The loyalty rules as plain functions: what an order earns, what a refund takes back, when
-a reward is due and which tier a member holds. No storage, no AWS: ``memberclub.loyalty.accrue``
-applies the results exactly once.
+a reward is due (``rewards_due``: 10 stamps = 1 free) and which tier a member holds. No
+storage, no AWS: ``loyalty.plan`` plans an order's change with them and ``loyalty.accrue``
+applies it exactly once.
 
 The rules with the demo defaults (every one a club setting):
 

@@ -1,2 +1,3 @@
-"""Orders: webhook intake — signatures, the Shopify, WooCommerce and generic parsers, the
-order facts and record — from a shop's delivery to the events on the bus."""
+"""Orders: webhook intake — signatures, the Shopify, WooCommerce and generic parsers
+(``webhooks``), the order facts and record (``facts``) — from a shop's delivery to the events
+on the bus (``intake``)."""

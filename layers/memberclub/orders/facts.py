@@ -10,6 +10,7 @@ against it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -84,6 +85,16 @@ class OrderRefund(BaseModel):
 OrderFact = PaidOrder | OrderRefund
 
 
+@dataclass(frozen=True)
+class DeliveryLookup:
+    """What a webhook delivery needs to know before it publishes: the member its contacts
+    name, and the member of each order it refunds that is on record already (the order's
+    own member decides a refund, whatever contact the refund carries)."""
+
+    member_id: str | None
+    members_of_orders: dict[tuple[str, str], str | None]
+
+
 class OrderRecord(BaseModel):
     """The club's record of one order: the exactly-once marker of its accrual and refunds.
 
@@ -109,7 +120,7 @@ class OrderRecord(BaseModel):
     taken_stamps: int = 0
     taken_points: int = 0
     reward_codes: list[str] = Field(default_factory=list)
-    fingerprint: str | None = None  # a till receipt's request (loyalty.till_fingerprint)
+    fingerprint: str | None = None  # a till receipt's request (loyalty.till.till_fingerprint)
     created_at: str
     rev: int = 0
 

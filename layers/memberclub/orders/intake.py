@@ -26,23 +26,20 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from datetime import datetime
+from typing import Any, Literal, Protocol
 
-from memberclub import clock, parameters
+from memberclub import clock
 from memberclub.bodies import read_json
-from memberclub.club import Club, require_club
+from memberclub.club import Club, ClubReader, require_club
 from memberclub.errors import Unauthorized, Unavailable
-from memberclub.eventing.bus import EventBus
 from memberclub.events import EventDetail, PurchaseRecorded, PurchaseRefunded
 from memberclub.observability import logger
-from memberclub.orders.facts import Customer, OrderFact, OrderRefund, PaidOrder
+from memberclub.orders.facts import Customer, DeliveryLookup, OrderFact, OrderRefund, PaidOrder
 from memberclub.orders.webhooks import Delivery, generic, shopify, woocommerce
 from memberclub.orders.webhooks.signatures import signature_header, signature_matches
-from memberclub.storage.clubs import ClubStore
-from memberclub.storage.orders import OrderStore
-from memberclub.storage.outbox import OutboxStore
 
 Kind = Literal["shopify", "woocommerce", "orders"]
 PARSERS: dict[str, Callable[..., Delivery]] = {
@@ -57,9 +54,9 @@ class WebhookSecrets:
 
     REFRESH_SECONDS = 30.0
 
-    def __init__(self, parameter_name: Callable[[str, str], str],
-                 read: Callable[..., str] = parameters.read_secret,
+    def __init__(self, parameter_name: Callable[[str, str], str], read: Callable[..., str],
                  monotonic: Callable[[], float] = time.monotonic):
+        """``read(name, fresh=False)`` is the SSM reader (``memberclub.parameters.read_secret``)."""
         self.parameter_name = parameter_name
         self._read = read
         self._monotonic = monotonic
@@ -81,13 +78,38 @@ class WebhookSecrets:
         return self._read(name, fresh=True)
 
 
-@dataclass
-class Services:
-    clubs: ClubStore
-    orders: OrderStore
-    outbox: OutboxStore
+class OrderLookup(Protocol):
+    def delivery_lookup(self, club_id: str, customer: Customer,
+                        orders: Sequence[tuple[str, str]] = ()) -> DeliveryLookup:
+        """The member the customer's contacts name, and the member of each order on record."""
+        ...
+
+
+class Outbox(Protocol):
+    def keep(self, club_id: str, ref: str, events: Sequence[EventDetail], now: datetime) -> None:
+        """Keep events the bus refused, for the relay to publish later (once per ``ref``)."""
+        ...
+
+
+class EventBus(Protocol):
+    def publish(self, events: Sequence[EventDetail]) -> None:
+        """Put the events on the bus or raise ``Unavailable``."""
+        ...
+
+
+class SecretSource(Protocol):
+    def current(self, club_id: str, kind: str) -> str: ...
+
+    def refreshed(self, club_id: str, kind: str) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class IntakeServices:
+    clubs: ClubReader
+    orders: OrderLookup
+    outbox: Outbox
     bus: EventBus
-    webhook_secrets: WebhookSecrets
+    webhook_secrets: SecretSource
 
 
 @dataclass(frozen=True)
@@ -109,7 +131,7 @@ class Outcome:
         return view | ({"queued": True} if self.queued else {})
 
 
-def receive_webhook(services: Services, club_id: str, kind: Kind, headers: Mapping[str, str],
+def receive_webhook(services: IntakeServices, club_id: str, kind: Kind, headers: Mapping[str, str],
                     body: bytes) -> Outcome:
     """One delivery to ``POST /webhooks/{club}/{kind}``, from the club to the bus."""
     club = require_club(services.clubs, club_id)
@@ -124,7 +146,7 @@ def receive_webhook(services: Services, club_id: str, kind: Kind, headers: Mappi
     return record_delivery(services, club, delivery)
 
 
-def verify_signature(services: Services, club_id: str, kind: Kind, headers: Mapping[str, str], body: bytes) -> None:
+def verify_signature(services: IntakeServices, club_id: str, kind: Kind, headers: Mapping[str, str], body: bytes) -> None:
     """Unauthorized unless the delivery is signed with the club's secret for ``kind``."""
     signature = signature_header(kind, headers)
     if signature is None:
@@ -138,7 +160,7 @@ def verify_signature(services: Services, club_id: str, kind: Kind, headers: Mapp
     raise Unauthorized("The webhook signature does not match this club's secret.", code="bad_signature")
 
 
-def record_delivery(services: Services, club: Club, delivery: Delivery) -> Outcome:
+def record_delivery(services: IntakeServices, club: Club, delivery: Delivery) -> Outcome:
     """Find the member the delivery names and publish one event per fact. The member of a
     paid order is found by its contacts (card code, each e-mail, each phone: one lookup); a
     refund belongs to the member of the order on record, if there is one. A customer who is

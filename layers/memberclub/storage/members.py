@@ -1,5 +1,9 @@
 """Members: the profile, the contact and card indexes, joins waiting for their link, consent
-history, coupons, stats."""
+history, coupons, stats.
+
+The signup side speaks in models (``memberclub.signup.services``: the store's refusals and
+the values it takes); the keys, the indexes' attributes and the item shapes stay here.
+"""
 
 from __future__ import annotations
 
@@ -12,9 +16,17 @@ from memberclub import contacts
 from memberclub.consent import ConsentProof, JoinConsents
 from memberclub.coupons import Coupon
 from memberclub.members import Member
-from memberclub.orders.facts import Customer
+from memberclub.orders.facts import Customer, OrderRecord
+from memberclub.signup.services import (
+    Allowance,
+    ContactTaken,
+    Erasure,
+    IdTaken,
+    LimitReached,
+    MemberRecords,
+)
 from memberclub.storage import keys
-from memberclub.storage.counters import Allowance, LimitReached
+from memberclub.storage.counters import Allowance as AllowanceCounter
 from memberclub.storage.table import (
     ConditionFailed,
     Item,
@@ -27,15 +39,7 @@ from memberclub.storage.table import (
 
 # Contact index channel names in keys.
 EMAIL, PHONE = "EMAIL", "PHONE"
-
-
-class ContactTaken(Exception):
-    """The e-mail or phone belongs to a member already (``channel`` says which)."""
-
-    def __init__(self, channel: str, member_id: str | None):
-        super().__init__(channel)
-        self.channel = channel
-        self.member_id = member_id
+_CHANNEL_NAMES = {EMAIL: "email", PHONE: "phone"}
 
 
 def member_item(member: Member) -> Item:
@@ -59,6 +63,33 @@ def join_item(member: Member, join: JoinConsents, expire_at: int) -> Item:
     """A join's consent choices, kept until its link is followed (or it expires)."""
     return (keys.join_request(member.club_id, member.member_id, join.join_id)
             | {"type": "join", "expire_at": expire_at} | join.model_dump(mode="json", exclude_none=True))
+
+
+def _contact_hashes(member: Member) -> dict[str, str]:
+    """The member's contact index entries: EMAIL/PHONE → the contact's hash."""
+    hashes = {}
+    if member.email:
+        hashes[EMAIL] = contacts.contact_hash(member.email)
+    if member.phone:
+        hashes[PHONE] = contacts.contact_hash(member.phone)
+    return hashes
+
+
+def _birthday_index(member: Member) -> dict[str, str]:
+    """The birthday index's attributes of an active member with a birthday."""
+    if not member.birthday:
+        return {}
+    return keys.birthday_index_keys(member.club_id, member.member_id, contacts.birthday_month_day(member.birthday))
+
+
+def _allowance_use(club_id: str, allowance: Allowance) -> dict[str, Any]:
+    """One counted use of a sign-up allowance, as a transaction action."""
+    return AllowanceCounter(allowance.name, allowance.window, allowance.cap, allowance.expire_at).action(club_id)
+
+
+def _public(item: Item) -> dict[str, Any]:
+    """An item without its keys and index attributes: what the member may see of it."""
+    return {k: v for k, v in item.items() if k not in ("PK", "SK") and not k.endswith(("_pk", "_sk"))}
 
 
 def consent_entries(member: Member, proofs: Sequence[ConsentProof]) -> list[Item]:
@@ -108,10 +139,6 @@ class MemberStore:
         item = self.table.get(keys.member(club_id, member_id), consistent=consistent)
         return Member.model_validate(item) if item else None
 
-    def member_id_by_contact(self, club_id: str, channel: str, contact_hash: str) -> str | None:
-        item = self.table.get(keys.contact_index(club_id, channel, contact_hash))
-        return item["member_id"] if item else None
-
     def member_id_for(self, club_id: str, customer: Customer) -> str | None:
         """The member an order or the till names (``Customer``'s order): one BatchGetItem."""
         wanted = member_lookup_keys(club_id, customer)
@@ -124,35 +151,40 @@ class MemberStore:
                                  pk_name="member_pk", sk_name="member_sk", sk_prefix="COUPON#", forward=False)
         return [Coupon.model_validate(item) for item in items]
 
-    def owned_items(self, member: Member) -> list[Item]:
-        """Everything the member index lists for the member (coupons, orders…), for export."""
-        return self.table.query(keys.member_pk(member.club_id, member.member_id), index="member",
-                                pk_name="member_pk", sk_name="member_sk")
+    def records(self, member: Member) -> MemberRecords:
+        """Everything held about the member besides the profile, for the export: what the
+        member index lists (coupons, orders), the consent history and the ledger."""
+        owned = self.table.query(keys.member_pk(member.club_id, member.member_id), index="member",
+                                 pk_name="member_pk", sk_name="member_sk")
+        return MemberRecords(
+            coupons=[Coupon.model_validate(i) for i in owned if i.get("member_sk", "").startswith("COUPON#")],
+            orders=[OrderRecord.model_validate(i) for i in owned if i.get("member_sk", "").startswith("ORDER#")],
+            consent_history=[ConsentProof.model_validate(i) for i in self._history(member, keys.CONSENT_PREFIX)],
+            ledger=[_public(i) for i in self._history(member, keys.LEDGER_PREFIX)],
+        )
 
-    def consent_history(self, member: Member) -> list[Item]:
-        return self.table.query(keys.member_pk(member.club_id, member.member_id), sk_prefix=keys.CONSENT_PREFIX)
-
-    def ledger(self, member: Member) -> list[Item]:
-        return self.table.query(keys.member_pk(member.club_id, member.member_id), sk_prefix=keys.LEDGER_PREFIX)
+    def _history(self, member: Member, prefix: str) -> list[Item]:
+        return self.table.query(keys.member_pk(member.club_id, member.member_id), sk_prefix=prefix)
 
     # --- joining ----------------------------------------------------------------------
 
-    def create_pending(self, member: Member, contacts: dict[str, str], join: JoinConsents, join_expire_at: int,
-                       stats_month: str, allowances: Sequence[Allowance] = ()) -> None:
+    def create_pending(self, member: Member, join: JoinConsents, join_expire_at: int, stats_month: str,
+                       allowances: Sequence[Allowance] = ()) -> None:
         """Create a pending member with its contact and card indexes, the join's consent
         choices (waiting for its link), the month's sign-up count and one use of each
-        allowance, all or nothing. ``contacts`` maps EMAIL/PHONE to the hash.
+        allowance, all or nothing.
 
         Raises ContactTaken when a contact is someone's already, LimitReached when an
-        allowance is spent, ConditionFailed when the (random) card code or member id collided.
+        allowance is spent, IdTaken when the (random) card code or member id collided.
         """
-        channels = list(contacts)
+        hashes = _contact_hashes(member)
+        channels = list(hashes)
         actions = [
             put(keys.contact_index(member.club_id, channel, contact_hash) | {"member_id": member.member_id},
                 "attribute_not_exists(PK)", return_item_on_failure=True)
-            for channel, contact_hash in contacts.items()
+            for channel, contact_hash in hashes.items()
         ]
-        actions += [allowance.action(member.club_id) for allowance in allowances]
+        actions += [_allowance_use(member.club_id, allowance) for allowance in allowances]
         actions += [
             put(member_item(member), "attribute_not_exists(PK)"),
             put(keys.card_index(member.club_id, member.card_code) | {"member_id": member.member_id},
@@ -166,11 +198,12 @@ class MemberStore:
             taken = [i for i in failure.failed if i < len(channels)]
             if taken:
                 owner = failure.items[taken[0]] if taken[0] < len(failure.items) else None
-                raise ContactTaken(channels[taken[0]], owner.get("member_id") if owner else None) from None
+                raise ContactTaken(_CHANNEL_NAMES[channels[taken[0]]],  # type: ignore[arg-type]
+                                   owner.get("member_id") if owner else None) from None
             spent = [i - len(channels) for i in failure.failed if 0 <= i - len(channels) < len(allowances)]
             if spent:
                 raise LimitReached(allowances[spent[0]].name) from None
-            raise
+            raise IdTaken() from None
 
     def claim_message_slot(self, member: Member, field: str, now: str, not_after: str,
                            join: JoinConsents | None = None, join_expire_at: int = 0,
@@ -184,7 +217,7 @@ class MemberStore:
                    condition="#status = :status AND (attribute_not_exists(#sent) OR #sent <= :cutoff)",
                    names={"#sent": field, "#status": "status"},
                    values={":now": now, ":cutoff": not_after, ":status": member.status}),
-            *(allowance.action(member.club_id) for allowance in allowances),
+            *(_allowance_use(member.club_id, allowance) for allowance in allowances),
         ]
         if join is not None:
             actions.append(put(join_item(member, join, join_expire_at)))
@@ -221,17 +254,16 @@ class MemberStore:
 
     # --- confirming -------------------------------------------------------------------
 
-    def activate(self, member: Member, confirmed_at: str, birthday_keys: dict[str, str],
-                 welcome: Coupon | None, welcome_expiry_day: str, stats_month: str,
-                 join: JoinConsents | None) -> None:
-        """Pending → active with the welcome coupon, the month's count and the consents of
-        the join whose link was followed (with their proof), exactly once (the status
-        condition): raises ConditionFailed if the member is no longer pending."""
+    def activate(self, member: Member, confirmed_at: str, welcome: Coupon | None, stats_month: str,
+                 join: JoinConsents | None) -> bool:
+        """Pending → active with the welcome coupon, the month's count, the birthday index and
+        the consents of the join whose link was followed (with their proof), exactly once
+        (the status condition): False, and nothing written, if the member is no longer pending."""
         proofs = join.proofs(confirmed_at) if join else []
         consents = {proof.purpose: proof.granted for proof in proofs} or {p: False for p in ("email", "sms", "profiling")}
         expression, names, values = set_expression(
             {"status": "active", "confirmed_at": confirmed_at, "welcome_published": False, "consents": consents}
-            | ({"locale": join.locale} if join else {}) | birthday_keys
+            | ({"locale": join.locale} if join else {}) | _birthday_index(member)
         )
         actions = [
             update(keys.member(member.club_id, member.member_id), expression, condition="#st = :pending",
@@ -242,8 +274,12 @@ class MemberStore:
         if join is not None:
             actions.append(delete(keys.join_request(member.club_id, member.member_id, join.join_id)))
         if welcome is not None:
-            actions.append(put(coupon_item(welcome, welcome_expiry_day), "attribute_not_exists(PK)"))
-        self.table.transact(actions)
+            actions.append(put(coupon_item(welcome, welcome.expires_at[:10]), "attribute_not_exists(PK)"))
+        try:
+            self.table.transact(actions)
+        except ConditionFailed:
+            return False
+        return True
 
     def mark_welcome_published(self, member: Member) -> None:
         self.table.update(keys.member(member.club_id, member.member_id), "SET welcome_published = :yes",
@@ -275,37 +311,32 @@ class MemberStore:
 
     # --- erasure ----------------------------------------------------------------------
 
-    def erase(self, member: Member, contacts: dict[str, str], erased_at: str, stats_month: str) -> None:
-        """Remove the member's contact data and everything that points at it; keep an
-        anonymous tombstone (and redeemed coupons and, later, orders) for the books.
+    def erase(self, member: Member, erasure: Erasure) -> None:
+        """Carry out an erasure as ``erasure`` says (the decision is ``signup.gdpr``'s): remove
+        what it names and leave the member an erased tombstone whose links stop working.
 
         History goes first, in batches; the last transaction revokes the member, so a
         failure half-way leaves a member who can simply ask again.
         """
-        removable = [
-            keys.key(item["PK"], item["SK"]) for item in self.consent_history(member)
-        ] + [
-            keys.key(item["PK"], item["SK"])
-            for item in self.table.query(keys.member_pk(member.club_id, member.member_id), sk_prefix=keys.JOIN_PREFIX)
-        ] + [
-            keys.coupon(member.club_id, item["code"])
-            for item in self.owned_items(member)
-            if item.get("member_sk", "").startswith("COUPON#") and item.get("status") == "issued"
-        ]
+        history = [keys.CONSENT_PREFIX] if erasure.consent_history else []
+        history += [keys.JOIN_PREFIX] if erasure.waiting_joins else []
+        removable = [keys.key(item["PK"], item["SK"]) for prefix in history for item in self._history(member, prefix)]
+        removable += [keys.coupon(member.club_id, code) for code in erasure.coupons]
         for start in range(0, len(removable), 25):
             self.table.transact([delete(k) for k in removable[start : start + 25]])
-        expression, names, values = set_expression({
-            "status": "erased", "erased_at": erased_at, "email": None, "phone": None, "birthday": None,
-            "consents": None, "card_code": None, "source": None, "birthday_pk": None, "birthday_sk": None,
-            "token_version": member.token_version + 1,
-        })
+        cleared = dict.fromkeys(erasure.profile_fields)
+        if "birthday" in cleared:
+            cleared |= dict.fromkeys(("birthday_pk", "birthday_sk"))  # the birthday index goes with it
+        expression, names, values = set_expression(
+            {"status": "erased", "erased_at": erasure.erased_at} | cleared | {"token_version": member.token_version + 1}
+        )
         actions = [
             update(keys.member(member.club_id, member.member_id), expression, condition="#st <> :erased",
                    names=names | {"#st": "status"}, values=values | {":erased": "erased"}),
             *(delete(keys.contact_index(member.club_id, channel, contact_hash))
-              for channel, contact_hash in contacts.items()),
-            stats_add(member.club_id, stats_month, {"erased": 1}),
+              for channel, contact_hash in (_contact_hashes(member).items() if erasure.contact_index else ())),
+            stats_add(member.club_id, erasure.stats_month, {"erased": 1}),
         ]
-        if member.card_code:
+        if erasure.card_index and member.card_code:
             actions.append(delete(keys.card_index(member.club_id, member.card_code)))
         self.table.transact(actions)

@@ -1,18 +1,23 @@
 """Orders: the record of each order and the one transaction that applies an order or a
-refund to the member's card."""
+refund to the member's card.
+
+The planner (``loyalty.plan``) says what changes in the club's words (an ``OrderChange``:
+the order record, the member, ledger entries, coupons, the month's figures, the events);
+this module alone knows how that is written: the items and their keys, the conditions that
+make it exactly once, the ledger's sort keys (kept unique by the write's nanoseconds) and
+the outbox item.
+"""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
-from memberclub.coupons import Coupon
-from memberclub.events import EventDetail
+from memberclub.clock import iso
+from memberclub.loyalty.change import LedgerEntry, MemberChanged, OrderChange, OrderChanged
 from memberclub.members import Member
-from memberclub.orders.facts import Customer, OrderRecord
+from memberclub.orders.facts import Customer, DeliveryLookup, OrderRecord
 from memberclub.storage import keys
 from memberclub.storage.members import coupon_item, first_member, member_lookup_keys, stats_add
 from memberclub.storage.outbox import outbox_put
@@ -23,29 +28,6 @@ BALANCE_FIELDS = ("stamps", "points", "tier", "lifetime_spend", "visits", "last_
                   "visits_by_month")
 
 
-class OrderChanged(Exception):
-    """The order record changed since it was read: read again and re-plan."""
-
-
-class MemberChanged(Exception):
-    """The member's balances changed since they were read: read again and re-plan."""
-
-
-@dataclass
-class Commit:
-    """Everything one order event changes, written all or nothing."""
-
-    order: OrderRecord  # the record after the change (its rev already bumped)
-    order_is_new: bool
-    at: datetime  # when the change is written
-    member: Member | None = None  # the member after the change (rev bumped), if their card moves
-    ledger: list[Item] = field(default_factory=list)
-    coupons: list[Coupon] = field(default_factory=list)
-    stats_month: str | None = None
-    stats: dict[str, int] = field(default_factory=dict)
-    events: list[EventDetail] = field(default_factory=list)  # for the outbox, with the change
-
-
 def order_item(order: OrderRecord) -> Item:
     item = keys.order(order.club_id, order.source, order.order_id) | order.model_dump(mode="json", exclude_none=True)
     if order.member_id:
@@ -54,14 +36,14 @@ def order_item(order: OrderRecord) -> Item:
     return item
 
 
-@dataclass(frozen=True)
-class DeliveryLookup:
-    """What a webhook delivery needs to know before it publishes: the member its contacts
-    name, and the member of each order it refunds that is on record already (the order's
-    own member decides a refund, whatever contact the refund carries)."""
-
-    member_id: str | None
-    members_of_orders: dict[tuple[str, str], str | None]
+def ledger_item(member: Member, at: str, seq: int, entry: LedgerEntry) -> Item:
+    """A ledger line under the member, sorted by time; the write's nanoseconds keep two
+    changes in the same second apart, ``seq`` the lines of one change."""
+    fields = {"kind": entry.kind, "cause": entry.cause, "stamps": entry.stamps, "points": entry.points,
+              "stamps_balance": entry.stamps_balance, "points_balance": entry.points_balance}
+    if entry.coupon is not None:
+        fields["coupon"] = entry.coupon
+    return keys.ledger_entry(member.club_id, member.member_id, at, time.time_ns(), seq) | {"type": "ledger", "at": at} | fields
 
 
 class OrderStore:
@@ -84,10 +66,11 @@ class OrderStore:
         item = self.table.get(keys.order(club_id, source, order_id), consistent=True)
         return OrderRecord.model_validate(item) if item else None
 
-    def commit(self, change: Commit) -> None:
+    def commit(self, change: OrderChange) -> None:
         """One transaction: the order record (the exactly-once marker), the member's card,
         the ledger, reward coupons, the month's figures and the events it causes (the
-        outbox: the relay publishes them once the change stands)."""
+        outbox: the relay publishes them once the change stands). ``OrderChanged`` or
+        ``MemberChanged`` when the order or the member moved since they were read."""
         order = change.order
         actions: list[dict[str, Any]] = [
             put(order_item(order), "attribute_not_exists(PK)")
@@ -96,18 +79,9 @@ class OrderStore:
         ]
         if change.member is not None:
             member = change.member
-            expression, names, values = set_expression(
-                {name: getattr(member, name) for name in BALANCE_FIELDS} | {"rev": member.rev}
-            )
-            # The balances were read at rev - 1 (an older profile may not have the attribute).
-            condition = "#st <> :erased AND " + (
-                "(attribute_not_exists(#rev0) OR #rev0 = :rev0)" if member.rev == 1 else "#rev0 = :rev0"
-            )
-            names |= {"#st": "status", "#rev0": "rev"}
-            values |= {":erased": "erased", ":rev0": member.rev - 1}
-            actions.append(update(keys.member(member.club_id, member.member_id), expression, condition=condition,
-                                  names=names, values=values))
-        actions += [put(entry) for entry in change.ledger]
+            actions.append(_balances_update(member))
+            at = iso(change.at)
+            actions += [put(ledger_item(member, at, seq, entry)) for seq, entry in enumerate(change.ledger)]
         actions += [put(coupon_item(coupon, coupon.expires_at[:10]), "attribute_not_exists(PK)")
                     for coupon in change.coupons]
         if change.stats and change.stats_month:
@@ -126,5 +100,15 @@ class OrderStore:
             raise
 
 
-def ledger_entry(member: Member, at: str, seq: int, fields: dict[str, Any]) -> Item:
-    return keys.ledger_entry(member.club_id, member.member_id, at, time.time_ns(), seq) | {"type": "ledger", "at": at} | fields
+def _balances_update(member: Member) -> dict[str, Any]:
+    """The member's balances, conditioned on the rev they were read at (rev - 1; an older
+    profile may not have the attribute) and on the member not being erased meanwhile."""
+    expression, names, values = set_expression({name: getattr(member, name) for name in BALANCE_FIELDS}
+                                               | {"rev": member.rev})
+    condition = "#st <> :erased AND " + (
+        "(attribute_not_exists(#rev0) OR #rev0 = :rev0)" if member.rev == 1 else "#rev0 = :rev0"
+    )
+    names |= {"#st": "status", "#rev0": "rev"}
+    values |= {":erased": "erased", ":rev0": member.rev - 1}
+    return update(keys.member(member.club_id, member.member_id), expression, condition=condition,
+                  names=names, values=values)

@@ -1,0 +1,50 @@
+"""Redemption at the counter (``POST /owner/{club}/redemptions``): a coupon is used once."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from memberclub import clock, contacts
+from memberclub.club import Club
+from memberclub.coupons import Coupon
+from memberclub.errors import Conflict, Gone, Invalid, NotFound
+from memberclub.events import CouponRedeemed
+from memberclub.loyalty import rules
+from memberclub.loyalty.services import LoyaltyServices
+
+
+def parse_redemption(body: Any) -> str:
+    """``{"code"}``: the coupon's code as the till sent it."""
+    if not isinstance(body, dict) or not isinstance(body.get("code"), str):
+        raise Invalid("Some fields are not valid.", fields={"code": "give the coupon's code"})
+    return body["code"]
+
+
+def redeem_coupon(services: LoyaltyServices, club: Club, code: str) -> Coupon:
+    """Single use, even under concurrent requests: a conditional write decides. The clock
+    decides expiry, not a job: a coupon past its ``expires_at`` is refused (410) whether or
+    not the expiry job has run. The redemption and its event (the outbox) are one write."""
+    code = contacts.normalize_code(code)
+    if not code:
+        raise Invalid("Some fields are not valid.", fields={"code": "give the coupon's code"})
+    now = clock.now()
+    coupon = _usable_coupon(services, club, code, now)
+    event = CouponRedeemed(club_id=club.club_id, idempotency_key=f"redeemed#{code}", occurred_at=clock.iso(now),
+                           member_id=coupon.member_id, code=code, kind=coupon.kind)
+    if not services.coupons.redeem(coupon, now, rules.month_of(club, now), [event]):
+        _usable_coupon(services, club, code, now)  # used or expired a moment ago: say which
+        raise Conflict("This coupon was used already.", code="already_redeemed")
+    return coupon.model_copy(update={"status": "redeemed", "redeemed_at": clock.iso(now)})
+
+
+def _usable_coupon(services: LoyaltyServices, club: Club, code: str, now: datetime) -> Coupon:
+    coupon = services.coupons.get(club.club_id, code)
+    if coupon is None:
+        raise NotFound("No coupon with this code.", code="unknown_coupon")
+    status = coupon.status_at(now)
+    if status == "redeemed":
+        raise Conflict(f"This coupon was used already ({coupon.redeemed_at}).", code="already_redeemed")
+    if status == "expired":
+        raise Gone(f"This coupon expired ({coupon.expires_at}).", code="expired")
+    return coupon

@@ -1,0 +1,3 @@
+"""The signup function's HTTP side as FastAPI routers: ``pages`` (join, confirm, the card
+page), ``member_api`` (the join API and ``/api/me``), ``unsubscribe``; ``dependencies`` (the
+services, the member of a card token) and ``responses`` (pages, the invalid-link page)."""
