@@ -17,9 +17,15 @@ from memberclub import parameters
 from memberclub.settings import settings
 
 if TYPE_CHECKING:
+    from memberclub.eventing.bus import EventBridgeBus
     from memberclub.loyalty.services import LoyaltyServices
+    from memberclub.messaging.delivery import Deliveries
     from memberclub.orders.intake import IntakeServices
     from memberclub.signup.services import SignupServices
+    from memberclub.storage.clubs import ClubStore
+    from memberclub.storage.members import MemberStore
+    from memberclub.storage.signup import SignupStore
+    from memberclub.storage.table import Table
 
 # Fail fast: a webhook sender (Shopify) waits 5 s at most, a person not much longer.
 _CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2, read_timeout=4)
@@ -31,24 +37,31 @@ def client(service: str) -> Any:
 
 
 @functools.cache
-def table() -> Any:
+def table() -> Table:
     from memberclub.storage.table import Table
 
     return Table(client("dynamodb"), settings().table_name)
 
 
 @functools.cache
-def clubs() -> Any:
+def clubs() -> ClubStore:
     from memberclub.storage.clubs import ClubStore
 
     return ClubStore(table())
 
 
 @functools.cache
-def members() -> Any:
+def members() -> MemberStore:
     from memberclub.storage.members import MemberStore
 
     return MemberStore(table())
+
+
+@functools.cache
+def signup_members() -> SignupStore:
+    from memberclub.storage.signup import SignupStore
+
+    return SignupStore(table())
 
 
 def token_key() -> bytes:
@@ -56,7 +69,7 @@ def token_key() -> bytes:
 
 
 @functools.cache
-def event_bus() -> Any:
+def event_bus() -> EventBridgeBus:
     from memberclub.eventing.bus import EventBridgeBus
 
     return EventBridgeBus(client("events"), settings().event_bus_name)
@@ -66,11 +79,11 @@ def event_bus() -> Any:
 def membership_services() -> SignupServices:
     from memberclub.signup.services import SignupServices
 
-    return SignupServices(clubs=clubs(), members=members(), bus=event_bus(), token_key=token_key)
+    return SignupServices(clubs=clubs(), members=signup_members(), bus=event_bus(), token_key=token_key)
 
 
 @functools.cache
-def message_deliveries() -> Any:
+def message_deliveries() -> Deliveries:
     from memberclub.messaging.delivery import (
         Deliveries,
         MessageServices,
@@ -118,6 +131,6 @@ def redeliver(record: dict[str, Any]) -> dict[str, Any]:
 
 def reset() -> None:
     """Forget every adapter (tests and the local runner call this after changing settings)."""
-    for builder in (client, table, clubs, members, event_bus, membership_services, message_deliveries,
+    for builder in (client, table, clubs, members, signup_members, event_bus, membership_services, message_deliveries,
                     loyalty_services, purchase_services, settings):
         builder.cache_clear()

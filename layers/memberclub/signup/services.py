@@ -2,7 +2,7 @@
 
 ``SignupServices`` is the bag of adapters every use case takes; each seam is a Protocol, so
 a unit test hands in an in-memory fake and the functions run without AWS
-(``tests/unit/test_signup_use_cases.py``). ``storage.members.MemberStore`` is the real member
+(``tests/unit/test_signup_use_cases.py``). ``storage.signup.SignupStore`` is the real member
 store: it raises the refusals below and takes the values below, and it alone knows the
 table's keys and item shapes.
 """
@@ -90,7 +90,7 @@ class Erasure:
 
 
 class SignupMemberStore(Protocol):
-    """The member store as signup uses it (``storage.members.MemberStore``)."""
+    """The member store as signup uses it (``storage.signup.SignupStore``)."""
 
     def get(self, club_id: str, member_id: str, *, consistent: bool = False) -> Member | None: ...
 

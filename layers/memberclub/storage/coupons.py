@@ -9,7 +9,7 @@ from memberclub.clock import iso
 from memberclub.coupons import Coupon
 from memberclub.events import EventDetail
 from memberclub.storage import keys
-from memberclub.storage.members import stats_add
+from memberclub.storage.items import stats_add
 from memberclub.storage.outbox import outbox_put
 from memberclub.storage.table import ConditionFailed, Table, update
 

@@ -19,7 +19,8 @@ from memberclub.loyalty.change import LedgerEntry, MemberChanged, OrderChange, O
 from memberclub.members import Member
 from memberclub.orders.facts import Customer, DeliveryLookup, OrderRecord
 from memberclub.storage import keys
-from memberclub.storage.members import coupon_item, first_member, member_lookup_keys, stats_add
+from memberclub.storage.items import coupon_item, stats_add
+from memberclub.storage.members import first_member, member_lookup_keys
 from memberclub.storage.outbox import outbox_put
 from memberclub.storage.table import ConditionFailed, Item, Table, put, set_expression, update
 
