@@ -1,14 +1,13 @@
 """memberclub: the shared domain package every function imports (it ships as a Lambda layer).
 
-Modules, from the bottom up:
+The rooms, from the bottom up (docs/architecture.md draws them, and
+tests/unit/test_architecture.py keeps the order):
 
-- ``errors``, ``clock``, ``ids``, ``money``: small building blocks.
-- ``settings``: each function's environment, parsed once.
-- ``club``, ``contacts``, ``consent``, ``tokens``, ``coupons``, ``members``: the rules, as plain Python.
-- ``storage``: the one DynamoDB table (keys, schema, reads and writes).
-- ``events``, ``eventbus``: the event models and the EventBridge adapter.
-- ``membership``: the signup use cases (join, confirm, consents, unsubscribe, export, erase).
-- ``messaging``: templates, message rules and the e-mail/SMS senders.
-- ``web``: what the FastAPI apps share (error mapping, body limit, page rendering).
-- ``observability``: Logger, Tracer and Metrics, created once.
+- the kernel, this folder's modules: ``errors``, ``clock``, ``ids``, ``money``, ``settings``,
+  ``club``, ``members``, ``coupons``, ``consent``, ``contacts``, ``tokens``, ``events``, ``i18n``.
+- ``web``: what the HTTP functions share (error mapping, body limit, pages, the plain handler).
+- ``signup``, ``orders``, ``loyalty``, ``owner``: the capabilities, each its use cases over
+  typed services (Protocols), no AWS.
+- ``messaging``, ``storage``, ``eventing``: the adapters to SES/SMS, DynamoDB and EventBridge.
+- ``wiring``, ``parameters``: the composition root, which builds the adapters once per container.
 """

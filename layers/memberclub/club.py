@@ -9,6 +9,7 @@ a decimal string in the club's currency, as everywhere outside storage.
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Annotated, Any, Literal, Protocol
 from zoneinfo import ZoneInfo, available_timezones
 
@@ -120,7 +121,7 @@ class MessagingRules(_Strict):
     confirmation_cooldown_seconds: int = Field(300, ge=0, le=86_400, description="per contact")
     quiet_hours: tuple[int, int] = (21, 8)
     # Limits that keep strangers from running up the bill or flooding someone's inbox
-    # (membership.signup_allowances). Past one, the join still answers 202 and sends nothing.
+    # (signup.limits.signup_allowances). Past one, the join still answers 202 and sends nothing.
     confirmations_per_source_per_hour: int = Field(
         30, ge=0, le=100_000, description="confirmations to new contacts from one address (IPv6: its /64)")
     signup_messages_per_contact_per_day: int = Field(
@@ -190,6 +191,11 @@ class Club(_Strict):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    def month_of(self, moment: datetime) -> str:
+        """The month (``yyyy-mm`` in the club's time zone) that a change at ``moment`` counts
+        in: the month of the club's figures and of its members' monthly history."""
+        return moment.astimezone(self.zone).strftime("%Y-%m")
 
 
 _ZONES: set[str] = set()

@@ -11,6 +11,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
+# What a caller reads when something broke on our side; the details go to the log only.
+INTERNAL_MESSAGE = "Something went wrong on our side. Please try again."
+
 
 class DomainError(Exception):
     status = 400
@@ -78,3 +81,11 @@ class Unavailable(DomainError):
 def field_errors(error: ValidationError) -> dict[str, str]:
     """A pydantic error as ``Invalid``'s fields: the field's dotted path → what is wrong."""
     return {".".join(str(part) for part in e["loc"]) or "body": e["msg"] for e in error.errors()}
+
+
+def error_body(code: str, message: str, fields: dict[str, Any] | None = None) -> dict[str, Any]:
+    """An error as every JSON API answers it: ``{"error", "message", "fields"?}``."""
+    body: dict[str, Any] = {"error": code, "message": message}
+    if fields:
+        body["fields"] = dict(fields)
+    return body

@@ -8,7 +8,8 @@ an erased member's e-mail never sits in an event archive.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal
+from collections.abc import Sequence
+from typing import Any, ClassVar, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -232,3 +233,11 @@ class EventEnvelope(BaseModel):
 
 def parse_detail(detail_type: str, detail: dict[str, Any]) -> EventDetail:
     return DETAIL_TYPES[detail_type].model_validate(detail)
+
+
+class EventPublisher(Protocol):
+    """The bus as a use case sees it (``eventing.bus.EventBridgeBus``, or a test's list)."""
+
+    def publish(self, events: Sequence[EventDetail]) -> None:
+        """All of them on the bus, or ``Unavailable``: consumers are idempotent, so a use
+        case publishes again on its retry."""

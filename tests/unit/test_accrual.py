@@ -6,7 +6,7 @@ import pytest
 
 from memberclub.club import Club, ClubSettings, merge_settings
 from memberclub.events import PurchaseRecorded, PurchaseRefunded
-from memberclub.loyalty import rules as accrual
+from memberclub.loyalty import rules
 from memberclub.loyalty.plan import plan_purchase, plan_refund
 from memberclub.loyalty.rules import Earnings
 from memberclub.loyalty.till import customer_named
@@ -21,22 +21,22 @@ def club_with(**changes) -> Club:
 
 
 def test_an_order_earns_a_stamp_and_a_point_per_whole_krone():
-    assert accrual.earnings_for(CLUB, 24990, premium=False) == Earnings(1, 249)
-    assert accrual.earnings_for(CLUB, 99, premium=False) == Earnings(1, 0)
-    assert accrual.earnings_for(CLUB, 24990, premium=True) == Earnings(2, 249)  # points ×1
-    assert accrual.earnings_for(CLUB, 24990, premium=False, same_currency=False) == Earnings(0, 0)
-    assert accrual.earnings_for(CLUB, 0, premium=True, till_stamps=3) == Earnings(6, 0)
+    assert rules.earnings_for(CLUB, 24990, premium=False) == Earnings(1, 249)
+    assert rules.earnings_for(CLUB, 99, premium=False) == Earnings(1, 0)
+    assert rules.earnings_for(CLUB, 24990, premium=True) == Earnings(2, 249)  # points ×1
+    assert rules.earnings_for(CLUB, 24990, premium=False, same_currency=False) == Earnings(0, 0)
+    assert rules.earnings_for(CLUB, 0, premium=True, till_stamps=3) == Earnings(6, 0)
 
 
 def test_the_minimum_decides_the_stamp_not_the_points():
     club = club_with(stamps={"min_order_amount": "100.00"}, points={"per_currency_unit": 2})
-    assert accrual.earnings_for(club, 9999, premium=False) == Earnings(0, 198)
-    assert accrual.earnings_for(club, 10000, premium=False) == Earnings(1, 200)
+    assert rules.earnings_for(club, 9999, premium=False) == Earnings(0, 198)
+    assert rules.earnings_for(club, 10000, premium=False) == Earnings(1, 200)
 
 
 @pytest.mark.parametrize(("before", "added", "due"), [(9, 1, (1, 0)), (9, 2, (1, 1)), (0, 25, (2, 5)), (3, 0, (0, 3))])
 def test_rewards_with_carry_over(before, added, due):
-    assert accrual.rewards_due(before, added, 10) == due
+    assert rules.rewards_due(before, added, 10) == due
 
 
 @pytest.mark.parametrize(("refunded", "full", "back"), [
@@ -48,7 +48,7 @@ def test_rewards_with_carry_over(before, added, due):
     (49, False, Earnings(0, 0)),
 ])
 def test_take_back_in_proportion(refunded, full, back):
-    assert accrual.take_back(CLUB, earned=Earnings(1, 249), total=24900, points_basis=24900, refunded=refunded,
+    assert rules.take_back(CLUB, earned=Earnings(1, 249), total=24900, points_basis=24900, refunded=refunded,
                              full=full) == back
 
 
@@ -56,21 +56,21 @@ def test_take_back_takes_the_stamp_when_the_net_falls_under_the_minimum():
     club = club_with(stamps={"min_order_amount": "200.00"})
     earned = Earnings(1, 249)
     # 249.00 − 50.00 = 199.00 is under 200.00: the stamp goes; − 49.00 leaves 200.00: it stays.
-    assert accrual.take_back(club, earned=earned, total=24900, points_basis=24900, refunded=5000, full=False).stamps == 1
-    assert accrual.take_back(club, earned=earned, total=24900, points_basis=24900, refunded=4900, full=False).stamps == 0
+    assert rules.take_back(club, earned=earned, total=24900, points_basis=24900, refunded=5000, full=False).stamps == 1
+    assert rules.take_back(club, earned=earned, total=24900, points_basis=24900, refunded=4900, full=False).stamps == 0
 
 
 def test_twelve_months_and_tiers():
-    assert accrual.last_twelve_months("2026-02")[:3] == ["2026-02", "2026-01", "2025-12"]
-    assert accrual.last_twelve_months("2026-02")[-1] == "2025-03"
-    assert accrual.rolling({"2025-02": 1, "2025-03": 2, "2026-02": 3}, "2026-02") == {"2025-03": 2, "2026-02": 3}
-    rules = CLUB.settings.tiers
-    assert accrual.tier_for(rules, 199_999, 0) is None
-    assert accrual.tier_for(rules, 200_000, 0) == "silver" and accrual.tier_for(rules, 500_000, 0) == "gold"
-    assert accrual.promoted(rules, "gold", "silver") == "gold"  # demotion is the daily job's
-    assert accrual.promoted(rules, "silver", "gold") == "gold" and accrual.promoted(rules, None, None) is None
+    assert rules.last_twelve_months("2026-02")[:3] == ["2026-02", "2026-01", "2025-12"]
+    assert rules.last_twelve_months("2026-02")[-1] == "2025-03"
+    assert rules.rolling({"2025-02": 1, "2025-03": 2, "2026-02": 3}, "2026-02") == {"2025-03": 2, "2026-02": 3}
+    tiers = CLUB.settings.tiers
+    assert rules.tier_for(tiers, 199_999, 0) is None
+    assert rules.tier_for(tiers, 200_000, 0) == "silver" and rules.tier_for(tiers, 500_000, 0) == "gold"
+    assert rules.promoted(tiers, "gold", "silver") == "gold"  # demotion is the daily job's
+    assert rules.promoted(tiers, "silver", "gold") == "gold" and rules.promoted(tiers, None, None) is None
     visits = club_with(tiers={"basis": "visits_12m", "levels": [{"id": "regular", "name": "Regular", "min_visits": 5}]})
-    assert accrual.tier_for(visits.settings.tiers, 0, 5) == "regular"
+    assert rules.tier_for(visits.settings.tiers, 0, 5) == "regular"
 
 
 def member(**fields) -> Member:

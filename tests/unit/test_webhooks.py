@@ -13,7 +13,7 @@ from memberclub.bodies import read_json
 from memberclub.club import Club
 from memberclub.errors import BadRequest, Invalid, NotFound, Unauthorized, Unavailable
 from memberclub.events import PurchaseRecorded, PurchaseRefunded
-from memberclub.orders import intake as purchases
+from memberclub.orders import intake
 from memberclub.orders.facts import Customer, DeliveryLookup, OrderRefund, PaidOrder
 from memberclub.orders.webhooks import Delivery, generic, shopify, woocommerce
 from memberclub.orders.webhooks.signatures import sign, signature_header, signature_matches
@@ -477,19 +477,19 @@ class Clock:
 
 def services(*, secret: str = SECRET, fresh: str | None = None, known: dict[str, str] | None = None,
              bus: FakeBus | None = None, clock: Clock | None = None,
-             on_record: dict[tuple[str, str], str | None] | None = None) -> tuple[purchases.IntakeServices, FakeSecrets]:
+             on_record: dict[tuple[str, str], str | None] | None = None) -> tuple[intake.IntakeServices, FakeSecrets]:
     reader = FakeSecrets([secret, fresh or secret])
-    secrets = purchases.WebhookSecrets(lambda club, kind: f"/p/{club}/{kind}", read=reader,
+    secrets = intake.WebhookSecrets(lambda club, kind: f"/p/{club}/{kind}", read=reader,
                                        monotonic=clock or Clock())
-    built = purchases.IntakeServices(clubs=FakeClubs(Club(club_id="demo", name="Demo Bakeri")),  # type: ignore[arg-type]
+    built = intake.IntakeServices(clubs=FakeClubs(Club(club_id="demo", name="Demo Bakeri")),  # type: ignore[arg-type]
                                orders=FakeOrders(known or {}, on_record),  # type: ignore[arg-type]
                                outbox=FakeOutbox(), bus=bus or FakeBus(),  # type: ignore[arg-type]
                                webhook_secrets=secrets)
     return built, reader
 
 
-def receive(built: purchases.IntakeServices, name: str, *, secret: str = SECRET, club: str = "demo",
-            body: bytes | None = None) -> purchases.Outcome:
+def receive(built: intake.IntakeServices, name: str, *, secret: str = SECRET, club: str = "demo",
+            body: bytes | None = None) -> intake.Outcome:
     headers, raw = sample(name)
     raw = raw if body is None else body
     kind = "orders" if name.startswith("orders") else name.split("-")[0]
@@ -498,7 +498,7 @@ def receive(built: purchases.IntakeServices, name: str, *, secret: str = SECRET,
     headers = {name: value for name, value in headers.items() if name != header}
     if secret:
         headers[header] = sign(kind, secret, raw)  # type: ignore[arg-type]
-    return purchases.receive_webhook(built, club, kind, headers, raw)  # type: ignore[arg-type]
+    return intake.receive_webhook(built, club, kind, headers, raw)  # type: ignore[arg-type]
 
 
 def test_a_verified_delivery_is_published_with_the_member_found_once():
@@ -579,7 +579,7 @@ def test_ignored_deliveries_publish_nothing():
     built, _ = services()
     headers, raw = sample("shopify-orders-create")
     headers = headers | {"x-shopify-hmac-sha256": sign("shopify", SECRET, raw)}
-    outcome = purchases.receive_webhook(built, "demo", "shopify", headers, raw)
+    outcome = intake.receive_webhook(built, "demo", "shopify", headers, raw)
     assert outcome.view() == {"status": "ignored", "reason": "topic orders/create is not used", "member": False}
     assert built.bus.published == []  # type: ignore[attr-defined]
 

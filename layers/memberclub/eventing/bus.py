@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from memberclub.errors import Unavailable
 from memberclub.events import SOURCE, EventDetail
 from memberclub.observability import logger
-
-
-class EventBus(Protocol):
-    def publish(self, events: Sequence[EventDetail]) -> None: ...
 
 
 class EventBridgeBus:

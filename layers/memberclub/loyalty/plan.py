@@ -62,7 +62,7 @@ def plan_purchase(club: Club, purchase: PurchaseRecorded, order: OrderRecord | N
                             points_basis=purchase.points_basis_minor, refunded=after.refunded,
                             full=after.full_refund)
     after.taken_stamps, after.taken_points = taken.stamps, taken.points
-    month = rules.month_of(club, paid_at)
+    month = club.month_of(paid_at)
     stats = {"orders": 1}
     if same_currency:
         stats |= {"sales": purchase.total_minor, "refunds": after.refunded}
@@ -105,7 +105,7 @@ def plan_refund(club: Club, refund: PurchaseRefunded, order: OrderRecord | None,
                             points_basis=basis, refunded=after.refunded, full=after.full_refund)
     delta = Earnings(taken.stamps - base.taken_stamps, taken.points - base.taken_points)
     after.taken_stamps, after.taken_points = taken.stamps, taken.points
-    month = rules.month_of(club, clock.parse_iso(after.paid_at or after.created_at))
+    month = club.month_of(clock.parse_iso(after.paid_at or after.created_at))
     same_currency = after.currency == club.currency
     change.stats_month = month
     change.stats = {"refunds": after.refunded - base.refunded} if same_currency else {}
@@ -156,7 +156,7 @@ def move_card(club: Club, change: OrderChange, member: Member, net: Earnings, *,
             for i in range(due)
         ]
     points = max(member.points + net.points, 0)
-    current = rules.month_of(club, now)
+    current = club.month_of(now)
     spend_by_month, visits_by_month = dict(member.spend_by_month), dict(member.visits_by_month)
     if month in rules.last_twelve_months(current):
         spend_by_month[month] = max(spend_by_month.get(month, 0) + spend, 0)

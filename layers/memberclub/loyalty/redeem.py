@@ -10,7 +10,6 @@ from memberclub.club import Club
 from memberclub.coupons import Coupon
 from memberclub.errors import Conflict, Gone, Invalid, NotFound
 from memberclub.events import CouponRedeemed
-from memberclub.loyalty import rules
 from memberclub.loyalty.services import LoyaltyServices
 
 
@@ -32,7 +31,7 @@ def redeem_coupon(services: LoyaltyServices, club: Club, code: str) -> Coupon:
     coupon = _usable_coupon(services, club, code, now)
     event = CouponRedeemed(club_id=club.club_id, idempotency_key=f"redeemed#{code}", occurred_at=clock.iso(now),
                            member_id=coupon.member_id, code=code, kind=coupon.kind)
-    if not services.coupons.redeem(coupon, now, rules.month_of(club, now), [event]):
+    if not services.coupons.redeem(coupon, now, club.month_of(now), [event]):
         _usable_coupon(services, club, code, now)  # used or expired a moment ago: say which
         raise Conflict("This coupon was used already.", code="already_redeemed")
     return coupon.model_copy(update={"status": "redeemed", "redeemed_at": clock.iso(now)})

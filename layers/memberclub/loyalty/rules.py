@@ -21,7 +21,6 @@ The rules with the demo defaults (every one a club setting):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
 from memberclub import money
 from memberclub.club import Club, TierRules
@@ -70,10 +69,6 @@ def take_back(club: Club, *, earned: Earnings, total: int, points_basis: int, re
     net_basis = points_basis - (points_basis * refunded) // total
     stamps = earned.stamps if not qualifies(club, net_basis) else 0
     return Earnings(stamps, points)
-
-
-def month_of(club: Club, moment: datetime) -> str:
-    return moment.astimezone(club.zone).strftime("%Y-%m")
 
 
 def last_twelve_months(month: str) -> list[str]:

@@ -35,7 +35,7 @@ from memberclub import clock
 from memberclub.bodies import read_json
 from memberclub.club import Club, ClubReader, require_club
 from memberclub.errors import Unauthorized, Unavailable
-from memberclub.events import EventDetail, PurchaseRecorded, PurchaseRefunded
+from memberclub.events import EventDetail, EventPublisher, PurchaseRecorded, PurchaseRefunded
 from memberclub.observability import logger
 from memberclub.orders.facts import Customer, DeliveryLookup, OrderFact, OrderRefund, PaidOrder
 from memberclub.orders.webhooks import Delivery, generic, shopify, woocommerce
@@ -91,12 +91,6 @@ class Outbox(Protocol):
         ...
 
 
-class EventBus(Protocol):
-    def publish(self, events: Sequence[EventDetail]) -> None:
-        """Put the events on the bus or raise ``Unavailable``."""
-        ...
-
-
 class SecretSource(Protocol):
     def current(self, club_id: str, kind: str) -> str: ...
 
@@ -108,7 +102,7 @@ class IntakeServices:
     clubs: ClubReader
     orders: OrderLookup
     outbox: Outbox
-    bus: EventBus
+    bus: EventPublisher
     webhook_secrets: SecretSource
 
 

@@ -17,7 +17,7 @@ from memberclub.coupons import Coupon, issue_coupon
 from memberclub.errors import Unauthorized
 from memberclub.events import CouponIssued, EventDetail, MemberConfirmed
 from memberclub.members import Member
-from memberclub.signup.services import SignupServices, stats_month
+from memberclub.signup.services import SignupServices
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ def confirm_membership(services: SignupServices, token: str) -> Confirmation:
     if member.status == "pending":
         rule = club.settings.welcome_coupon
         welcome = issue_coupon(club, member.member_id, "welcome", rule, issued=now, cause="welcome") if rule.enabled else None
-        if services.members.activate(member, clock.iso(now), welcome, stats_month(club, now), join):
+        if services.members.activate(member, clock.iso(now), welcome, club.month_of(now), join):
             consents = {purpose: bool(join and join.choices.get(purpose)) for purpose in PURPOSES}
             member = member.model_copy(update={"status": "active", "confirmed_at": clock.iso(now),
                                                "welcome_published": False, "consents": consents}

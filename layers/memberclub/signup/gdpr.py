@@ -19,7 +19,7 @@ from memberclub.club import Club
 from memberclub.consent import ConsentProof, consent_text
 from memberclub.events import MemberErased
 from memberclub.members import Member
-from memberclub.signup.services import Erasure, SignupServices, stats_month
+from memberclub.signup.services import Erasure, SignupServices
 
 # The member's fields that an export leaves out: the club's own bookkeeping, not the member's data.
 INTERNAL_FIELDS = {"confirmation_sent_at", "already_member_sent_at", "welcome_published", "token_version"}
@@ -58,6 +58,6 @@ def erase_member(services: SignupServices, club: Club, member: Member) -> None:
                                        occurred_at=clock.iso(now), member_id=member.member_id)])
     open_coupons = tuple(coupon.code for coupon in services.members.coupons(member) if coupon.status == "issued")
     services.members.erase(member, Erasure(
-        erased_at=clock.iso(now), stats_month=stats_month(club, now), profile_fields=ERASED_FIELDS,
+        erased_at=clock.iso(now), stats_month=club.month_of(now), profile_fields=ERASED_FIELDS,
         consent_history=True, waiting_joins=True, coupons=open_coupons, contact_index=True, card_index=True,
     ))

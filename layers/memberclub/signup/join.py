@@ -32,7 +32,6 @@ from memberclub.signup.services import (
     IdTaken,
     LimitReached,
     SignupServices,
-    stats_month,
 )
 
 
@@ -149,7 +148,7 @@ def join_club(services: SignupServices, club: Club, request: JoinRequest, origin
         if allowances is None:
             return
         try:
-            services.members.create_pending(member, join, join_expires, stats_month(club, now), allowances)
+            services.members.create_pending(member, join, join_expires, club.month_of(now), allowances)
         except ContactTaken as taken:
             if taken.channel == "phone" and email:
                 phone = None  # the phone is someone else's: join with the e-mail alone

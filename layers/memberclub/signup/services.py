@@ -11,13 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, Literal, Protocol
 
-from memberclub.club import Club, ClubReader
+from memberclub.club import ClubReader
 from memberclub.consent import ConsentProof, JoinConsents
 from memberclub.coupons import Coupon
-from memberclub.events import EventDetail
+from memberclub.events import EventPublisher
 from memberclub.members import Member
 from memberclub.orders.facts import OrderRecord
 
@@ -54,11 +53,6 @@ class Allowance:
     window: str
     cap: int
     expire_at: int
-
-
-def stats_month(club: Club, moment: datetime) -> str:
-    """The month of the club's figures (``yyyy-mm`` in its time zone) a change at ``moment`` counts in."""
-    return moment.astimezone(club.zone).strftime("%Y-%m")
 
 
 @dataclass(frozen=True)
@@ -121,11 +115,6 @@ class SignupMemberStore(Protocol):
     def record_consents(self, member: Member, proofs: Sequence[ConsentProof]) -> Member | None: ...
 
     def erase(self, member: Member, erasure: Erasure) -> None: ...
-
-
-class EventPublisher(Protocol):
-    def publish(self, events: Sequence[EventDetail]) -> None:
-        """All of them on the bus, or ``Unavailable``."""
 
 
 TokenKey = Callable[[], bytes]  # read lazily: from SSM in AWS, cached

@@ -6,39 +6,22 @@ conditional atomic ADD (concurrent requests cannot overshoot), with an expiry fo
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from memberclub.storage import keys
 from memberclub.storage.table import ConditionFailed, Table, update
 
 
-@dataclass(frozen=True)
-class Allowance:
-    """One use of a counter ``name`` in ``window`` (a day or an hour), up to ``cap``."""
-
-    name: str
-    window: str
-    cap: int
-    expire_at: int
-
-    def action(self, club_id: str) -> dict[str, Any]:
-        """The counted use as a transaction action; its condition fails once ``cap`` is spent."""
-        return update(
-            keys.daily_counter(club_id, self.name, self.window),
-            "ADD #used :one SET #expire = :expire",
-            condition="attribute_not_exists(#used) OR #used < :cap",
-            names={"#used": "used", "#expire": "expire_at"},
-            values={":one": 1, ":cap": self.cap, ":expire": self.expire_at},
-        )
-
-
-class LimitReached(Exception):
-    """An allowance is spent (``name`` says which): nothing was written."""
-
-    def __init__(self, name: str):
-        super().__init__(name)
-        self.name = name
+def allowance_use(club_id: str, name: str, window: str, cap: int, expire_at: int) -> dict[str, Any]:
+    """One counted use of the counter ``name`` in ``window`` as a transaction action (or an
+    update): its condition fails once ``cap`` uses are spent; the item expires at ``expire_at``."""
+    return update(
+        keys.daily_counter(club_id, name, window),
+        "ADD #used :one SET #expire = :expire",
+        condition="attribute_not_exists(#used) OR #used < :cap",
+        names={"#used": "used", "#expire": "expire_at"},
+        values={":one": 1, ":cap": cap, ":expire": expire_at},
+    )
 
 
 def take_allowance(table: Table, club_id: str, name: str, day: str, cap: int, expire_at: int) -> bool:
@@ -47,13 +30,7 @@ def take_allowance(table: Table, club_id: str, name: str, day: str, cap: int, ex
     if cap <= 0:
         return False
     try:
-        table.update(
-            keys.daily_counter(club_id, name, day),
-            "ADD #used :one SET #expire = :expire",
-            condition="attribute_not_exists(#used) OR #used < :cap",
-            names={"#used": "used", "#expire": "expire_at"},
-            values={":one": 1, ":cap": cap, ":expire": expire_at},
-        )
+        table.run(allowance_use(club_id, name, day, cap, expire_at))
         return True
     except ConditionFailed:
         return False

@@ -18,7 +18,7 @@ from memberclub.coupons import Coupon
 from memberclub.members import Member
 from memberclub.signup.services import Allowance, ContactTaken, Erasure, IdTaken, LimitReached
 from memberclub.storage import keys
-from memberclub.storage.counters import Allowance as AllowanceCounter
+from memberclub.storage.counters import allowance_use
 from memberclub.storage.items import coupon_item, member_item, stats_add
 from memberclub.storage.members import EMAIL, PHONE, MemberStore
 from memberclub.storage.table import ConditionFailed, Item, delete, put, set_expression, update
@@ -39,15 +39,18 @@ def _contact_hashes(member: Member) -> dict[str, str]:
         hashes[PHONE] = contacts.contact_hash(member.phone)
     return hashes
 
+
 def _birthday_index(member: Member) -> dict[str, str]:
     """The birthday index's attributes of an active member with a birthday."""
     if not member.birthday:
         return {}
     return keys.birthday_index_keys(member.club_id, member.member_id, contacts.birthday_month_day(member.birthday))
 
+
 def _allowance_use(club_id: str, allowance: Allowance) -> dict[str, Any]:
     """One counted use of a sign-up allowance, as a transaction action."""
-    return AllowanceCounter(allowance.name, allowance.window, allowance.cap, allowance.expire_at).action(club_id)
+    return allowance_use(club_id, allowance.name, allowance.window, allowance.cap, allowance.expire_at)
+
 
 def consent_entries(member: Member, proofs: Sequence[ConsentProof]) -> list[Item]:
     written = time.time_ns()

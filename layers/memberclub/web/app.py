@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException
 
 from memberclub import i18n
 from memberclub.bodies import read_json
-from memberclub.errors import DomainError, PayloadTooLarge
+from memberclub.errors import INTERNAL_MESSAGE, DomainError, PayloadTooLarge, error_body
 from memberclub.observability import logger
 from memberclub.web.pages import render_template
 
@@ -47,7 +47,7 @@ def create_app(*, title: str, page_prefixes: tuple[str, ...], max_body_bytes: in
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> Response:
         logger.exception("unexpected error", extra={"path": request.url.path})
-        return error_response(request, 500, "internal", "Something went wrong on our side. Please try again.")
+        return error_response(request, 500, "internal", INTERNAL_MESSAGE)
 
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes, page_prefixes=page_prefixes)
     return app
@@ -63,10 +63,7 @@ def error_response(request: Request, status: int, code: str, message: str,
         locale = (getattr(request.state, "locale", None) or request.query_params.get("lang")
                   or i18n.locale_from_accept_language(request.headers.get("accept-language")))
         return error_page(status, code, message, locale, getattr(request.state, "club", None))
-    body: dict[str, Any] = {"error": code, "message": message}
-    if fields:
-        body["fields"] = fields
-    return JSONResponse(body, status_code=status)
+    return JSONResponse(error_body(code, message, fields), status_code=status)
 
 
 def error_page(status: int, code: str, message: str, locale: str | None, club: Any = None) -> HTMLResponse:

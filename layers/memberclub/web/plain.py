@@ -19,10 +19,15 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
-from memberclub.errors import BadRequest, DomainError, NotFound, PayloadTooLarge
+from memberclub.errors import (
+    INTERNAL_MESSAGE,
+    BadRequest,
+    DomainError,
+    NotFound,
+    PayloadTooLarge,
+    error_body,
+)
 from memberclub.observability import logger
-
-INTERNAL = "Something went wrong on our side. Please try again."
 
 
 class MethodNotAllowed(DomainError):
@@ -75,7 +80,7 @@ class PlainApp:
             return json_response(error.status, error_body(error.code, error.message, error.fields))
         except Exception:
             logger.exception("unexpected error", extra={"path": path})
-            return json_response(500, error_body("internal", INTERNAL))
+            return json_response(500, error_body("internal", INTERNAL_MESSAGE))
 
     def answer(self, event: Mapping[str, Any], method: str, path: str) -> Any:
         headers = {name.lower(): value for name, value in (event.get("headers") or {}).items()}
@@ -115,14 +120,6 @@ def read_body(event: Mapping[str, Any]) -> bytes:
         return base64.b64decode(body)
     except (binascii.Error, ValueError):
         raise BadRequest("The body is not valid base64.", code="malformed_body") from None
-
-
-def error_body(code: str, message: str, fields: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """A domain error as every API answers it."""
-    body: dict[str, Any] = {"error": code, "message": message}
-    if fields:
-        body["fields"] = dict(fields)
-    return body
 
 
 def json_response(status: int, body: Any) -> dict[str, Any]:
