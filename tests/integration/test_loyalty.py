@@ -14,6 +14,7 @@ from memberclub import clock, wiring
 from memberclub.events import EventDetail, PurchaseRecorded, PurchaseRefunded
 from memberclub.money import to_minor
 from memberclub.storage import keys
+from memberclub.storage.stats import StatsStore
 from tests.integration.test_signup import confirmed_member
 from tests.samples import http_event, response_json
 
@@ -67,7 +68,7 @@ class Club:
         return self.harness.stack.functions.invoke("owner", event)
 
     def stats(self) -> dict[str, Any]:
-        return wiring.table().get(keys.stats(self.id, clock.now().astimezone(clock.now().tzinfo).strftime("%Y-%m"))) or {}
+        return StatsStore(wiring.table()).month(self.id, clock.now().strftime("%Y-%m"))
 
     def ledger(self) -> list[dict[str, Any]]:
         return wiring.table().query(keys.member_pk(self.id, self.member_id), sk_prefix="LEDGER#")

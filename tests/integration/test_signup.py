@@ -13,6 +13,7 @@ import pytest
 from memberclub import clock, contacts, wiring
 from memberclub.members import Member
 from memberclub.storage import keys
+from memberclub.storage.stats import StatsStore
 from memberclub.tokens import unsubscribe_token
 from tests.samples import http_event, response_json, response_text
 
@@ -70,7 +71,7 @@ def test_join_creates_a_pending_member_and_publishes_member_joined(harness, tabl
     published = harness.published()
     assert [(d.detail_type, d.target) for d in published] == [("MemberJoined", "messages")]
     month = clock.now().astimezone(clock.now().tzinfo).strftime("%Y-%m")
-    assert table.get(keys.stats(club, month))["signups"] == 1
+    assert StatsStore(table).month(club, month)["signups"] == 1
 
 
 def test_sample_join_event_works_as_it_stands(harness):
@@ -128,7 +129,7 @@ def test_concurrent_joins_of_one_contact_make_one_member(harness, table):
     joined = [d for d in harness.published() if d.detail_type == "MemberJoined"]
     assert len(joined) == 1
     month = clock.now().strftime("%Y-%m")
-    assert table.get(keys.stats(club, month))["signups"] == 1
+    assert StatsStore(table).month(club, month)["signups"] == 1
 
 
 def test_invalid_input_gets_field_errors_and_writes_nothing(harness, table):
@@ -145,7 +146,7 @@ def test_invalid_input_gets_field_errors_and_writes_nothing(harness, table):
     answer = join(harness, club)
     assert response_json(answer)["fields"] == {"email": "give an e-mail address or a phone number"}
     assert harness.published() == []
-    assert table.get(keys.stats(club, clock.now().strftime("%Y-%m"))) is None
+    assert StatsStore(table).month(club, clock.now().strftime("%Y-%m")) == {}
 
 
 @pytest.mark.parametrize(("raw", "status", "error"), [

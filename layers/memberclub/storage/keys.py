@@ -73,9 +73,14 @@ def outbox(club_id: str, ref: str) -> dict[str, str]:
     return key(f"CLUB#{club_id}#OUTBOX#{ref}", "OUTBOX")
 
 
-def stats(club_id: str, month: str) -> dict[str, str]:
-    """Monthly counters (``month`` is ``yyyy-mm`` in the club's time zone)."""
-    return key(f"CLUB#{club_id}#STATS#{month}", "STATS")
+def stats_pk(club_id: str, month: str) -> str:
+    return f"CLUB#{club_id}#STATS#{month}"
+
+
+def stats(club_id: str, month: str, shard: int) -> dict[str, str]:
+    """One shard of a month's counters (``month`` is ``yyyy-mm`` in the club's time zone):
+    the month's figures are the sum of its shards (``storage.stats``)."""
+    return key(stats_pk(club_id, month), f"SHARD#{shard:02d}")
 
 
 def daily_counter(club_id: str, name: str, day: str) -> dict[str, str]:

@@ -19,9 +19,10 @@ from memberclub.loyalty.change import LedgerEntry, MemberChanged, OrderChange, O
 from memberclub.members import Member
 from memberclub.orders.facts import Customer, DeliveryLookup, OrderRecord
 from memberclub.storage import keys
-from memberclub.storage.items import coupon_item, stats_add
+from memberclub.storage.items import coupon_item
 from memberclub.storage.members import first_member, member_lookup_keys
 from memberclub.storage.outbox import outbox_put
+from memberclub.storage.stats import stats_add
 from memberclub.storage.table import ConditionFailed, Item, Table, put, set_expression, update
 
 # The member fields an order moves; nothing else of the profile is touched.
@@ -86,7 +87,8 @@ class OrderStore:
         actions += [put(coupon_item(coupon, coupon.expires_at[:10]), "attribute_not_exists(PK)")
                     for coupon in change.coupons]
         if change.stats and change.stats_month:
-            actions.append(stats_add(order.club_id, change.stats_month, change.stats))
+            actions.append(stats_add(order.club_id, change.stats_month, change.stats,
+                                     cause=f"{order.source}#{order.order_id}"))
         if change.events:
             # The order's rev names this change: one outbox item per change of the order.
             ref = f"order#{order.source}#{order.order_id}#{order.rev}"

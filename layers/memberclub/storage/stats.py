@@ -1,0 +1,58 @@
+"""The club's monthly figures, kept by atomic ADDs inside the transactions of their causes.
+
+One item per club and month would serialise the club: DynamoDB cancels a transaction that
+writes an item another transaction is writing at that moment (``TransactionConflict``), so a
+webshop's flash sale would mostly conflict and retry. Each month's counters are therefore
+spread over ``SHARDS`` items; the cause's own id (an order, a member, a coupon code) picks
+the shard, so a retried cause writes the shard it wrote before, and the month is read back
+in one BatchGetItem of its shards and summed.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from typing import Any
+
+from memberclub.storage import keys
+from memberclub.storage.table import Table, update
+
+SHARDS = 16
+BATCH_KEYS = 100  # BatchGetItem's limit
+
+
+def shard_for(cause: str) -> int:
+    """The shard a cause counts in: stable across processes (``hash()`` is salted per process)."""
+    return zlib.crc32(cause.encode()) % SHARDS
+
+
+def stats_add(club_id: str, month: str, counters: Mapping[str, int], *, cause: str) -> dict[str, Any]:
+    """An ADD of monthly counters to the cause's shard, as a transaction action."""
+    names = {f"#c{i}": name for i, name in enumerate(counters)}
+    values = {f":c{i}": amount for i, amount in enumerate(counters.values())}
+    expression = "ADD " + ", ".join(f"#c{i} :c{i}" for i in range(len(counters)))
+    return update(keys.stats(club_id, month, shard_for(cause)), expression, names=names, values=values)
+
+
+class StatsStore:
+    def __init__(self, table: Table):
+        self.table = table
+
+    def month(self, club_id: str, month: str) -> dict[str, int]:
+        """The month's counters, summed over its shards (one BatchGetItem); {} when nothing counted."""
+        return self.months(club_id, [month]).get(month, {})
+
+    def months(self, club_id: str, months: Iterable[str]) -> dict[str, dict[str, int]]:
+        """Several months at once (a dashboard's twelve: 192 keys, two BatchGetItem calls)."""
+        wanted = [keys.stats(club_id, month, shard) for month in dict.fromkeys(months) for shard in range(SHARDS)]
+        totals: dict[str, Counter[str]] = {}
+        found = [item for start in range(0, len(wanted), BATCH_KEYS)
+                 for item in self.table.batch_get(wanted[start:start + BATCH_KEYS])]
+        for item in found:
+            month = item["PK"].rsplit("#", 1)[1]
+            counts = totals.setdefault(month, Counter())
+            counts.update({name: int(value) for name, value in item.items()
+                           if name not in ("PK", "SK") and isinstance(value, (int, Decimal))})
+        return {month: dict(counts) for month, counts in totals.items()}
