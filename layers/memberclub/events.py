@@ -210,12 +210,22 @@ class PremiumCancelled(EventDetail):
     at_period_end: bool = False
 
 
+class ClubSettingsChanged(EventDetail):
+    """The owner changed the club's settings; ``sections`` names the top-level settings that
+    changed (e.g. ``["premium", "stamps"]``). The premium function makes a new Stripe Price
+    when ``premium`` changed, so the owner's side never talks to Stripe."""
+
+    DETAIL_TYPE = "ClubSettingsChanged"
+    sections: list[str]
+
+
 DETAIL_TYPES: dict[str, type[EventDetail]] = {
     model.DETAIL_TYPE: model
     for model in (MemberJoined, MemberJoinRepeated, MemberConfirmed, CouponIssued, MemberErased,
                   PurchaseRecorded, PurchaseRefunded, StampsAccrued, RewardEarned, CouponRedeemed,
                   CouponExpiring, CouponExpired, BirthdayGiftIssued, OnboardingStepDue, PointsExchanged,
-                  PremiumActivated, PremiumRenewed, PremiumPaymentFailed, PremiumTrialEnding, PremiumCancelled)
+                  PremiumActivated, PremiumRenewed, PremiumPaymentFailed, PremiumTrialEnding, PremiumCancelled,
+                  ClubSettingsChanged)
 }
 
 
