@@ -21,6 +21,10 @@ Every request runs inside ``LocalDynamoDB.request()``, under one lock: moto's ow
 write are not atomic under concurrent requests, and DynamoDB's per-item atomicity is what
 conditional writes rely on. The same lock orders the stream.
 
+It also meters what DynamoDB would bill for each committed write (``WriteMeter``): write
+units of the item (1 per KB of the larger of its before and after, twice in a transaction)
+and of each global secondary index entry it adds, moves or removes; ``make bench`` reads it.
+
 These are overrides of moto's internals, checked against moto 5.2.5 only: another version
 stops the local stack at start-up.
 """
@@ -30,6 +34,7 @@ from __future__ import annotations
 import copy
 import itertools
 import json
+import math
 import threading
 import time
 import uuid
@@ -73,6 +78,20 @@ def require_pinned_moto(installed: str = moto.__version__) -> None:
             "override with moto's DynamoDBBackend.transact_write_items and StreamShard.add in that "
             "version, then update MOTO_VERSION and the pin in pyproject.toml."
         )
+
+
+@dataclass
+class WriteMeter:
+    """Billed write units since the meter was last taken (committed writes only: DynamoDB
+    also bills a write whose condition fails, which the figures here leave out)."""
+
+    writes: int = 0
+    table_units: int = 0
+    index_units: int = 0
+
+    @property
+    def total_units(self) -> int:
+        return self.table_units + self.index_units
 
 
 @dataclass
@@ -135,6 +154,8 @@ class LocalDynamoDB:
         self._simulate_conflicts = False
         self.conflict_window_seconds = CONFLICT_WINDOW_SECONDS
         self._recent_writes: dict[ItemKey, float] = {}  # oldest first
+        self._transactional = False
+        self.meter = WriteMeter()
         _override_moto(self)
 
     # --- what the local stack uses ----------------------------------------------------------
@@ -160,11 +181,18 @@ class LocalDynamoDB:
             if not transaction_conflicts:
                 self._recent_writes.clear()
             self._in_request = True
+            self._transactional = False
             try:
                 yield
             finally:
                 self._in_request = False
                 self._publish_staged()
+
+    def take_meter(self) -> WriteMeter:
+        """The write units billed since the last call, and a fresh meter."""
+        with self.lock:
+            taken, self.meter = self.meter, WriteMeter()
+        return taken
 
     def put_items_directly(self, table_name: str, region: str, items: Iterable[dict[str, Any]],
                            account_id: str = DEFAULT_ACCOUNT_ID) -> int:
@@ -186,6 +214,7 @@ class LocalDynamoDB:
         if len(transact_items) > 100:
             raise TooManyTransactionsException()
         seen: set[ItemKey] = set()
+        self._transactional = True
         actions = [self._check(backend, transact_item, seen) for transact_item in transact_items]
         if any(action.reason != NO_REASON for action in actions):
             raise TransactionCanceledException([action.reason for action in actions])
@@ -267,7 +296,7 @@ class LocalDynamoDB:
         """Replaces ``StreamShard.add``: moto calls it for each write to a table with a stream.
         Kept until the request ends; a second change to the same item in the request (moto's
         update of a new item writes it twice) only moves its "after"."""
-        if not self._listeners or not self._in_request:
+        if not self._in_request:
             return
         item = new if new is not None else old
         if item is None:
@@ -282,10 +311,23 @@ class LocalDynamoDB:
     def _publish_staged(self) -> None:
         staged, self._staged = self._staged, {}
         for change in staged.values():
+            self._meter(change)
+            if not self._listeners:
+                continue
             record = self._stream_record(change)
             if record is not None:
                 for listener in list(self._listeners):
                     listener(record)
+
+    def _meter(self, change: StagedChange) -> None:
+        old, new, table = change.old, change.new, change.table
+        if old is None and new is None:
+            return
+        largest = max(item.size() for item in (old, new) if item is not None)
+        self.meter.writes += 1
+        self.meter.table_units += max(1, math.ceil(largest / 1024)) * (2 if self._transactional else 1)
+        for index in table.global_indexes:
+            self.meter.index_units += _index_write_units(index, old, new)
 
     def _stream_record(self, change: StagedChange) -> dict[str, Any] | None:
         old, new, table = change.old, change.new, change.table
@@ -315,6 +357,29 @@ class LocalDynamoDB:
             "dynamodb": change_data,
             "eventSourceARN": f"{table.table_arn}/stream/{table.latest_stream_label}",
         }
+
+
+def _index_write_units(index: Any, old: Item | None, new: Item | None) -> int:
+    """What one table write costs in a global secondary index: an entry put or removed is one
+    write, a moved key a removal and a put; an entry whose key stays costs nothing when only
+    keys are projected, else one write of the item's size."""
+    names = [part["AttributeName"] for part in index.schema]
+
+    def entry_key(item: Item | None) -> tuple[Any, ...] | None:
+        if item is None or any(name not in item.attrs for name in names):
+            return None
+        return tuple(item.attrs[name] for name in names)
+
+    before, after = entry_key(old), entry_key(new)
+    projects_all = (index.projection or {}).get("ProjectionType") == "ALL"
+    entry_units = max(1, math.ceil(new.size() / 1024)) if projects_all and new is not None else 1
+    if before is None and after is None:
+        return 0
+    if before is None or after is None:
+        return entry_units if after is not None else 1
+    if before != after:
+        return 1 + entry_units
+    return entry_units if projects_all else 0
 
 
 def _apply(backend: DynamoDBBackend, action: CheckedAction) -> None:
