@@ -4,8 +4,8 @@
   handlers run against the local stack): what each join, confirmation or card view costs
   in DynamoDB, EventBridge, SSM and SES calls, cold and warm.
 - The layer's size, unzipped and zipped (Lambda's limit is 250 MB unzipped).
-- Cold import time of each function as a ratio to a bare ``import boto3`` (medians of fresh
-  processes: the ratio holds on a busy machine where milliseconds do not).
+- Cold import time of each function, as Lambda runs it, as a ratio to a bare ``import boto3``
+  (``bench/imports.py``).
 """
 
 from __future__ import annotations
@@ -14,17 +14,14 @@ import io
 import json
 import os
 import re
-import statistics
-import subprocess
 import sys
-import time
 import uuid
 import zipfile
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from bench import local_store
+from bench import imports, local_store
 
 REPO = Path(__file__).resolve().parents[1]
 LAYER = REPO / "build" / "layer"
@@ -187,31 +184,9 @@ def layer_size() -> dict[str, float]:
             "files": len(files)}
 
 
-def import_ratio(runs: int = 7) -> dict[str, float]:
-    """Median cold import of each function's module over a bare ``import boto3``."""
-    env = os.environ | {"PYTHONDONTWRITEBYTECODE": "1", "POWERTOOLS_TRACE_DISABLED": "true"}
-
-    def median_seconds(code: str) -> float:
-        timings = []
-        for _ in range(runs):
-            started = time.perf_counter()
-            subprocess.run([sys.executable, "-c", code], check=True, env=env, cwd=REPO)
-            timings.append(time.perf_counter() - started)
-        return statistics.median(timings)
-
-    baseline = median_seconds("pass")
-    boto = median_seconds("import boto3") - baseline
-    ratios = {}
-    for function in ("signup", "messages", "purchases", "stamps", "owner"):
-        code = (f"import importlib.util as u; s = u.spec_from_file_location('f', 'functions/{function}/app.py'); "
-                "m = u.module_from_spec(s); s.loader.exec_module(m)")
-        ratios[f"{function} / boto3"] = round((median_seconds(code) - baseline) / boto, 2)
-    return ratios
-
-
 def main() -> int:
     sys.path.insert(0, str(REPO))
-    results = {"aws_requests": requests_per_operation(), "layer": layer_size(), "import_time_ratio": import_ratio()}
+    results = {"aws_requests": requests_per_operation(), "layer": layer_size(), "import_time_ratio": imports.measure()}
     results["local_store"] = local_store.measure()
     profile_bytes = results["aws_requests"].pop("_profile_bytes")["warm"]
     results["member_profile_bytes"] = profile_bytes
@@ -230,9 +205,7 @@ def main() -> int:
     print(f"  member profile after an order: {profile_bytes} bytes (was 1,100 with the consent proof in it)")
     layer = results["layer"]
     print(f"\nLayer: {layer['unzipped_mb']} MB unzipped, {layer['zipped_mb']} MB zipped, {layer['files']} files")
-    print("\nCold import time as a ratio to `import boto3` (median of fresh processes)")
-    for name, ratio in results["import_time_ratio"].items():
-        print(f"  {name:<20} {ratio}")
+    imports.print_figures(results["import_time_ratio"])
     local_store.print_figures(results["local_store"])
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2))

@@ -3,11 +3,19 @@
 ``make layer`` and the CDK app (local bundling in ``memberclub_infra.cdk.layer``) both call
 ``build_layer``, so the layer you test is the layer you deploy:
 
-1. ``uv export`` the project's runtime dependencies from ``uv.lock`` (boto3, botocore and
-   s3transfer are left out: the Lambda runtime ships them);
+1. ``uv export`` the project's runtime dependencies from ``uv.lock`` (boto3 and what it
+   brings — botocore, s3transfer, jmespath, python-dateutil, six, urllib3 — are left out: the
+   Lambda runtime ships them, compiled);
 2. ``uv pip install`` them as manylinux2014 aarch64 wheels for CPython 3.13 (binary only:
    pydantic-core is native code, so a source build would be for the wrong machine);
-3. copy the shared package ``layers/memberclub`` beside them.
+3. copy the shared package ``layers/memberclub`` beside them;
+4. compile every module to bytecode with a Python 3.13, ``--invalidation-mode
+   unchecked-hash``. Lambda mounts the layer read-only at /opt, so Python cannot save the
+   bytecode it compiles there: without ``.pyc`` files every cold start compiles every module
+   again (about half of an HTTP function's start-up). Timestamp-checked ``.pyc`` files would
+   not help: the CDK's asset zip does not keep the sources' modification times, so they would
+   look stale and be compiled again. Unchecked-hash files are used as they are. Bytecode of one
+   Python version is the same on every platform, so the build machine's 3.13 makes it.
 
 The result is ``<target>/python/...``, the layout Lambda puts on ``sys.path``.
 Standard library only: it runs before (and without) the project's virtual environment.
@@ -29,8 +37,11 @@ ROOT = Path(__file__).resolve().parents[2]
 PACKAGE_DIR = ROOT / "layers" / "memberclub"
 LAMBDA_PYTHON = "3.13"
 LAMBDA_PLATFORM = "aarch64-manylinux2014"
-# The Lambda runtime ships these; bundling them would only pin (and grow) them.
-RUNTIME_PROVIDED = ("boto3", "botocore", "s3transfer")
+# The Lambda runtime ships these (boto3 and its dependencies); bundling them would only pin
+# (and grow) them, and shadow the runtime's own compiled copies.
+RUNTIME_PROVIDED = ("boto3", "botocore", "s3transfer", "jmespath", "python-dateutil", "six", "urllib3")
+# Where Lambda puts a layer's python/ directory: the path tracebacks should show.
+LAMBDA_SITE = "/opt/python"
 # Files whose content decides what the layer holds (see ``source_fingerprint``).
 RECIPE_INPUTS = ("uv.lock", "pyproject.toml")
 
@@ -81,8 +92,40 @@ def source_fingerprint() -> str:
     return digest.hexdigest()
 
 
-def build_layer(target_dir: str | os.PathLike[str]) -> Path:
-    """Build the layer into ``<target_dir>/python`` (replacing what was there); returns it."""
+def find_python313() -> str | None:
+    """A CPython 3.13 to compile the bytecode with (its magic number must be Lambda's)."""
+    if sys.version_info[:2] == (3, 13):
+        return sys.executable
+    # pyenv's installs first: its shim on PATH refuses to run a version that is not global.
+    pyenv = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
+    candidates = sorted(str(p) for p in pyenv.glob(f"{LAMBDA_PYTHON}*/bin/python{LAMBDA_PYTHON}"))
+    candidates += [shutil.which(f"python{LAMBDA_PYTHON}"), f"/usr/bin/python{LAMBDA_PYTHON}"]
+    for candidate in candidates:
+        if candidate and Path(candidate).is_file() and subprocess.run(
+                [candidate, "-c", "pass"], capture_output=True, check=False).returncode == 0:
+            return candidate
+    return None
+
+
+def compile_bytecode(site: Path) -> bool:
+    """Compile every module under ``site`` for Lambda's Python (see step 4 above). Without a
+    3.13 on this machine the layer still works, only with slower cold starts: say so."""
+    python = find_python313()
+    if python is None:
+        print(f"warning: no python{LAMBDA_PYTHON} here, so the layer ships without bytecode "
+              "(every cold start compiles it; install Python 3.13 to fix)", file=sys.stderr)
+        return False
+    # Some wheels carry files that do not compile (templates, other Pythons' code): those are
+    # never imported, and compileall's exit code is not the layer's verdict.
+    subprocess.run([python, "-m", "compileall", "-q", "-q", "-j", "0", "--invalidation-mode", "unchecked-hash",
+                    "-s", str(site), "-p", LAMBDA_SITE, str(site)], cwd=ROOT, check=False)
+    return True
+
+
+def build_layer(target_dir: str | os.PathLike[str], platform: str = LAMBDA_PLATFORM) -> Path:
+    """Build the layer into ``<target_dir>/python`` (replacing what was there); returns it.
+    ``platform`` another than Lambda's builds the same pins for this machine (the bench
+    measures import time with it: the arm64 native modules do not import here)."""
     uv = find_uv()
     site = Path(target_dir).resolve() / "python"
     if site.exists():
@@ -97,11 +140,12 @@ def build_layer(target_dir: str | os.PathLike[str]) -> Path:
         ])
         _run([
             uv, "pip", "install", "--quiet",
-            "--python-platform", LAMBDA_PLATFORM, "--python-version", LAMBDA_PYTHON,
+            "--python-platform", platform, "--python-version", LAMBDA_PYTHON,
             "--only-binary", ":all:", "--no-deps", "--target", str(site), "-r", str(requirements),
         ])
     (site / ".lock").unlink(missing_ok=True)  # uv's stray lock file
     shutil.copytree(PACKAGE_DIR, site / "memberclub", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    compile_bytecode(site)
     return site
 
 

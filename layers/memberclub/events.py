@@ -17,6 +17,10 @@ SOURCE = "memberclub"
 
 
 class EventDetail(BaseModel):
+    # A function uses two or three of the events below: each validator is built when its event
+    # is first used, not at import (building all of them was a fifth of a cold start).
+    model_config = ConfigDict(defer_build=True)
+
     DETAIL_TYPE: ClassVar[str]
 
     version: Literal[1] = 1

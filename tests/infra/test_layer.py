@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import marshal
 import shutil
 import struct
 from pathlib import Path
@@ -16,6 +17,8 @@ from tests.infra.synth import DEFAULT_CONTEXT
 pytestmark = pytest.mark.infra
 
 EM_AARCH64 = 0xB7
+PYTHON_313_MAGIC = (3571).to_bytes(2, "little") + b"\r\n"
+UNCHECKED_HASH = 0b01
 
 
 def test_the_recipe_targets_the_declared_runtime_and_architecture() -> None:
@@ -46,11 +49,33 @@ def test_build_layer_makes_an_arm64_python313_layer(tmp_path: Path) -> None:
     assert machine == EM_AARCH64, f"e_machine {machine:#x}: not ARM aarch64"
 
     assert (site / "memberclub" / "__init__.py").is_file()
-    assert not list(site.rglob("__pycache__"))
     assert not (site / ".lock").exists()
-    for runtime_provided in ("boto3", "botocore", "s3transfer"):
+    for runtime_provided in ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "six", "urllib3"):
         assert not (site / runtime_provided).exists(), f"{runtime_provided} ships with the Lambda runtime"
-        assert not list(site.glob(f"{runtime_provided}-*.dist-info"))
+        assert not (site / f"{runtime_provided}.py").exists()
+    for distribution in layer_build.RUNTIME_PROVIDED:
+        assert not list(site.glob(f"{distribution.replace('-', '_')}-*.dist-info"))
+    assert_compiled_for_lambda(site)
+
+
+def assert_compiled_for_lambda(site: Path) -> None:
+    """Every module has bytecode for Python 3.13 that Python uses without checking the source's
+    time (PEP 552 flags 0b01: hash-based, unchecked), with tracebacks naming /opt/python."""
+    assert layer_build.find_python313(), "the build machine has a Python 3.13 (CI and make do)"
+    modules = [p for p in site.rglob("*.py") if p.parent.name != "__pycache__"]
+    missing = []
+    for module in modules:
+        cached = list((module.parent / "__pycache__").glob(f"{module.stem}.cpython-313.pyc"))
+        if not cached:
+            missing.append(module)
+            continue
+        header = cached[0].read_bytes()[:16]
+        assert header[:4] == PYTHON_313_MAGIC, cached[0]
+        assert int.from_bytes(header[4:8], "little") == UNCHECKED_HASH, cached[0]
+    # A wheel may carry a file that is no Python module (e.g. a template with a .py name).
+    assert len(missing) <= len(modules) // 100, missing[:10]
+    code = marshal.loads((site / "memberclub" / "__pycache__" / "club.cpython-313.pyc").read_bytes()[16:])
+    assert code.co_filename == f"{layer_build.LAMBDA_SITE}/memberclub/club.py"
 
 
 @pytest.mark.slow

@@ -1,0 +1,134 @@
+"""``make bench``, cold imports as Lambda runs them: each function's handler module imported in a
+fresh interpreter whose ``sys.path`` is laid out as Lambda's (the function's code, the layer,
+then the runtime's boto3), with the bytecode the deployed layer ships.
+
+The deployed layer is built for arm64, and its native modules (pydantic-core) do not import on
+this machine, so the figures come from a copy built by the same recipe from the same pins for
+this machine (``build/bench/layer``), and boto3 with its dependencies, compiled, stands in for
+the runtime's copy (``build/bench/runtime``). Each figure is a ratio to a bare ``import boto3``
+in the same layout, in CPU time (user + system) of the process rather than wall-clock time: the
+ratio holds on a busy machine where milliseconds do not. Candidates run A/B alternating (one
+process each per round), so a slow minute hurts all of them alike.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+WORK = REPO / "build" / "bench"
+HOST_LAYER = WORK / "layer"
+HOST_RUNTIME = WORK / "runtime"
+RUNTIME_PACKAGES = ("boto3", "botocore", "s3transfer", "jmespath", "python-dateutil", "six", "urllib3")
+
+# The targets of the cost-and-speed work, as ratios to `import boto3`.
+HTTP_TARGET, PREMIUM_TARGET, EVENT_TARGET = 2.5, 3.0, 1.3
+HTTP_FUNCTIONS = ("signup", "owner", "purchases", "premium")
+
+
+def target_of(function: str) -> float:
+    if function == "premium":
+        return PREMIUM_TARGET
+    return HTTP_TARGET if function in HTTP_FUNCTIONS else EVENT_TARGET
+
+
+def prepare() -> None:
+    """The host copy of the layer and of the runtime's boto3, both compiled as the layer is."""
+    sys.path.insert(0, str(REPO / "infra"))
+    from memberclub_infra import layer_build
+
+    layer_build.build_layer(HOST_LAYER, platform=f"{platform.machine()}-manylinux2014")
+    if HOST_RUNTIME.exists():
+        shutil.rmtree(HOST_RUNTIME)
+    uv = layer_build.find_uv()
+    requirements = WORK / "runtime-requirements.txt"
+    subprocess.run([uv, "export", "--frozen", "--no-dev", "--no-emit-project", "--no-hashes", "--quiet",
+                    "--format", "requirements-txt", "--output-file", str(requirements)],
+                   cwd=REPO, check=True)
+    wanted = [line for line in requirements.read_text().splitlines()
+              if line.split("==")[0].strip().lower() in RUNTIME_PACKAGES]
+    requirements.write_text("\n".join(wanted) + "\n")
+    subprocess.run([uv, "pip", "install", "--quiet", "--python-version", layer_build.LAMBDA_PYTHON,
+                    "--no-deps", "--target", str(HOST_RUNTIME), "-r", str(requirements)], cwd=REPO, check=True)
+    layer_build.compile_bytecode(HOST_RUNTIME)
+
+
+def functions() -> list[str]:
+    return sorted(path.parent.name for path in (REPO / "functions").glob("*/app.py"))
+
+
+# What no function can go below, in the same layout: the libraries each kind needs, imported
+# and (for pydantic) used once, since the first model built imports pydantic's schema machinery.
+FLOORS = {
+    "floor: boto3 + pydantic + Logger": "import boto3, pydantic; from aws_lambda_powertools import Logger",
+    "floor: the same, one model used": ("import boto3, pydantic; from aws_lambda_powertools import Logger\n"
+                                        "class M(pydantic.BaseModel):\n    a: int\nM(a=1)"),
+    "floor: boto3 + fastapi + mangum": "import boto3, fastapi, mangum",
+}
+
+
+def statement(function: str | None) -> str:
+    """The code a fresh interpreter runs: Lambda's ``sys.path``, then one import."""
+    task = REPO / "functions" / function if function else REPO
+    layout = f"import sys; sys.path[:0] = [{str(task)!r}, {str(HOST_LAYER / 'python')!r}, {str(HOST_RUNTIME)!r}]"
+    if function is None:
+        return layout
+    if function == "boto3":
+        return f"{layout}; import boto3"
+    return f"{layout}; import app"
+
+
+def cpu_seconds(command: list[str], env: dict[str, str]) -> float:
+    """The CPU time a fresh process takes (-S -E: no site-packages and none of this machine's
+    Python environment, as in Lambda)."""
+    process = subprocess.Popen(command, env=env, cwd=REPO)
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode:
+        raise subprocess.CalledProcessError(process.returncode, command)
+    return usage.ru_utime + usage.ru_stime
+
+
+def measure(rounds: int = 9) -> dict[str, dict[str, float]]:
+    if not (HOST_LAYER / "python").exists() or not HOST_RUNTIME.exists():
+        prepare()
+    python = sys.executable
+    candidates: dict[str, str] = {"bare": statement(None), "boto3": statement("boto3")}
+    candidates |= {name: statement(name) for name in functions()}
+    candidates |= {name: f"{statement(None)}\n{code}" for name, code in FLOORS.items()}
+    env = {"PATH": "/usr/bin:/bin", "POWERTOOLS_SERVICE_NAME": "bench", "AWS_DEFAULT_REGION": "eu-north-1",
+           "PYTHONDONTWRITEBYTECODE": "1"}
+    timings: dict[str, list[float]] = {name: [] for name in candidates}
+    for _ in range(rounds):
+        for name, code in candidates.items():
+            timings[name].append(cpu_seconds([python, "-S", "-E", "-c", code], env))
+    bare = statistics.median(timings["bare"])
+    boto = statistics.median(timings["boto3"]) - bare
+    figures = {name: {"ratio": round((statistics.median(timings[name]) - bare) / boto, 2),
+                      "target": 0.0 if name in FLOORS else target_of(name)}
+               for name in [*functions(), *FLOORS]}
+    return figures | {"_boto3_ms": {"ratio": round(boto * 1000, 1), "target": 0.0}}
+
+
+def print_figures(figures: dict[str, dict[str, float]]) -> None:
+    boto_ms = figures["_boto3_ms"]["ratio"]
+    print(f"\nCold import as Lambda runs it (layer with bytecode; ÷ `import boto3` = {boto_ms} ms here)")
+    for name, figure in figures.items():
+        if name in FLOORS:
+            print(f"  {name:<36} {figure['ratio']:>5}×")
+        elif not name.startswith("_"):
+            verdict = "ok" if figure["ratio"] <= figure["target"] else "OVER"
+            print(f"  {name:<36} {figure['ratio']:>5}×   target ≤ {figure['target']}×   {verdict}")
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(REPO))
+    if "--prepare" in sys.argv:
+        prepare()
+    print_figures(measure())
