@@ -284,6 +284,12 @@ def parser() -> argparse.ArgumentParser:
                       help="the local stack's address")
     commands = root.add_subparsers(dest="command", required=True)
 
+    cost = commands.add_parser("cost", help="the owner's monthly bill for clubs of 100, 1,000 and 10,000 members, "
+                                            "computed from make bench's figures and dated list prices")
+    cost.add_argument("--results", type=Path, default=None, help="bench results (default bench/results/latest.json)")
+    cost.add_argument("--markdown", action="store_true", help="print the tables of docs/costs.md")
+    cost.add_argument("--write-docs", action="store_true", help="rewrite the computed part of docs/costs.md")
+
     club = commands.add_parser("club", help="create and inspect clubs").add_subparsers(dest="action", required=True)
     create = club.add_parser("create", help="create a club; prints its owner key and webhook secrets once")
     create.add_argument("--id", required=True, dest="club_id", help="lower-case letters, digits and -")
@@ -326,6 +332,8 @@ def parser() -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> Any:
     if args.command == "deploy":
         return deploy_check(args)
+    if args.command == "cost":
+        return show_cost(args)
     target: LocalTarget | AwsTarget = AwsTarget(args.stack) if args.aws else LocalTarget(args.url)
     if args.command == "club" and args.action == "create":
         body = {"club_id": args.club_id, "name": args.name, "currency": args.currency, "locale": args.locale,
@@ -355,6 +363,19 @@ def run(args: argparse.Namespace) -> Any:
     raise CommandFailed(f"unknown command {args.command}")
 
 
+def show_cost(args: argparse.Namespace) -> None:
+    from memberclub_infra import costs
+
+    measured = costs.load(args.results or costs.RESULTS)
+    if args.write_docs:
+        costs.write_docs(measured)
+        print(f"{costs.DOCS.relative_to(costs.ROOT)} updated", file=sys.stderr)
+    elif args.markdown:
+        print(costs.markdown(measured))
+    else:
+        costs.print_bill(measured)
+
+
 def _settings(value: str | None) -> dict[str, Any]:
     if not value:
         return {}
@@ -375,7 +396,8 @@ def main(argv: list[str] | None = None) -> int:
     except (CommandFailed, DomainError) as error:
         print(f"memberclub: {error}", file=sys.stderr)
         return 1
-    print(json.dumps(result, indent=2, ensure_ascii=False))
+    if result is not None:
+        print(json.dumps(result, indent=2, ensure_ascii=False))
     return 0
 
 

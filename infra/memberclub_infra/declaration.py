@@ -326,6 +326,9 @@ class Resources:
     mail_from: str | None = None
     sms_sender_id: str | None = None
     tracing: bool = False  # X-Ray; the SDK is imported only when this is on (memberclub.observability)
+    # CloudWatch custom metrics (MessagesSent, SmsCapReached): 0.30 USD a month each, so off
+    # unless asked for; the owner's monthly figures count the messages anyway.
+    metrics: bool = False
     # The redelivery function's (memberclub.eventing.redelivery): the targets as JSON, the scheduler's role.
     redelivery_targets: str | None = None
     redelivery_role_arn: str | None = None
@@ -349,5 +352,6 @@ def environment(spec: FunctionSpec, resources: Resources) -> dict[str, str]:
         "POWERTOOLS_SERVICE_NAME": spec.name,
         "POWERTOOLS_METRICS_NAMESPACE": "memberclub",
         "POWERTOOLS_TRACE_DISABLED": "false" if resources.tracing else "true",
+        "POWERTOOLS_METRICS_DISABLED": "false" if resources.metrics else "true",
     }
     return env | spec.extra_environment

@@ -32,6 +32,7 @@ VARIANT_CONTEXT = {
     "alarms": "true",
     "alarm_email": "drift@example.com",
     "tracing": "true",
+    "metrics": "true",
     "log_retention_days": "7",
     "throttle_rate": "10",
     "throttle_burst": "20",

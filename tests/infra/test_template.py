@@ -87,6 +87,8 @@ def test_every_function_is_arm64_python313_with_the_layer_tracing_and_a_log_grou
         tracing = synthesised.stack.config.tracing
         assert props.get("TracingConfig") == ({"Mode": "Active"} if tracing else None), spec.name
         assert props["Environment"]["Variables"]["POWERTOOLS_TRACE_DISABLED"] == str(not tracing).lower()
+        metrics = synthesised.stack.config.metrics
+        assert props["Environment"]["Variables"]["POWERTOOLS_METRICS_DISABLED"] == str(not metrics).lower()
         assert "VpcConfig" not in props, spec.name
         assert props.get("ReservedConcurrentExecutions") == spec.reserved_concurrency, spec.name
         logging = props["LoggingConfig"]
@@ -102,7 +104,7 @@ def test_function_environment_is_the_declarations(synthesised: Synthesised) -> N
         expected = environment(spec, Resources(
             table_name="<table>", event_bus_name="<bus>", secrets_prefix=config.secrets_prefix,
             public_url=public_url, mail_from=config.mail_from, sms_sender_id=config.sms_sender_id,
-            tracing=config.tracing, redelivery_targets="<the targets>", redelivery_role_arn="<the role>",
+            tracing=config.tracing, metrics=config.metrics, redelivery_targets="<the targets>", redelivery_role_arn="<the role>",
         ))
         actual = functions[synthesised.function_ids()[spec.name]]["Properties"]["Environment"]["Variables"]
         assert sorted(actual) == sorted(expected), spec.name

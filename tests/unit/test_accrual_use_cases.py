@@ -206,6 +206,33 @@ def test_the_stamps_function_applies_only_purchases_and_refunds_of_a_club():
         apply_to_card(loyalty(orders), other)
 
 
+class CountingClubs(FakeClubs):
+    def __init__(self) -> None:
+        self.reads = 0
+
+    def get(self, club_id: str) -> Club | None:
+        self.reads += 1
+        return super().get(club_id)
+
+
+def test_the_club_the_order_event_carries_spares_the_stamps_function_a_read():
+    """The purchases function read the club to check the signature: its rules travel in the
+    event. Another club's snapshot, or one that no longer parses, is not trusted: the store's is."""
+    clubs = CountingClubs()
+    orders = FakeOrders(FakeMembers(member()))
+    services = LoyaltyServices(clubs=clubs, members=orders.members, orders=orders, coupons=FakeCoupons())
+    doubled = CLUB.model_copy(update={"settings": CLUB.settings.model_copy(update={
+        "stamps": CLUB.settings.stamps.model_copy(update={"per_order": 2})})})
+    carried = paid("o1").model_copy(update={"club": doubled.model_dump(mode="json")})
+    assert apply_to_card(services, carried).stamps_delta == 2  # the rules in force when it came in
+    assert clubs.reads == 0
+    other = paid("o2").model_copy(update={"club": {**doubled.model_dump(mode="json"), "club_id": "other"}})
+    broken = paid("o3").model_copy(update={"club": {**doubled.model_dump(mode="json"), "unknown": 1}})
+    assert apply_to_card(services, other).stamps_delta == 1
+    assert apply_to_card(services, broken).stamps_delta == 1
+    assert clubs.reads == 2
+
+
 def test_the_tenth_stamp_trades_ten_stamps_for_one_reward_coupon():
     change, result = plan_purchase(CLUB, paid(), None, member(stamps=9, points=5), clock.now())
     assert change is not None and change.member is not None

@@ -416,26 +416,36 @@ def test_unreadable_bodies():
 class FakeClubs(ClubStore):
     """The club store's rules (``require``) over clubs in memory."""
 
-    def __init__(self, *clubs: Club):
+    def __init__(self, *clubs: Club, warm: bool = True):
         self.clubs = {club.club_id: club for club in clubs}
+        self.warm = warm  # an instance that read the club lately
 
     def get(self, club_id: str) -> Club | None:
         return self.clubs.get(club_id)
+
+    def cached(self, club_id: str) -> Club | None:
+        return self.clubs.get(club_id) if self.warm else None
 
 
 class FakeOrders:
     """Members by contact and orders on record, as ``OrderStore.delivery_lookup`` finds them."""
 
-    def __init__(self, known: dict[str, str], on_record: dict[tuple[str, str], str | None] | None = None):
+    def __init__(self, known: dict[str, str], on_record: dict[tuple[str, str], str | None] | None = None,
+                 clubs: FakeClubs | None = None):
         self.known = known
         self.on_record = on_record or {}
+        self.clubs = clubs or FakeClubs()
         self.lookups: list[Customer] = []
+        self.with_club: list[bool] = []
 
-    def delivery_lookup(self, club_id: str, customer: Customer, orders: Any = ()) -> DeliveryLookup:
+    def delivery_lookup(self, club_id: str, customer: Customer, orders: Any = (), *,
+                        with_club: bool = False) -> DeliveryLookup:
         self.lookups.append(customer)
+        self.with_club.append(with_club)
         member_id = next((self.known[value] for value in (customer.card_code, *customer.emails, *customer.phones)
                           if value in self.known), None)
-        return DeliveryLookup(member_id, {order: self.on_record[order] for order in orders if order in self.on_record})
+        return DeliveryLookup(member_id, {order: self.on_record[order] for order in orders if order in self.on_record},
+                              self.clubs.get(club_id) if with_club else None)
 
 
 class FakeOutbox:
@@ -476,13 +486,14 @@ class Clock:
 
 
 def services(*, secret: str = SECRET, fresh: str | None = None, known: dict[str, str] | None = None,
-             bus: FakeBus | None = None, clock: Clock | None = None,
+             bus: FakeBus | None = None, clock: Clock | None = None, warm: bool = True,
              on_record: dict[tuple[str, str], str | None] | None = None) -> tuple[intake.IntakeServices, FakeSecrets]:
     reader = FakeSecrets([secret, fresh or secret])
     secrets = intake.WebhookSecrets(lambda club, kind: f"/p/{club}/{kind}", read=reader,
                                        monotonic=clock or Clock())
-    built = intake.IntakeServices(clubs=FakeClubs(Club(club_id="demo", name="Demo Bakeri")),  # type: ignore[arg-type]
-                               orders=FakeOrders(known or {}, on_record),  # type: ignore[arg-type]
+    clubs = FakeClubs(Club(club_id="demo", name="Demo Bakeri"), warm=warm)
+    built = intake.IntakeServices(clubs=clubs,  # type: ignore[arg-type]
+                               orders=FakeOrders(known or {}, on_record, clubs),  # type: ignore[arg-type]
                                outbox=FakeOutbox(), bus=bus or FakeBus(),  # type: ignore[arg-type]
                                webhook_secrets=secrets)
     return built, reader
@@ -550,6 +561,42 @@ def test_the_order_of_checks_and_nothing_published_before_the_signature():
     with pytest.raises(BadRequest):
         receive(built, "orders-paid-email", body=b"{broken")
     assert built.bus.published == []  # type: ignore[attr-defined]
+
+
+def test_a_cold_instance_reads_the_club_with_the_member_in_one_lookup():
+    """Orders minutes apart find every cache cold: the club comes in the same read as the
+    member the body's contacts name, and travels on in the event for the stamps function."""
+    built, _ = services(known={"kari.nordmann@example.no": "m1"}, warm=False)
+    outcome = receive(built, "shopify-orders-paid")
+    assert outcome.member is True
+    assert built.orders.with_club == [True]  # type: ignore[attr-defined]
+    [recorded] = built.bus.published  # type: ignore[attr-defined]
+    assert recorded.member_id == "m1" and recorded.club["club_id"] == "demo"
+
+
+def test_a_cold_instance_still_answers_in_the_contracts_order():
+    built, reader = services(warm=False)
+    with pytest.raises(NotFound):
+        receive(built, "orders-paid-email", club="nobody")
+    assert built.orders.with_club == [True] and reader.reads == []  # type: ignore[attr-defined]
+    with pytest.raises(NotFound):
+        receive(built, "orders-paid-email", club="Not A Club!")  # not even looked up
+    assert built.orders.with_club == [True]  # type: ignore[attr-defined]
+    with pytest.raises(Unauthorized):
+        receive(built, "orders-paid-email", secret="wrong", body=b"{broken")
+    assert built.bus.published == []  # type: ignore[attr-defined]
+
+
+def test_a_national_phone_is_looked_up_again_with_the_clubs_country():
+    """Before the club is known, only international numbers can be read: a body that names a
+    national number is looked up once more, with the club's country, after the signature."""
+    built, _ = services(known={"+4791234567": "m3"}, warm=False)
+    body = json.dumps({"order_id": "n-1", "status": "paid", "total": "100.00", "currency": "NOK",
+                       "phone": "912 34 567", "occurred_at": "2026-11-30T10:00:00Z"}).encode()
+    outcome = receive(built, "orders-paid-email", body=body)
+    assert outcome.member is True
+    assert built.orders.with_club == [True, False]  # type: ignore[attr-defined]
+    assert built.orders.lookups[-1].phones == ("+4791234567",)  # type: ignore[attr-defined]
 
 
 def test_the_ping_needs_no_secret_and_publishes_nothing():

@@ -37,6 +37,7 @@ class DeploymentConfig:
     alarms: bool = False  # 0.10 USD a month per alarm: off unless asked for
     alarm_email: str | None = None  # where alarm notifications go (a plain address)
     tracing: bool = False  # X-Ray: adds cold-start time (make bench) and costs past the free tier
+    metrics: bool = False  # custom CloudWatch metrics: 0.30 USD a month each, off unless asked for
     log_retention_days: int = 30
     # HTTP API throttling, per route (API Gateway applies a stage's default route settings to
     # each route on its own): requests a second and burst for every route, and lower ones for
@@ -69,7 +70,7 @@ class DeploymentConfig:
             raise ConfigError(f"unknown context parameter(s): {', '.join(sorted(unknown))}")
         parsed: dict[str, Any] = {}
         for key, value in given.items():
-            if key in ("alarms", "tracing"):
+            if key in ("alarms", "tracing", "metrics"):
                 parsed[key] = _boolean(key, value)
             elif key in ("log_retention_days", "throttle_burst", "join_throttle_burst"):
                 parsed[key] = _number(key, value, int)

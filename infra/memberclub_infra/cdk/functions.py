@@ -88,6 +88,7 @@ class Functions(Construct):
                 mail_from=config.mail_from,
                 sms_sender_id=config.sms_sender_id,
                 tracing=config.tracing,
+                metrics=config.metrics,
             )
             function_logs = log_group(self, f"{title(spec.name)}Logs", config.log_retention_days,
                                       name=function_log_group_name(config.stack_name, spec.name))

@@ -14,6 +14,8 @@ from __future__ import annotations
 import random
 import time
 
+from pydantic import ValidationError
+
 from memberclub import clock
 from memberclub.club import Club
 from memberclub.errors import Invalid, Unavailable
@@ -30,7 +32,7 @@ def apply_to_card(services: LoyaltyServices, detail: EventDetail) -> Accrual | N
     """A ``PurchaseRecorded`` or ``PurchaseRefunded`` from the bus, applied exactly once;
     None when its club does not exist. Any other event is refused (``Invalid``), raised so
     that the bus retries it and, in the end, parks it in the dead-letter queue."""
-    club = services.clubs.get(detail.club_id)
+    club = club_of(services, detail)
     if club is None:
         return None
     if isinstance(detail, PurchaseRecorded):
@@ -38,6 +40,19 @@ def apply_to_card(services: LoyaltyServices, detail: EventDetail) -> Accrual | N
     if isinstance(detail, PurchaseRefunded):
         return reverse_refund(services, club, detail)
     raise Invalid(f"stamps does not take {detail.DETAIL_TYPE}", code="unexpected_detail_type")
+
+
+def club_of(services: LoyaltyServices, detail: EventDetail) -> Club | None:
+    """The club the event carries (as the purchases function read it), else the stored one:
+    an event from before the club travelled with it, or one whose rules no longer parse after
+    an upgrade, is applied with the club as it is now."""
+    snapshot = getattr(detail, "club", None)
+    if snapshot and snapshot.get("club_id") == detail.club_id:
+        try:
+            return Club.model_validate(snapshot)
+        except ValidationError:
+            pass
+    return services.clubs.get(detail.club_id)
 
 
 def accrue_purchase(services: LoyaltyServices, club: Club, purchase: PurchaseRecorded,

@@ -15,6 +15,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from memberclub.club import Club
+
 OrderSource = Literal["shopify", "woocommerce", "orders", "till"]
 
 
@@ -93,6 +95,7 @@ class DeliveryLookup:
 
     member_id: str | None
     members_of_orders: dict[tuple[str, str], str | None]
+    club: Club | None = None  # when the club was read with them (a cold instance)
 
 
 class OrderRecord(BaseModel):

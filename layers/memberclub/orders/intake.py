@@ -12,9 +12,16 @@ publishes them once the bus is back: the shop gets its 200 either way. WooCommer
 retries a failed delivery, so a 503 would lose the order; only when the table refuses too
 does the shop get 503.
 
-Checks run in the contract's order: the club (404), then the signature (401: nothing read,
-nothing published), then the body (400/422). The body limit (413) is the web layer's.
+Checks run in the contract's order: the club (404), then the signature (401: nothing
+published), then the body (400/422). The body limit (413) is the web layer's.
 WooCommerce's unsigned ping when an owner saves a webhook gets 200 and does nothing.
+
+A small club's orders come minutes apart, to an instance whose caches are cold. Then the club
+is read in the same BatchGetItem as the member the body's contacts name (``tentative``):
+the body is read for its contacts before the signature is checked, but nothing it says is
+answered, trusted or published until the signature holds, and the lookup is used only if
+the body, read again with the club's phone country, names the same contacts. So an order
+costs one read here, one read and one transaction in the stamps function.
 
 Webhook secrets come from SSM through Powertools' five-minute cache. An owner may replace a
 secret (``memberclub club set-secret``), so a signature that does not match is checked once
@@ -24,6 +31,7 @@ deliveries never becomes a flood of SSM calls.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -33,8 +41,8 @@ from typing import Any, Literal, Protocol
 
 from memberclub import clock
 from memberclub.bodies import read_json
-from memberclub.club import Club, ClubReader, require_club
-from memberclub.errors import Unauthorized, Unavailable
+from memberclub.club import CLUB_ID_PATTERN, Club, ClubReader
+from memberclub.errors import DomainError, NotFound, Unauthorized, Unavailable
 from memberclub.events import EventDetail, EventPublisher, PurchaseRecorded, PurchaseRefunded
 from memberclub.observability import logger
 from memberclub.orders.facts import Customer, DeliveryLookup, OrderFact, OrderRefund, PaidOrder
@@ -79,9 +87,16 @@ class WebhookSecrets:
 
 
 class OrderLookup(Protocol):
-    def delivery_lookup(self, club_id: str, customer: Customer,
-                        orders: Sequence[tuple[str, str]] = ()) -> DeliveryLookup:
-        """The member the customer's contacts name, and the member of each order on record."""
+    def delivery_lookup(self, club_id: str, customer: Customer, orders: Sequence[tuple[str, str]] = (),
+                        *, with_club: bool = False) -> DeliveryLookup:
+        """The member the customer's contacts name, the member of each order on record and,
+        with ``with_club``, the club: one read."""
+        ...
+
+
+class ClubCache(ClubReader, Protocol):
+    def cached(self, club_id: str) -> Club | None:
+        """The club as this instance read it lately; never a request."""
         ...
 
 
@@ -99,7 +114,7 @@ class SecretSource(Protocol):
 
 @dataclass(frozen=True)
 class IntakeServices:
-    clubs: ClubReader
+    clubs: ClubCache
     orders: OrderLookup
     outbox: Outbox
     bus: EventPublisher
@@ -128,7 +143,15 @@ class Outcome:
 def receive_webhook(services: IntakeServices, club_id: str, kind: Kind, headers: Mapping[str, str],
                     body: bytes) -> Outcome:
     """One delivery to ``POST /webhooks/{club}/{kind}``, from the club to the bus."""
-    club = require_club(services.clubs, club_id)
+    club = services.clubs.cached(club_id) if re.fullmatch(CLUB_ID_PATTERN, club_id) else None
+    early: DeliveryLookup | None = None
+    guessed: LookupInputs | None = None
+    if club is None and re.fullmatch(CLUB_ID_PATTERN, club_id):
+        guessed = tentative(kind, headers, body)
+        early = services.orders.delivery_lookup(club_id, *guessed, with_club=True)
+        club = early.club
+    if club is None:
+        raise NotFound("There is no club with this id.", code="unknown_club")
     if kind == "woocommerce" and woocommerce.is_ping(headers, body):
         logger.info("woocommerce ping answered", extra={"club_id": club.club_id})
         return Outcome("ignored", reason="ping")
@@ -137,7 +160,29 @@ def receive_webhook(services: IntakeServices, club_id: str, kind: Kind, headers:
     if delivery.ignored is not None or not delivery.facts:
         logger.info("webhook ignored", extra={"club_id": club.club_id, "kind": kind, "reason": delivery.ignored})
         return Outcome("ignored", reason=delivery.ignored or "nothing to record")
-    return record_delivery(services, club, delivery)
+    known = early if early is not None and guessed == lookup_inputs(delivery) else None
+    return record_delivery(services, club, delivery, known)
+
+
+LookupInputs = tuple[Customer, tuple[tuple[str, str], ...]]
+
+
+def lookup_inputs(delivery: Delivery) -> LookupInputs:
+    """What finds a delivery's member: the customer's contacts and the orders it refunds."""
+    customer = next((fact.customer for fact in delivery.facts if fact.customer), Customer())
+    refunded = tuple(sorted({(fact.source, fact.order_id) for fact in delivery.facts if isinstance(fact, OrderRefund)}))
+    return customer, refunded
+
+
+def tentative(kind: Kind, headers: Mapping[str, str], body: bytes) -> LookupInputs:
+    """The contacts an unverified body names, to look them up with the club in one read.
+    Phones are read only in international form (the club's country is not known yet). A body
+    that cannot be read names nothing: the checks after the signature will say why."""
+    try:
+        delivery = PARSERS[kind](headers, read_json(body), country="")
+    except (DomainError, ValueError, TypeError, KeyError, AttributeError):
+        return Customer(), ()
+    return lookup_inputs(delivery) if delivery.ignored is None else (Customer(), ())
 
 
 def verify_signature(services: IntakeServices, club_id: str, kind: Kind, headers: Mapping[str, str], body: bytes) -> None:
@@ -154,14 +199,14 @@ def verify_signature(services: IntakeServices, club_id: str, kind: Kind, headers
     raise Unauthorized("The webhook signature does not match this club's secret.", code="bad_signature")
 
 
-def record_delivery(services: IntakeServices, club: Club, delivery: Delivery) -> Outcome:
+def record_delivery(services: IntakeServices, club: Club, delivery: Delivery,
+                    known: DeliveryLookup | None = None) -> Outcome:
     """Find the member the delivery names and publish one event per fact. The member of a
-    paid order is found by its contacts (card code, each e-mail, each phone: one lookup); a
-    refund belongs to the member of the order on record, if there is one. A customer who is
-    no member gets ``member_id`` None: the order still counts in the owner's figures."""
-    customer = next((fact.customer for fact in delivery.facts if fact.customer), Customer())
-    refunded = sorted({(fact.source, fact.order_id) for fact in delivery.facts if isinstance(fact, OrderRefund)})
-    found = services.orders.delivery_lookup(club.club_id, customer, refunded)
+    paid order is found by its contacts (card code, each e-mail, each phone: one lookup, or
+    ``known`` when it was made with the club's read); a refund belongs to the member of the
+    order on record, if there is one. A customer who is no member gets ``member_id`` None:
+    the order still counts in the owner's figures."""
+    found = known or services.orders.delivery_lookup(club.club_id, *lookup_inputs(delivery))
     key = delivery.idempotency_key or ""
     several = len(delivery.facts) > 1
     events = []
@@ -169,7 +214,7 @@ def record_delivery(services: IntakeServices, club: Club, delivery: Delivery) ->
         member_id = found.member_id
         if isinstance(fact, OrderRefund) and (fact.source, fact.order_id) in found.members_of_orders:
             member_id = found.members_of_orders[(fact.source, fact.order_id)]
-        events.append(event_for(club.club_id, fact, member_id, f"{key}#{fact.kind}" if several else key))
+        events.append(event_for(club, fact, member_id, f"{key}#{fact.kind}" if several else key))
     queued = False
     try:
         services.bus.publish(events)
@@ -186,14 +231,15 @@ def record_delivery(services: IntakeServices, club: Club, delivery: Delivery) ->
                    member=member, queued=queued)
 
 
-def event_for(club_id: str, fact: OrderFact, member_id: str | None, idempotency_key: str) -> EventDetail:
+def event_for(club: Club, fact: OrderFact, member_id: str | None, idempotency_key: str) -> EventDetail:
+    snapshot = club.model_dump(mode="json")  # the stamps function applies these rules
     if isinstance(fact, PaidOrder):
         return PurchaseRecorded(
-            club_id=club_id, idempotency_key=idempotency_key, occurred_at=fact.paid_at, source=fact.source,
+            club_id=club.club_id, idempotency_key=idempotency_key, occurred_at=fact.paid_at, source=fact.source,
             order_id=fact.order_id, member_id=member_id, currency=fact.currency, total_minor=fact.total,
             points_basis_minor=fact.points_basis, paid_at=fact.paid_at, refunds_minor=dict(fact.refunds),
-            stamps=fact.stamps)
+            stamps=fact.stamps, club=snapshot)
     return PurchaseRefunded(
-        club_id=club_id, idempotency_key=idempotency_key, occurred_at=fact.refunded_at, source=fact.source,
+        club_id=club.club_id, idempotency_key=idempotency_key, occurred_at=fact.refunded_at, source=fact.source,
         order_id=fact.order_id, member_id=member_id, currency=fact.currency, refunds_minor=dict(fact.refunds),
-        full=fact.full, total_minor=fact.total, refunded_at=fact.refunded_at)
+        full=fact.full, total_minor=fact.total, refunded_at=fact.refunded_at, club=snapshot)

@@ -7,7 +7,7 @@ import time
 from memberclub.club import Club
 from memberclub.errors import Conflict
 from memberclub.storage import keys
-from memberclub.storage.table import ConditionFailed, Table, put
+from memberclub.storage.table import ConditionFailed, Item, Table, put
 
 
 class ClubStore:
@@ -33,6 +33,20 @@ class ClubStore:
         cached = self._read(club_id)
         return cached[0] if cached else None
 
+    def cached(self, club_id: str) -> Club | None:
+        """The club as this instance read it lately, or None: never a request."""
+        cached = self._cache.get(club_id)
+        if cached and time.monotonic() - cached[0] < self.CACHE_SECONDS:
+            return cached[1]
+        return None
+
+    def remember(self, item: Item) -> Club:
+        """The club of an item read with other items (a webhook's contacts), cached as if
+        read here."""
+        club = Club.model_validate({k: v for k, v in item.items() if k in Club.model_fields})
+        self._cache[club.club_id] = (time.monotonic(), club, item.get("owner_key_hash", ""))
+        return club
+
 
     def owner_key_hash(self, club_id: str) -> str | None:
         cached = self._read(club_id)
@@ -50,6 +64,4 @@ class ClubStore:
         item = self.table.get(keys.club(club_id))
         if item is None:
             return None
-        club = Club.model_validate({k: v for k, v in item.items() if k in Club.model_fields})
-        self._cache[club_id] = (time.monotonic(), club, item.get("owner_key_hash", ""))
-        return club, item.get("owner_key_hash", "")
+        return self.remember(item), item.get("owner_key_hash", "")

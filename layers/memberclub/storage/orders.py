@@ -19,6 +19,7 @@ from memberclub.loyalty.change import LedgerEntry, MemberChanged, OrderChange, O
 from memberclub.members import Member
 from memberclub.orders.facts import Customer, DeliveryLookup, OrderRecord
 from memberclub.storage import keys
+from memberclub.storage.clubs import ClubStore
 from memberclub.storage.items import coupon_item
 from memberclub.storage.members import first_member, member_lookup_keys
 from memberclub.storage.outbox import outbox_put
@@ -49,20 +50,25 @@ def ledger_item(member: Member, at: str, seq: int, entry: LedgerEntry) -> Item:
 
 
 class OrderStore:
-    def __init__(self, table: Table):
+    def __init__(self, table: Table, clubs: ClubStore | None = None):
         self.table = table
+        self.clubs = clubs or ClubStore(table)
 
-    def delivery_lookup(self, club_id: str, customer: Customer,
-                        orders: Sequence[tuple[str, str]] = ()) -> DeliveryLookup:
-        """The member by contact and the orders (source, order id) on record: one BatchGetItem."""
+    def delivery_lookup(self, club_id: str, customer: Customer, orders: Sequence[tuple[str, str]] = (),
+                        *, with_club: bool = False) -> DeliveryLookup:
+        """The member by contact and the orders (source, order id) on record, and with
+        ``with_club`` the club too (cached in the club store): one BatchGetItem."""
         contact_keys = member_lookup_keys(club_id, customer)
         order_keys = {order: keys.order(club_id, *order) for order in orders}
-        wanted = contact_keys + list(order_keys.values())
+        club_key = [keys.club(club_id)] if with_club else []
+        wanted = club_key + contact_keys + list(order_keys.values())
         found = self.table.batch_get(wanted) if wanted else []
         by_key = {(item["PK"], item["SK"]): item for item in found}
         on_record = {order: by_key[(key["PK"], key["SK"])].get("member_id")
                      for order, key in order_keys.items() if (key["PK"], key["SK"]) in by_key}
-        return DeliveryLookup(first_member(found, contact_keys), on_record)
+        club_item = by_key.get((club_key[0]["PK"], club_key[0]["SK"])) if club_key else None
+        club = self.clubs.remember(club_item) if club_item else None
+        return DeliveryLookup(first_member(found, contact_keys), on_record, club)
 
     def get(self, club_id: str, source: str, order_id: str) -> OrderRecord | None:
         item = self.table.get(keys.order(club_id, source, order_id), consistent=True)

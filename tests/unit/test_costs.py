@@ -1,0 +1,92 @@
+"""The owner's bill (``memberclub cost``): arithmetic from measured figures and dated prices, and
+docs/costs.md kept equal to what it computes from the committed bench results."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from memberclub_infra import cli, costs
+
+
+def synthetic(read_units: float = 1.0, write_units: int = 2, ms: float = 100.0) -> dict:
+    """Bench results in which every measured operation reads and writes the same and invokes
+    ``stamps`` once, publishing one event."""
+    names = {operation for operations in costs.OPERATIONS.values() for operation in operations}
+    requests, units = {}, {}
+    for name in names:
+        for temperature, duration in (("warm", ms), ("cold", ms * 5)):
+            key = f"{name} ({temperature})"
+            requests[key] = {"DynamoDB.GetItem": 1, "EventBridge.PutEvents": 1}
+            units[key] = {"read_units": read_units, "write_units": write_units, "index_write_units": 0,
+                          "invocations": [["stamps", duration]]}
+    requests["messages: welcome (warm)"]["SESv2.SendEmail"] = 1
+    return {"requests": requests, "units": units, "member_profile_bytes": 480}
+
+
+def line(lines: list[costs.Line], name: str) -> costs.Line:
+    return next(item for item in lines if item.name == name)
+
+
+def test_each_line_is_count_times_measured_figure_times_price() -> None:
+    activity = costs.Activity(1_000)
+    lines = costs.monthly_bill(synthetic(), activity)
+    operations = sum(len(costs.OPERATIONS[kind]) * count for kind, count in costs._counts(activity).items())
+    assert line(lines, "dynamodb_writes").quantity == 2 * operations
+    assert line(lines, "dynamodb_writes").usd == pytest.approx(2 * operations / 1e6 * 0.625)
+    assert line(lines, "dynamodb_reads").quantity == operations
+    assert line(lines, "eventbridge").quantity == operations
+    assert line(lines, "lambda_requests").quantity == operations
+    welcome_sends = activity.confirmations + costs._counts(activity)["other_emails"]
+    assert line(lines, "ses").quantity == welcome_sends
+    assert line(lines, "ses").usd == pytest.approx(welcome_sends / 1000 * 0.10)
+
+
+def test_compute_counts_cold_starts_apart_and_scales_to_arm64() -> None:
+    activity = costs.Activity(100)
+    lines = costs.monthly_bill(synthetic(ms=100.0), activity)
+    calls = line(lines, "lambda_requests").quantity
+    factor = costs.ARM64_DURATION_FACTOR
+    warm_only = calls * 0.1 * factor * 256 / 1024
+    cold_extra = costs._cold_starts(calls) * (0.5 - 0.1) * factor * 256 / 1024
+    assert line(lines, "lambda_gb_seconds").quantity == pytest.approx(warm_only + cold_extra)
+
+
+def test_cold_starts_grow_with_traffic_but_never_past_the_calls_or_the_idle_windows() -> None:
+    windows = 30 * costs.OPEN_HOURS_A_DAY * 60 / costs.COLD_AFTER_IDLE_MINUTES
+    assert costs._cold_starts(0) == 0
+    assert costs._cold_starts(10) == pytest.approx(10, rel=0.01)  # a quiet club: nearly every call
+    assert costs._cold_starts(1_000_000) == pytest.approx(windows)  # a busy one: once per window
+    small, big = costs._cold_starts(200), costs._cold_starts(2_000)
+    assert small < big < min(2_000, windows)
+
+
+def test_without_email_drops_the_mails_and_the_free_tier_only_lowers() -> None:
+    measured = synthetic()
+    activity = costs.Activity(10_000)
+    loud, quiet = costs.monthly_bill(measured, activity), costs.monthly_bill(measured, activity, with_email=False)
+    assert line(quiet, "ses").usd == 0 and line(loud, "ses").usd > 0
+    assert costs.total(quiet) < costs.total(loud)
+    assert costs.total(loud, free_tier=True) < costs.total(loud)
+    assert line(loud, "lambda_requests").usd_after_free_tier == 0  # under a million calls
+
+
+def test_the_bill_grows_with_the_club() -> None:
+    measured = synthetic()
+    bills = [costs.total(costs.monthly_bill(measured, costs.Activity(size))) for size in costs.CLUB_SIZES]
+    assert bills == sorted(bills) and math.isclose(bills[2] / bills[1], 10, rel_tol=0.3)
+
+
+def test_docs_costs_md_is_what_memberclub_cost_computes_from_the_committed_results() -> None:
+    text = costs.DOCS.read_text()
+    start, stop = text.index(costs.BEGIN), text.index(costs.END) + len(costs.END)
+    assert text[start:stop] == costs.markdown(costs.load()), "run `memberclub cost --write-docs`"
+
+
+def test_the_cli_prints_the_bill(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["cost"]) == 0
+    printed = capsys.readouterr().out
+    assert "1,000 members" in printed and "without e-mail" in printed
+    assert cli.main(["cost", "--markdown"]) == 0
+    assert capsys.readouterr().out.startswith(costs.BEGIN)
