@@ -224,3 +224,11 @@ def test_portal_for_a_member_who_never_bought_is_409(buyer):
 def test_an_erased_member_cannot_buy(buyer, harness):
     assert harness.signup(http_event("signup/me-delete", token=buyer.token))["statusCode"] == 204
     assert buyer.premium("checkout")["statusCode"] == 401
+
+
+def test_a_member_who_bought_premium_earns_double_stamps(buyer):
+    from tests.integration.test_loyalty import paid
+
+    buyer.buy()
+    buyer.stamps(paid(buyer.id, "o-premium-1", buyer.member_id))
+    assert buyer.me()["stamps"] == 2  # the club's stamp multiplier (2) on one stamp per order
