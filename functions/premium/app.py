@@ -2,7 +2,8 @@
 
 A doorway: ``POST /premium/checkout`` and ``GET /premium/portal`` (the member's Bearer card
 token), the premium page ``/card/{token}/premium``, and Stripe's ``POST /webhooks/stripe``
-(verified with the SDK before anything is read). The routes (``memberclub.premium.http``)
+(verified with the SDK before anything is read); from the bus, ``ClubSettingsChanged``
+(a new Stripe Price when the premium price changed). The routes (``memberclub.premium.http``)
 call one use case of ``memberclub.premium`` each. This function alone imports stripe.
 """
 
@@ -14,6 +15,7 @@ from mangum import Mangum
 
 from memberclub.observability import HTTP_CORRELATION, lambda_entry
 from memberclub.premium.http import routes
+from memberclub.premium.http.bus import is_bus_event, on_bus_event
 from memberclub.web.app import create_app
 
 # Stripe's events are a few kilobytes; a checkout request has no body.
@@ -29,4 +31,7 @@ _asgi = Mangum(app, lifespan="off")
 
 @lambda_entry(HTTP_CORRELATION)
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    # The bus's ClubSettingsChanged (the rule "premium-price"), else an HTTP request.
+    if is_bus_event(event):
+        return on_bus_event(event)
     return _asgi(event, context)

@@ -155,6 +155,9 @@ class FunctionSpec:
     reserved_concurrency: int | None = None
     extra_environment: dict[str, str] = field(default_factory=dict)
     async_failures: AsyncFailures = AsyncFailures()
+    # Dependency groups (pyproject.toml) shipped in this function's own bundle, not the shared
+    # layer: a library only it imports (stripe for premium).
+    bundled_groups: tuple[str, ...] = ()
 
     @property
     def code_dir(self) -> str:
@@ -251,6 +254,9 @@ PREMIUM = FunctionSpec(
     timeout_seconds=15,
     # The member's premium state and its events (the outbox) in one transaction.
     access=Access(read_token_key=True, read_stripe_secrets=True),
+    bundled_groups=("premium",),
+    # A new Stripe Price when the owner changes the premium price (Prices cannot change).
+    event_rules=(EventRule("premium-price", ("ClubSettingsChanged",)),),
     routes=(
         Route("POST", "/premium/checkout"),
         Route("GET", "/premium/portal"),

@@ -232,3 +232,32 @@ def test_a_member_who_bought_premium_earns_double_stamps(buyer):
     buyer.buy()
     buyer.stamps(paid(buyer.id, "o-premium-1", buyer.member_id))
     assert buyer.me()["stamps"] == 2  # the club's stamp multiplier (2) on one stamp per order
+
+
+def test_premium_setup_makes_one_price_and_a_price_change_makes_a_new_one(harness):
+    from memberclub.events import ClubSettingsChanged
+
+    buyer = Buyer(harness)
+    stack, stripe = harness.stack, harness.stack.stripe
+    first = stack.premium_setup(buyer.id)
+    assert first["price_created"] is True and first["lookup_key"] == f"memberclub-{buyer.id}-premium"
+    assert stack.premium_setup(buyer.id) == first | {"price_created": False}  # by lookup key: nothing new
+    assert wiring.clubs().fresh(buyer.id).settings.premium.stripe_price_id == first["price_id"]
+    url = buyer.checkout()
+    assert stripe.objects[url.rsplit("/", 1)[1]]["_params"]["line_items"] == [
+        {"price": first["price_id"], "quantity": "1"}]
+    # The owner changes the price: the premium function, on ClubSettingsChanged, makes a new Price.
+    wiring.table().update(keys.club(buyer.id), "SET #s.#p.#v = :v",
+                          names={"#s": "settings", "#p": "premium", "#v": "price"}, values={":v": "249.00"})
+    change = ClubSettingsChanged(club_id=buyer.id, idempotency_key="settings#1", occurred_at=clock.iso(clock.now()),
+                                 sections=["premium"])
+    envelope = {"version": "0", "id": "e1", "detail-type": "ClubSettingsChanged", "source": "memberclub",
+                "account": "000000000000", "time": clock.iso(clock.now()), "region": "eu-north-1", "resources": [],
+                "detail": change.model_dump(mode="json")}
+    answer = stack.functions.invoke("premium", envelope)
+    assert answer["status"] == "new_price"
+    new = stripe.objects[answer["price_id"]]
+    assert new["unit_amount"] == 24900 and new["lookup_key"] == first["lookup_key"]
+    assert stripe.objects[first["price_id"]]["lookup_key"] is None  # the key moved over
+    assert wiring.clubs().fresh(buyer.id).settings.premium.stripe_price_id == new["id"]
+    assert stack.functions.invoke("premium", envelope)["status"] == "unchanged"  # a repeat makes nothing

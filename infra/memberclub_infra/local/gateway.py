@@ -133,6 +133,7 @@ class Gateway:
             ("GET", re.compile(r"^/_local/clubs/(?P<club_id>[a-z0-9-]+)$"), self.show_club),
             ("PUT", re.compile(r"^/_local/clubs/(?P<club_id>[a-z0-9-]+)/secrets/(?P<kind>[a-z]+)$"), self.set_secret),
             ("POST", re.compile(r"^/_local/jobs/(?P<job>[a-z_-]+)$"), self.run_job),
+            ("POST", re.compile(r"^/_local/clubs/(?P<club_id>[a-z0-9-]+)/premium/setup$"), self.premium_setup),
             ("POST", re.compile(r"^/_local/invoke/(?P<function>[a-z_-]+)$"), self.invoke),
         ]
         for method in ("GET", "POST"):
@@ -239,6 +240,9 @@ class Gateway:
         if function not in self.stack.functions.specs:
             return error_response(404, "unknown_function", f"There is no function {function!r}.")
         return json_response({"result": self.stack.functions.invoke(function, _json(request))})
+
+    def premium_setup(self, request: Request, club_id: str) -> Response:
+        return json_response(self.stack.premium_setup(club_id))
 
     def stripe_checkout(self, request: Request, session_id: str) -> Response:
         if self.stack.stripe is None:

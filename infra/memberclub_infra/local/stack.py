@@ -215,6 +215,18 @@ class LocalStack:
         club_admin.set_webhook_secret(wiring.client("ssm"), settings(), club_id, kind,
                                       value if isinstance(value, str) else "")
 
+    def premium_setup(self, club_id: str) -> dict[str, Any]:
+        """``memberclub premium setup``: the club's Price in the Stripe the stack uses."""
+        from memberclub.errors import NotFound
+        from memberclub.premium.price import set_up_premium_price
+
+        club = wiring.clubs().fresh(club_id)
+        if club is None:
+            raise NotFound(f"There is no club {club_id!r}.", code="unknown_club")
+        setup = set_up_premium_price(wiring.premium_services().billing, wiring.clubs(), club)
+        return {"club_id": club_id, "price_id": setup.price_id, "lookup_key": setup.lookup_key,
+                "price_created": setup.created}
+
     def run_job(self, job: str, day: date) -> dict[str, Any]:
         """Invoke the job as EventBridge Scheduler would on ``day`` (its cron time, its zone)."""
         result = self.functions.invoke(jobs()[job].name, job_payload(job, day))

@@ -277,10 +277,15 @@ class LocalStripe:
             found = [o for o in self.objects.values() if o.get("object") == "price" and o.get("lookup_key") in wanted
                      and o.get("active")]
             return {"object": "list", "data": found, "has_more": False, "url": "/v1/prices"}
+        if method == "GET" and parts == ["webhook_endpoints"]:
+            found = [o for o in self.objects.values() if o.get("object") == "webhook_endpoint"]
+            return {"object": "list", "data": found, "has_more": False, "url": "/v1/webhook_endpoints"}
         if method == "POST" and parts == ["webhook_endpoints"]:
-            return {"id": new_id("we"), "object": "webhook_endpoint", "url": params.get("url"),
+            endpoint = {"id": new_id("we"), "object": "webhook_endpoint", "url": params.get("url"),
                     "enabled_events": params.get("enabled_events"), "api_version": params.get("api_version"),
                     "secret": self.webhook_secret, "status": "enabled", "livemode": False, "metadata": {}}
+            self.objects[endpoint["id"]] = endpoint
+            return endpoint
         if method == "POST" and len(parts) == 2 and parts[0] == "subscriptions" and parts[1] in self.objects:
             sub = self.objects[parts[1]]
             if "cancel_at_period_end" in params:

@@ -11,10 +11,11 @@ from typing import Any, Protocol
 from memberclub.club import ClubReader
 from memberclub.events import EventDetail
 from memberclub.members import Member
+from memberclub.premium.price import PriceCatalog
 from memberclub.premium.state import PremiumState
 
 
-class Billing(Protocol):
+class Billing(PriceCatalog, Protocol):
     """Stripe, as the premium room needs it (``stripe_billing.StripeBilling``)."""
 
     def verify_event(self, payload: bytes, signature: str | None) -> dict[str, Any]:

@@ -76,3 +76,29 @@ class StripeBilling:
                                                                "status": getattr(error, "http_status", None)})
             raise Unavailable("Stripe cannot be reached right now. Please try again.",
                               code="stripe_unavailable") from None
+
+    # --- the catalogue (premium.price) and the webhook endpoint (premium setup --aws) ------------
+
+    def price_by_lookup_key(self, lookup_key: str) -> dict[str, Any] | None:
+        found = self._call(lambda: self.client.v1.prices.list({"lookup_keys": [lookup_key], "active": True}))
+        return (found.get("data") or [None])[0]
+
+    def create_product(self, name: str, metadata: dict[str, str], idempotency_key: str) -> str:
+        product = self._call(lambda: self.client.v1.products.create(
+            {"name": name, "metadata": metadata}, options={"idempotency_key": idempotency_key}))
+        return str(product["id"])
+
+    def create_price(self, params: dict[str, Any], idempotency_key: str) -> dict[str, Any]:
+        return self._call(lambda: self.client.v1.prices.create(
+            params, options={"idempotency_key": idempotency_key}))  # type: ignore[arg-type]
+
+    def create_webhook_endpoint(self, url: str, events: list[str]) -> dict[str, Any]:
+        """An endpoint in the SDK's pinned API version (the events come in the shape this code
+        reads; one made in the dashboard would use the account's default version)."""
+        return self._call(lambda: self.client.v1.webhook_endpoints.create(
+            {"url": url, "enabled_events": events, "api_version": API_VERSION,
+             "description": "memberclub premium"}))  # type: ignore[arg-type]
+
+    def webhook_endpoint_for(self, url: str) -> dict[str, Any] | None:
+        found = self._call(lambda: self.client.v1.webhook_endpoints.list({"limit": 100}))
+        return next((e for e in found.get("data") or [] if e.get("url") == url), None)
