@@ -120,6 +120,23 @@ def requests_per_operation() -> dict[str, dict[str, int]]:
     def redeem(code: str) -> None:
         invoke("owner", http_event("owner/redemption", owner_key=stack.demo.owner_key, body={"code": code}))
 
+    def stripe_calls() -> int:
+        return len(stack.stripe.requests)
+
+    def premium_checkout(card: str) -> str:
+        before = stripe_calls()
+        url = response_json(invoke("premium", http_event("premium/checkout", token=card)))["url"]
+        results["_stripe"][f"checkout ({temperature})"] = stripe_calls() - before
+        return url
+
+    def premium_paid(url: str) -> None:
+        """The local Stripe page's form: three signed events (checkout.session.completed,
+        customer.subscription.created — not handled —, invoice.paid) to the webhook."""
+        before = stripe_calls()
+        stack.stripe.complete_checkout(url.rsplit("/", 1)[1])
+        results["_stripe"][f"3 Stripe events of a purchase ({temperature})"] = stripe_calls() - before
+
+    results["_stripe"] = {}
     try:
         for temperature in ("cold", "warm"):
             email = f"bench-{uuid.uuid4().hex[:8]}@example.no"
@@ -145,6 +162,10 @@ def requests_per_operation() -> dict[str, dict[str, int]]:
             deliver_all()
             measure(f"redemption ({temperature})", redeem, me["coupons"][0]["code"])
             measure(f"redemption: relay ({temperature})", relay)
+            deliver_all()
+            url = measure(f"premium checkout ({temperature})", premium_checkout, card)
+            measure(f"3 Stripe events of a purchase ({temperature})", premium_paid, url)
+            measure(f"premium: relay ({temperature})", relay)
             deliver_all()
             profiles[temperature] = profile_size(me["member_id"])
     finally:
@@ -202,10 +223,13 @@ def import_ratio(runs: int = 7) -> dict[str, float]:
     baseline = median_seconds("pass")
     boto = median_seconds("import boto3") - baseline
     ratios = {}
-    for function in ("signup", "messages", "purchases", "stamps", "owner"):
+    for function in ("signup", "messages", "purchases", "stamps", "owner", "premium"):
         code = (f"import importlib.util as u; s = u.spec_from_file_location('f', 'functions/{function}/app.py'); "
                 "m = u.module_from_spec(s); s.loader.exec_module(m)")
         ratios[f"{function} / boto3"] = round((median_seconds(code) - baseline) / boto, 2)
+    # The premium function imports stripe with its first Stripe call (the adapter): both together.
+    code += "; import memberclub.premium.stripe_billing"
+    ratios["premium + stripe / boto3"] = round((median_seconds(code) - baseline) / boto, 2)
     return ratios
 
 
@@ -214,6 +238,7 @@ def main() -> int:
     results = {"aws_requests": requests_per_operation(), "layer": layer_size(), "import_time_ratio": import_ratio()}
     results["local_store"] = local_store.measure()
     profile_bytes = results["aws_requests"].pop("_profile_bytes")["warm"]
+    results["stripe_calls"] = results["aws_requests"].pop("_stripe")
     results["member_profile_bytes"] = profile_bytes
     print("AWS requests per operation (real handlers, local stack)")
     for operation, calls in results["aws_requests"].items():
@@ -228,6 +253,10 @@ def main() -> int:
         print(f"  webhook order end to end ({temperature}): {dynamodb} DynamoDB requests (target ≤ 3), "
               f"{events} PutEvents")
     print(f"  member profile after an order: {profile_bytes} bytes (was 1,100 with the consent proof in it)")
+    print("\nStripe API calls (the local Stripe counts them)")
+    for operation, calls in results["stripe_calls"].items():
+        target = "1 (create the session)" if operation.startswith("checkout") else "2 (one subscription read per handled event)"
+        print(f"  {operation:<52} {calls:>3}   target {target}")
     layer = results["layer"]
     print(f"\nLayer: {layer['unzipped_mb']} MB unzipped, {layer['zipped_mb']} MB zipped, {layer['files']} files")
     print("\nCold import time as a ratio to `import boto3` (median of fresh processes)")
