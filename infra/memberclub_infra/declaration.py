@@ -255,8 +255,10 @@ PREMIUM = FunctionSpec(
     # The member's premium state and its events (the outbox) in one transaction.
     access=Access(read_token_key=True, read_stripe_secrets=True),
     bundled_groups=("premium",),
-    # A new Stripe Price when the owner changes the premium price (Prices cannot change).
-    event_rules=(EventRule("premium-price", ("ClubSettingsChanged",)),),
+    # A new Stripe Price when the owner changes the premium price (Prices cannot change); an
+    # erased member's Stripe customer deleted (their subscription ends at once).
+    event_rules=(EventRule("premium-price", ("ClubSettingsChanged",)),
+                 EventRule("premium-erasure", ("MemberErased",))),
     routes=(
         Route("POST", "/premium/checkout"),
         Route("GET", "/premium/portal"),

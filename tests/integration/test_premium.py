@@ -261,3 +261,19 @@ def test_premium_setup_makes_one_price_and_a_price_change_makes_a_new_one(harnes
     assert stripe.objects[first["price_id"]]["lookup_key"] is None  # the key moved over
     assert wiring.clubs().fresh(buyer.id).settings.premium.stripe_price_id == new["id"]
     assert stack.functions.invoke("premium", envelope)["status"] == "unchanged"  # a repeat makes nothing
+
+
+def test_erasure_deletes_the_stripe_customer_and_ends_the_subscription(buyer, harness):
+    sub = buyer.buy()
+    customer = buyer.stripe.objects[sub]["customer"]
+    buyer.told()
+    assert harness.signup(http_event("signup/me-delete", token=buyer.token))["statusCode"] == 204
+    erased = [d for d in harness.published() if d.target == "premium"]
+    assert [d.detail_type for d in erased] == ["MemberErased"]
+    assert harness.stack.functions.invoke("premium", erased[0].event)["status"] == "customer_deleted"
+    assert customer not in buyer.stripe.objects and buyer.stripe.objects[sub]["status"] == "canceled"
+    # Stripe's customer.subscription.deleted reached the webhook and changed nothing of a tombstone.
+    assert buyer.stripe.sent[-1]["type"] == "customer.subscription.deleted" and not buyer.stripe.undelivered
+    assert buyer.member()["status"] == "erased" and buyer.told() == []
+    # A repeat (the bus delivers at least once) finds the customer gone: fine.
+    assert harness.stack.functions.invoke("premium", erased[0].event)["status"] == "customer_deleted"

@@ -247,3 +247,10 @@ def test_the_premium_page_sum_is_the_members_own_year():
     offer = premium_offer(club, member(visits_by_month=visits), NOW)
     assert (offer.visits, offer.extra_stamps, offer.value_minor, offer.price_minor) == (20, 20, 10000, 19900)
     assert offer.worth_it is False
+
+
+def test_a_signed_body_that_is_not_an_event_is_400():
+    found = services(FakeBilling())
+    for body in (b"[]", b'{"id": "evt_1", "data": []}', b'{"data": {"object": {}}}'):
+        with pytest.raises(BadRequest):
+            webhook.receive_stripe_event(found, body, "good")

@@ -90,6 +90,7 @@ class LocalStripe:
         self.sent: list[dict[str, Any]] = []  # every event sent, oldest first
         self.undelivered: list[dict[str, Any]] = []  # refused (not 2xx): Stripe would retry them
         self._lock = threading.RLock()
+        self._caused: list[dict[str, Any]] = []  # events an API call caused, sent after it
 
     # --- objects in Stripe's shape ----------------------------------------------------------
 
@@ -256,6 +257,8 @@ class LocalStripe:
             public = {k: v for k, v in answer.items() if not k.startswith("_")}
             if key and request.method == "POST":
                 self.idempotent[key] = public
+            caused, self._caused = self._caused, []
+        self.send(caused)  # outside the lock: the webhook reads from this API on another thread
         return _json(public)
 
     def _route(self, method: str, path: str, params: dict[str, Any]) -> dict[str, Any] | None:
@@ -291,6 +294,14 @@ class LocalStripe:
             if "cancel_at_period_end" in params:
                 sub["cancel_at_period_end"] = params["cancel_at_period_end"] == "true"
             return sub
+        if method == "DELETE" and len(parts) == 2 and parts[0] == "customers" and parts[1] in self.objects:
+            # Stripe cancels the customer's subscriptions at once and tells it.
+            for sub in [o for o in self.objects.values() if o.get("object") == "subscription"
+                        and o.get("customer") == parts[1] and o.get("status") != "canceled"]:
+                sub.update(status="canceled", ended_at=_stamp(self.now()), canceled_at=_stamp(self.now()))
+                self._caused.append(self.event("customer.subscription.deleted", sub))
+            del self.objects[parts[1]]
+            return {"id": parts[1], "object": "customer", "deleted": True}
         if method == "GET" and len(parts) == 2 and parts[1] in self.objects:
             return self.objects[parts[1]]
         return None

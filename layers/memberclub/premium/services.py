@@ -30,6 +30,9 @@ class Billing(PriceCatalog, Protocol):
     def portal_url(self, customer_id: str, return_url: str) -> str:
         """The URL of a customer portal session."""
 
+    def delete_customer(self, customer_id: str) -> None:
+        """The Stripe customer deleted (their subscriptions end at once)."""
+
 
 @dataclass(frozen=True)
 class Effect:

@@ -68,6 +68,17 @@ class StripeBilling:
             {"customer": customer_id, "return_url": return_url}))
         return str(session["url"])
 
+    def delete_customer(self, customer_id: str) -> None:
+        """The customer and what Stripe holds of them (it cancels their subscriptions at once);
+        one that is gone already is fine (a repeated erasure)."""
+        try:
+            self.client.v1.customers.delete(customer_id)
+        except stripe.InvalidRequestError as error:
+            if error.http_status != 404:
+                raise Unavailable("Stripe refused to delete the customer.", code="stripe_unavailable") from None
+        except stripe.StripeError:
+            raise Unavailable("Stripe cannot be reached right now.", code="stripe_unavailable") from None
+
     def _call(self, request: Callable[[], Any]) -> dict[str, Any]:
         try:
             return request().to_dict()

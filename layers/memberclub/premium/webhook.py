@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from memberclub import clock
+from memberclub.errors import BadRequest
 from memberclub.events import (
     PremiumActivated,
     PremiumCancelled,
@@ -59,8 +60,11 @@ def subscription_named(kind: str, obj: dict[str, Any]) -> str | None:
 def receive_stripe_event(services: PremiumServices, payload: bytes, signature: str | None) -> dict[str, Any]:
     """``POST /webhooks/stripe``: 400 for a bad signature before anything is read."""
     event = services.billing.verify_event(payload, signature)
-    event_id, kind = str(event.get("id")), str(event.get("type"))
-    obj = (event.get("data") or {}).get("object") or {}
+    data = event.get("data") if isinstance(event, dict) else None
+    obj = data.get("object") if isinstance(data, dict) else None
+    if not isinstance(event, dict) or not isinstance(obj, dict) or not isinstance(event.get("id"), str):
+        raise BadRequest("The body is not a Stripe event.", code="not_an_event")
+    event_id, kind = event["id"], str(event.get("type"))
     answer: dict[str, Any] = {"received": True, "type": kind}
     if kind not in HANDLED:
         return answer | {"handled": False}
