@@ -245,6 +245,9 @@ class LocalStack:
         lines += [
             f"  Outbox           {self.base_url}/_local/outbox.html",
             f"  Events           {self.base_url}/_local/events",
+            "  Stripe           " + ("a local stand-in (checkout and portal pages under /_local/stripe/; "
+                                     "STRIPE_SECRET_KEY=sk_test_… uses Stripe's test mode)" if self.stripe
+                                     else "Stripe itself (STRIPE_SECRET_KEY)"),
             "",
             "State lives in memory and starts empty at every start. Ctrl-C stops.",
         ]
