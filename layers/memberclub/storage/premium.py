@@ -15,6 +15,7 @@ from datetime import timedelta
 from typing import Any
 
 from memberclub.clock import iso
+from memberclub.errors import Unavailable
 from memberclub.members import Member
 from memberclub.premium.services import PremiumChange
 from memberclub.storage import keys
@@ -61,7 +62,8 @@ class PremiumStore:
                         state_write = None  # a newer read is stored (or the member was erased)
                     offset = 2
                 effects = [e for i, e in enumerate(effects) if i + offset not in failure.failed]
-        return True
+        # Each refusal above leaves out what was refused, so this is not reached.
+        raise Unavailable("The premium state could not be stored. Please try again.")
 
     def _state_update(self, change: PremiumChange) -> dict[str, Any]:
         state = change.state
