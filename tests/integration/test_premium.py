@@ -277,3 +277,56 @@ def test_erasure_deletes_the_stripe_customer_and_ends_the_subscription(buyer, ha
     assert buyer.member()["status"] == "erased" and buyer.told() == []
     # A repeat (the bus delivers at least once) finds the customer gone: fine.
     assert harness.stack.functions.invoke("premium", erased[0].event)["status"] == "customer_deleted"
+
+
+def test_the_bus_samples_are_taken(harness):
+    from tests.samples import sample_event
+
+    assert harness.stack.functions.invoke("premium", sample_event("premium/club-settings-changed")) == {
+        "status": "unchanged", "price_id": None}  # the demo club sells with price_data: nothing to make
+    assert harness.stack.functions.invoke("premium", sample_event("premium/member-erased"))["status"] == "no_customer"
+    unsigned = harness.stack.functions.invoke("premium", sample_event("premium/stripe-invoice-paid"))
+    assert unsigned["statusCode"] == 400
+
+
+@pytest.mark.parametrize("order", [(0, 1, 2), (2, 1, 0), (1, 2, 0), (2, 0, 1)])
+def test_events_in_any_order_leave_stripes_state(harness, order):
+    """A renewal, a cancellation at the period's end and the renewal's invoice, delivered in
+    another order than they happened: the member ends with the subscription's state as
+    Stripe has it now, and each thing is told once."""
+    buyer = Buyer(harness)
+    sub = buyer.buy()
+    buyer.told()
+    stripe, deliver_to_webhook = buyer.stripe, buyer.stripe.deliver
+    stripe.deliver = None  # hold them back, as a slow network would
+    try:
+        happened = [*stripe.renew(sub), *stripe.cancel_at_period_end(sub)]
+    finally:
+        stripe.deliver = deliver_to_webhook
+    events = [happened[i] for i in order]  # subscription.updated, invoice.paid, subscription.updated
+    for event in events + events:  # and each twice
+        assert deliver(harness, event)["statusCode"] == 200
+    member = buyer.member()
+    period_end = stripe.objects[sub]["items"]["data"][0]["current_period_end"]
+    assert member["premium_until"] == clock.iso(datetime.fromtimestamp(period_end, UTC))
+    assert member["premium_cancel_at_period_end"] is True and member["premium_status"] == "active"
+    assert sorted(buyer.told()) == ["PremiumCancelled", "PremiumRenewed"]
+
+
+def test_a_stripe_that_does_not_answer_in_time_fails_the_delivery(buyer, harness):
+    """The SDK gives up after its timeout (8 s in the function; shorter here), the webhook
+    answers 503 and Stripe retries."""
+    from memberclub.errors import Unavailable
+    from memberclub.premium.stripe_billing import StripeBilling
+
+    sub = buyer.buy()
+    stripe = buyer.stripe
+    billing = StripeBilling(lambda: "sk_test_local", lambda: stripe.webhook_secret,
+                            api_base=wiring.settings().stripe_api_base, timeout_seconds=0.3)
+    stripe.delay_seconds = 1.0
+    try:
+        with pytest.raises(Unavailable):
+            billing.subscription(sub)
+    finally:
+        stripe.delay_seconds = 0.0
+    assert billing.subscription(sub)["id"] == sub

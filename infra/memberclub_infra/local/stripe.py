@@ -91,6 +91,7 @@ class LocalStripe:
         self.undelivered: list[dict[str, Any]] = []  # refused (not 2xx): Stripe would retry them
         self._lock = threading.RLock()
         self._caused: list[dict[str, Any]] = []  # events an API call caused, sent after it
+        self.delay_seconds = 0.0  # a slow Stripe: every API answer waits this long
 
     # --- objects in Stripe's shape ----------------------------------------------------------
 
@@ -242,6 +243,8 @@ class LocalStripe:
 
     def api(self, request: Request) -> Response:
         self.requests.append((request.method, request.path))
+        if self.delay_seconds:
+            time.sleep(self.delay_seconds)
         if self.failing():
             return _json({"error": {"type": "api_error", "message": "The local Stripe is failing (a fault)."}}, 500)
         params = form_params(request.get_data(as_text=True)) if request.method == "POST" else \

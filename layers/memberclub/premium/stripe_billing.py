@@ -26,7 +26,9 @@ API_VERSION = stripe.api_version
 
 
 class StripeBilling:
-    def __init__(self, secret_key: Callable[[], str], webhook_secrets: Callable[[], str], api_base: str | None = None):
+    def __init__(self, secret_key: Callable[[], str], webhook_secrets: Callable[[], str], api_base: str | None = None,
+                 timeout_seconds: float = TIMEOUT_SECONDS):
+        self.timeout_seconds = timeout_seconds
         self._secret_key = secret_key
         self._webhook_secrets = webhook_secrets
         self.api_base = api_base
@@ -37,7 +39,7 @@ class StripeBilling:
         if self._client is None:
             self._client = stripe.StripeClient(
                 self._secret_key(), base_addresses={"api": self.api_base} if self.api_base else None,
-                max_network_retries=1, http_client=stripe.new_default_http_client(timeout=TIMEOUT_SECONDS))
+                max_network_retries=1, http_client=stripe.new_default_http_client(timeout=self.timeout_seconds))
         return self._client
 
     def verify_event(self, payload: bytes, signature: str | None) -> dict[str, Any]:
