@@ -330,3 +330,13 @@ def test_a_stripe_that_does_not_answer_in_time_fails_the_delivery(buyer, harness
     finally:
         stripe.delay_seconds = 0.0
     assert billing.subscription(sub)["id"] == sub
+
+
+def test_the_clubs_monthly_figures_count_each_premium_change_once(buyer):
+    sub = buyer.buy()
+    buyer.stripe.cancel_at_period_end(sub)
+    for event in buyer.stripe.sent[-4:]:  # Stripe delivers again, under new ids too
+        deliver(buyer.harness, event | {"id": event["id"] + "_again"})
+    figures = buyer.stats()
+    assert figures["premium_activations"] == 1 and figures["premium_cancellations"] == 1
+    assert "premium_renewals" not in figures

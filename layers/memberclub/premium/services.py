@@ -3,8 +3,8 @@ Stripe (``Billing``), each a small Protocol so the use cases are tested with fak
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -41,6 +41,8 @@ class Effect:
 
     key: str
     event: EventDetail
+    # The club's monthly figures it moves (storage.stats), counted with it, once.
+    counters: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,7 @@ class PremiumChange:
     read_at: datetime
     effects: Sequence[Effect]
     at: datetime
+    month: str  # the club's month of ``at`` (its figures)
 
 
 class PremiumRecords(Protocol):

@@ -37,6 +37,10 @@ CHECKOUT_DONE = ("checkout.session.completed", "checkout.session.async_payment_s
 PAYMENT_FAILED = ("invoice.payment_failed", "invoice.payment_action_required")
 HANDLED = (*CHECKOUT_DONE, "invoice.paid", *PAYMENT_FAILED, "customer.subscription.updated",
            "customer.subscription.deleted", "customer.subscription.trial_will_end")
+# The club's monthly figures each kind of effect counts in (storage.stats).
+COUNTERS = {"PremiumActivated": "premium_activations", "PremiumRenewed": "premium_renewals",
+            "PremiumPaymentFailed": "premium_payment_failures", "PremiumTrialEnding": "premium_trials_ending",
+            "PremiumCancelled": "premium_cancellations"}
 # A Checkout Session completes before an asynchronous payment (a bank debit) has arrived.
 SETTLED = ("paid", "no_payment_required")
 
@@ -84,8 +88,9 @@ def receive_stripe_event(services: PremiumServices, payload: bytes, signature: s
         logger.info("a Stripe event for no member of ours", extra={"event_id": event_id, "type": kind})
         return answer | {"handled": False, "reason": "not_a_member"}
     state = premium_state(subscription, club.settings.premium.grace_days)
+    now = clock.now()
     change = PremiumChange(event_id, owner.club_id, owner.member_id, state, read_at,
-                           effects_of(kind, obj, state, owner, read_at), clock.now())
+                           effects_of(kind, obj, state, owner, read_at), now, club.month_of(now))
     if not services.records.record(change):
         return answer | {"handled": False, "duplicate": True}
     return answer | {"handled": True, "premium": {"status": state.status, "until": _iso(state.until)}}
@@ -102,7 +107,7 @@ def effects_of(kind: str, obj: dict[str, Any], state: PremiumState, owner: Subsc
     base = {"club_id": owner.club_id, "member_id": owner.member_id, "occurred_at": clock.iso(now)}
 
     def effect(key: str, model: Any, **fields: Any) -> list[Effect]:
-        return [Effect(key, model(idempotency_key=key, **base, **fields))]
+        return [Effect(key, model(idempotency_key=key, **base, **fields), {COUNTERS[model.DETAIL_TYPE]: 1})]
 
     reason = obj.get("billing_reason") if kind.startswith("invoice.") else None
     if kind in CHECKOUT_DONE or (kind == "invoice.paid" and reason == "subscription_create"):

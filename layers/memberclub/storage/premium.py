@@ -4,7 +4,8 @@ The member's premium fields are set from the subscription as read from Stripe, o
 condition that no newer read is stored (``premium_read_at``) and that the member was not
 erased; ``rev`` moves, so an order planned on the old premium state is planned again. Each
 effect's events go into the outbox under the effect's own key (``attribute_not_exists``: an
-effect already caused is left out and the rest is written). The event id's marker makes a
+effect already caused is left out and the rest is written), with the club's monthly figures
+it moves (``premium_activations``, ``premium_renewals``, ``premium_cancellations``, …). The event id's marker makes a
 second delivery of the same event a no-op; markers expire after 30 days (Stripe retries
 for three).
 """
@@ -20,6 +21,7 @@ from memberclub.members import Member
 from memberclub.premium.services import PremiumChange
 from memberclub.storage import keys
 from memberclub.storage.outbox import outbox_put
+from memberclub.storage.stats import stats_add
 from memberclub.storage.table import ConditionFailed, Table, put, set_expression, update
 
 EVENT_MARKER_DAYS = 30
@@ -49,19 +51,23 @@ class PremiumStore:
         effects = list(change.effects)
         for _attempt in range(len(effects) + 2):
             actions = [marker] + ([state_write] if state_write else [])
-            actions += [outbox_put(change.club_id, effect.key, [effect.event], change.at) for effect in effects]
+            outbox_at: dict[int, int] = {}  # action position → effect
+            for number, effect in enumerate(effects):
+                outbox_at[len(actions)] = number
+                actions.append(outbox_put(change.club_id, effect.key, [effect.event], change.at))
+                if effect.counters:
+                    actions.append(stats_add(change.club_id, change.month, effect.counters, cause=effect.key))
             try:
                 self.table.transact(actions)
                 return True
             except ConditionFailed as failure:
                 if 0 in failure.failed:
                     return False  # the same event, recorded by a delivery racing this one
-                offset = 1
-                if state_write is not None:
-                    if 1 in failure.failed:
-                        state_write = None  # a newer read is stored (or the member was erased)
-                    offset = 2
-                effects = [e for i, e in enumerate(effects) if i + offset not in failure.failed]
+                if state_write is not None and 1 in failure.failed:
+                    state_write = None  # a newer read is stored (or the member was erased)
+                # An effect caused already (its outbox item exists) is left out, with its figures.
+                caused = {outbox_at[i] for i in failure.failed if i in outbox_at}
+                effects = [e for number, e in enumerate(effects) if number not in caused]
         # Each refusal above leaves out what was refused, so this is not reached.
         raise Unavailable("The premium state could not be stored. Please try again.")
 
