@@ -339,4 +339,6 @@ def test_the_clubs_monthly_figures_count_each_premium_change_once(buyer):
         deliver(buyer.harness, event | {"id": event["id"] + "_again"})
     figures = buyer.stats()
     assert figures["premium_activations"] == 1 and figures["premium_cancellations"] == 1
-    assert "premium_renewals" not in figures
+    assert "premium_renewals" not in figures and "premium_ended" not in figures
+    buyer.stripe.end(sub)
+    assert buyer.stats()["premium_ended"] == 1

@@ -126,7 +126,10 @@ def effects_of(kind: str, obj: dict[str, Any], state: PremiumState, owner: Subsc
             period = _iso(state.period_end) or "-"
             return effect(f"premium-cancelled#{sub}#{period}", PremiumCancelled, until=until, at_period_end=True)
     elif kind == "customer.subscription.deleted":
-        return effect(f"premium-ended#{sub}", PremiumCancelled, until=until, at_period_end=False)
+        ended = effect(f"premium-ended#{sub}", PremiumCancelled, until=until, at_period_end=False)
+        # Counted apart from a cancellation at the period's end: premium members are the
+        # activations less the ends, over all months.
+        return [Effect(e.key, e.event, {"premium_ended": 1}) for e in ended]
     elif kind == "customer.subscription.trial_will_end" and state.trial_end and state.status == "trialing":
         trial_end = clock.iso(state.trial_end)
         return effect(f"premium-trial-ending#{sub}#{trial_end}", PremiumTrialEnding, trial_end=trial_end)
