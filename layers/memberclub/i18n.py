@@ -125,9 +125,9 @@ PHRASES: dict[str, dict[str, str]] = {
                                "da": "{multiplier} gange så mange stempler på hvert køb",
                                "en": "{multiplier} times the stamps on every purchase"},
     "premium.calculation": {
-        "nb": "Dine siste 12 måneder: {visits} kjøp × ekstra stempler = {extra} stempler ≈ {rewards} belønninger × {reward_value} = {value}.",
-        "da": "Dine seneste 12 måneder: {visits} køb × ekstra stempler = {extra} stempler ≈ {rewards} belønninger × {reward_value} = {value}.",
-        "en": "Your last 12 months: {visits} purchases × extra stamps = {extra} stamps ≈ {rewards} rewards × {reward_value} = {value}.",
+        "nb": "Dine siste 12 måneder: {visits} kjøp × {per} ekstra stempel = {extra} stempler ≈ {rewards} belønninger à {reward_value} = {value}.",
+        "da": "Dine seneste 12 måneder: {visits} køb × {per} ekstra stempel = {extra} stempler ≈ {rewards} belønninger à {reward_value} = {value}.",
+        "en": "Your last 12 months: {visits} purchases × {per} extra stamp = {extra} stamps ≈ {rewards} rewards at {reward_value} = {value}.",
     },
     "premium.worth_it": {"nb": "Med dine kjøp lønner premium seg.", "da": "Med dine køb kan premium betale sig.",
                          "en": "With your purchases, premium pays for itself."},

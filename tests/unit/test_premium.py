@@ -254,3 +254,13 @@ def test_a_signed_body_that_is_not_an_event_is_400():
     for body in (b"[]", b'{"id": "evt_1", "data": []}', b'{"data": {"object": {}}}'):
         with pytest.raises(BadRequest):
             webhook.receive_stripe_event(found, body, "good")
+
+
+def test_the_calculation_is_written_as_the_members_language_writes_numbers():
+    from memberclub.premium.offer import offer_lines
+
+    club = Club(club_id="demo", name="Demo")
+    offer = premium_offer(club, member(visits_by_month={"2026-12": 15}), NOW)
+    assert "15 kjøp × 1 ekstra stempel = 15 stempler ≈ 1,5 belønninger à kr 50,00 = kr 75,00" in \
+        offer_lines(club, offer, "nb")["calculation"]
+    assert "≈ 1.5 rewards at NOK 50.00" in offer_lines(club, offer, "en")["calculation"]

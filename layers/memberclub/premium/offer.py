@@ -56,11 +56,14 @@ def offer_lines(club: Club, offer: PremiumOffer, locale: str) -> dict[str, str]:
         return i18n.money(money.to_decimal_string(minor), club.currency, locale)
 
     interval = i18n.text(locale, f"premium.per_{rules.interval}")
+    rewards = f"{offer.extra_rewards:.1f}"
+    rewards = rewards.replace(".", ",") if locale in ("nb", "da") else rewards
     return {
         "headline": i18n.text(locale, "premium.headline", value=kr(offer.value_minor),
                               price=kr(offer.price_minor), per=interval),
         "calculation": i18n.text(locale, "premium.calculation", visits=offer.visits,
-                                 extra=offer.extra_stamps, rewards=f"{offer.extra_rewards:.1f}",
+                                 per=club.settings.stamps.per_order * (rules.stamp_multiplier - 1),
+                                 extra=offer.extra_stamps, rewards=rewards,
                                  reward_value=kr(money.to_minor(rules.reward_value)), value=kr(offer.value_minor)),
         "verdict": i18n.text(locale, "premium.worth_it" if offer.worth_it else "premium.not_worth_it"),
         "benefit": i18n.text(locale, "premium.benefit_stamps", multiplier=rules.stamp_multiplier),
