@@ -63,6 +63,10 @@ def main() -> int:
               f"{write_units} write units")
     print(f"  member profile after an order: {measured['member_profile_bytes']} bytes "
           "(was 1,100 with the consent proof in it)")
+    print("\nStripe API calls (the local Stripe counts them)")
+    for operation, calls in measured["stripe_calls"].items():
+        target = "1 (create the session)" if operation.startswith("checkout") else "2 (one subscription read per handled event)"
+        print(f"  {operation:<48} {calls:>3}   target {target}")
     layer = results["layer"]
     print(f"\nLayer: {layer['unzipped_mb']} MB unzipped, {layer['zipped_mb']} MB zipped, {layer['files']} files")
     imports.print_figures(results["import_time_ratio"])

@@ -198,6 +198,21 @@ def requests_per_operation() -> dict[str, Any]:
     def redeem(code: str) -> None:
         invoke("owner", http_event("owner/redemption", owner_key=stack.demo.owner_key, body={"code": code}))
 
+    stripe_calls: dict[str, int] = {}
+
+    def premium_checkout(card: str) -> str:
+        before = len(stack.stripe.requests)
+        url = response_json(invoke("premium", http_event("premium/checkout", token=card)))["url"]
+        stripe_calls[f"checkout ({temperature})"] = len(stack.stripe.requests) - before
+        return url
+
+    def premium_paid(url: str) -> None:
+        """The local Stripe page's form: three signed events (checkout.session.completed,
+        customer.subscription.created — not handled —, invoice.paid) to the webhook."""
+        before = len(stack.stripe.requests)
+        stack.stripe.complete_checkout(url.rsplit("/", 1)[1])
+        stripe_calls[f"3 Stripe events of a purchase ({temperature})"] = len(stack.stripe.requests) - before
+
     try:
         # Each cold operation empties every cache, so the first pass after them warms them up
         # again unrecorded; the last pass is the warm one.
@@ -226,12 +241,17 @@ def requests_per_operation() -> dict[str, Any]:
             measure(f"redemption ({temperature})", redeem, me["coupons"][0]["code"])
             measure(f"redemption: relay ({temperature})", relay)
             deliver_all()
+            url = measure(f"premium checkout ({temperature})", premium_checkout, card)
+            measure(f"3 Stripe events of a purchase ({temperature})", premium_paid, url)
+            measure(f"premium: relay ({temperature})", relay)
+            deliver_all()
             profiles[temperature] = profile_size(me["member_id"])
     finally:
         stack.stop()
     for name in [name for name in results if name.endswith("(warming)")]:
         del results[name], units[name]
-    return {"requests": results, "units": units, "member_profile_bytes": profiles["warm"]}
+    stripe_calls = {name: calls for name, calls in stripe_calls.items() if not name.endswith("(warming)")}
+    return {"requests": results, "units": units, "member_profile_bytes": profiles["warm"], "stripe_calls": stripe_calls}
 
 
 def dynamodb_item_size(item: dict[str, Any]) -> int:

@@ -10,6 +10,7 @@ stack, default ``memberclub``).
     memberclub invoke messages events/messages/member-joined.json
     memberclub jobs run birthday --date 2026-05-17
     memberclub --aws secrets init                            # the deploy step: the token key in SSM
+    memberclub premium setup --club bakeri                   # the club's Stripe Price (--aws: and the webhook)
     memberclub --aws deploy check --mail-from='Club <klubb@example.no>'   # make deploy's preflight
     memberclub dlq show                                      # what every retry failed on
     memberclub dlq redrive [--function messages]             # hand it back, through the same path
@@ -73,6 +74,9 @@ class LocalTarget:
 
     def init_secrets(self) -> Any:
         raise CommandFailed("The local stack makes its own secrets at every start: use --aws.")
+
+    def premium_setup(self, club_id: str) -> Any:
+        return self.call("POST", f"/_local/clubs/{club_id}/premium/setup", {})
 
     def dead_letters(self, function: str | None) -> Any:
         """The local bus's dead letters (``GET /_local/events``), by function."""
@@ -190,6 +194,36 @@ class AwsTarget:
             return self.dead_letter_queues().redrive(function)
         except ValueError as error:
             raise CommandFailed(str(error)) from None
+
+    def premium_setup(self, club_id: str) -> Any:
+        """The club's premium Product and yearly Price in Stripe (by lookup key: a repeat makes
+        nothing new), and the deployment's webhook endpoint in the SDK's pinned API version,
+        whose signing secret goes to SSM. ``STRIPE_SECRET_KEY`` puts the key in SSM first."""
+        from memberclub.parameters import write_secret
+        from memberclub.premium.price import set_up_premium_price
+        from memberclub.premium.stripe_billing import StripeBilling
+        from memberclub.premium.webhook import HANDLED
+
+        ssm, settings = self.boto3.client("ssm"), self.settings()
+        if os.environ.get("STRIPE_SECRET_KEY"):
+            write_secret(ssm, settings.stripe_secret_key_parameter, os.environ["STRIPE_SECRET_KEY"])
+        try:
+            key = ssm.get_parameter(Name=settings.stripe_secret_key_parameter, WithDecryption=True)["Parameter"]["Value"]
+        except ssm.exceptions.ParameterNotFound:
+            raise CommandFailed("No Stripe key yet: run it once as STRIPE_SECRET_KEY=sk_… memberclub --aws premium "
+                                "setup --club …") from None
+        club = self.club_store().get(club_id)
+        if club is None:
+            raise CommandFailed(f"There is no club {club_id!r}.")
+        billing = StripeBilling(lambda: key, lambda: "", api_base=os.environ.get("STRIPE_API_BASE"))
+        setup = set_up_premium_price(billing, self.club_store(), club)
+        url = self.outputs["ApiUrl"].rstrip("/") + "/webhooks/stripe"
+        endpoint = billing.webhook_endpoint_for(url)
+        if endpoint is None:
+            endpoint = billing.create_webhook_endpoint(url, list(HANDLED))
+            write_secret(ssm, settings.stripe_webhook_secret_parameter, endpoint["secret"])
+        return {"club_id": club_id, "price_id": setup.price_id, "lookup_key": setup.lookup_key,
+                "price_created": setup.created, "webhook_endpoint": endpoint["id"], "webhook_url": url}
 
     def init_secrets(self) -> Any:
         """Put the deployment-wide token key in SSM (SecureString) unless it is there already."""
@@ -319,6 +353,12 @@ def parser() -> argparse.ArgumentParser:
 
     add_deploy_commands(commands)
 
+    premium = commands.add_parser("premium", help="the premium membership (Stripe)").add_subparsers(
+        dest="action", required=True)
+    setup = premium.add_parser("setup", help="the club's Stripe Product and yearly Price (and, with --aws, the "
+                                             "webhook endpoint); idempotent")
+    setup.add_argument("--club", required=True, dest="club_id")
+
     dlq = commands.add_parser("dlq", help="dead letters: what every retry failed on").add_subparsers(
         dest="action", required=True)
     show_dead = dlq.add_parser("show", help="each function's dead letters (they stay where they are)")
@@ -356,6 +396,8 @@ def run(args: argparse.Namespace) -> Any:
         return target.run_job(args.job, args.date)
     if args.command == "secrets":
         return target.init_secrets()
+    if args.command == "premium":
+        return target.premium_setup(args.club_id)
     if args.command == "dlq" and args.action == "show":
         return target.dead_letters(args.function)
     if args.command == "dlq" and args.action == "redrive":

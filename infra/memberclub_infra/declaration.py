@@ -132,6 +132,8 @@ class Access:
     read_token_key: bool = False
     read_club_secrets: bool = False
     write_club_secrets: bool = False
+    # The deployment's Stripe keys (the secret key and the webhook signing secret) in SSM.
+    read_stripe_secrets: bool = False
     send_email: bool = False
     send_sms: bool = False
     # Invoke failed functions again later (EventBridge Scheduler) and park what keeps failing.
@@ -153,6 +155,9 @@ class FunctionSpec:
     reserved_concurrency: int | None = None
     extra_environment: dict[str, str] = field(default_factory=dict)
     async_failures: AsyncFailures = AsyncFailures()
+    # Dependency groups (pyproject.toml) shipped in this function's own bundle, not the shared
+    # layer: a library only it imports (stripe for premium).
+    bundled_groups: tuple[str, ...] = ()
 
     @property
     def code_dir(self) -> str:
@@ -240,6 +245,29 @@ OWNER = FunctionSpec(
     ),
 )
 
+PREMIUM = FunctionSpec(
+    name="premium",
+    description="Premium membership through Stripe Checkout: checkout, customer portal, the premium page, Stripe webhooks",
+    # FastAPI and stripe: the most imports of any function; 512 MB buys the CPU for the cold start.
+    memory_mb=512,
+    # Stripe waits up to 20 s for a webhook's answer; the function answers well within it.
+    timeout_seconds=15,
+    # The member's premium state and its events (the outbox) in one transaction.
+    access=Access(read_token_key=True, read_stripe_secrets=True),
+    bundled_groups=("premium",),
+    # A new Stripe Price when the owner changes the premium price (Prices cannot change); an
+    # erased member's Stripe customer deleted (their subscription ends at once).
+    event_rules=(EventRule("premium-price", ("ClubSettingsChanged",)),
+                 EventRule("premium-erasure", ("MemberErased",))),
+    routes=(
+        Route("POST", "/premium/checkout"),
+        Route("GET", "/premium/portal"),
+        Route("GET", "/card/{token}/premium"),
+        Route("POST", "/card/{token}/premium"),
+        Route("POST", "/webhooks/stripe"),
+    ),
+)
+
 RELAY = FunctionSpec(
     name="relay",
     description="Puts the outbox's events on the bus: every new outbox item in the table's stream",
@@ -263,7 +291,7 @@ REDELIVERY = FunctionSpec(
     access=Access(table="none", redeliver=True),
 )
 
-FUNCTIONS: tuple[FunctionSpec, ...] = (SIGNUP, MESSAGES, PURCHASES, STAMPS, OWNER, RELAY, REDELIVERY)
+FUNCTIONS: tuple[FunctionSpec, ...] = (SIGNUP, MESSAGES, PURCHASES, STAMPS, OWNER, PREMIUM, RELAY, REDELIVERY)
 
 
 def function(name: str) -> FunctionSpec:

@@ -42,6 +42,7 @@ LAMBDA_PLATFORM = "aarch64-manylinux2014"
 RUNTIME_PROVIDED = ("boto3", "botocore", "s3transfer", "jmespath", "python-dateutil", "six", "urllib3")
 # Where Lambda puts a layer's python/ directory: the path tracebacks should show.
 LAMBDA_SITE = "/opt/python"
+LAMBDA_TASK = "/var/task"  # where a function's own code lands
 # Files whose content decides what the layer holds (see ``source_fingerprint``).
 RECIPE_INPUTS = ("uv.lock", "pyproject.toml")
 
@@ -107,7 +108,7 @@ def find_python313() -> str | None:
     return None
 
 
-def compile_bytecode(site: Path) -> bool:
+def compile_bytecode(site: Path, prefix: str = LAMBDA_SITE) -> bool:
     """Compile every module under ``site`` for Lambda's Python (see step 4 above). Without a
     3.13 on this machine the layer still works, only with slower cold starts: say so."""
     python = find_python313()
@@ -118,7 +119,7 @@ def compile_bytecode(site: Path) -> bool:
     # Some wheels carry files that do not compile (templates, other Pythons' code): those are
     # never imported, and compileall's exit code is not the layer's verdict.
     subprocess.run([python, "-m", "compileall", "-q", "-q", "-j", "0", "--invalidation-mode", "unchecked-hash",
-                    "-s", str(site), "-p", LAMBDA_SITE, str(site)], cwd=ROOT, check=False)
+                    "-s", str(site), "-p", prefix, str(site)], cwd=ROOT, check=False)
     return True
 
 
@@ -147,6 +148,38 @@ def build_layer(target_dir: str | os.PathLike[str], platform: str = LAMBDA_PLATF
     shutil.copytree(PACKAGE_DIR, site / "memberclub", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     compile_bytecode(site)
     return site
+
+
+def function_fingerprint(code_dir: str, groups: tuple[str, ...]) -> str:
+    """A hash of what a function's own bundle is built from: its code, the lock file and the
+    dependency groups it bundles (``FunctionSpec.bundled_groups``)."""
+    source = ROOT / code_dir
+    digest = hashlib.sha256(f"{LAMBDA_PYTHON}/{LAMBDA_PLATFORM}/{','.join(groups)}".encode())
+    for path in sorted(p for p in source.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+        digest.update(path.relative_to(source).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    for name in (*RECIPE_INPUTS, "layer_build.py"):
+        digest.update((ROOT / name if name != "layer_build.py" else Path(__file__)).read_bytes())
+    return digest.hexdigest()
+
+
+def build_function(code_dir: str, groups: tuple[str, ...], target_dir: str | os.PathLike[str],
+                   platform: str = LAMBDA_PLATFORM) -> Path:
+    """A function's own bundle: its handler and the dependency groups only it needs (stripe
+    for premium: 17 MB that no other function should load), as arm64 wheels for 3.13, with
+    bytecode as the layer has (step 4 above; Lambda puts a function's code at /var/task)."""
+    uv, target = find_uv(), Path(target_dir).resolve()
+    target.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(ROOT / code_dir, target, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    with tempfile.TemporaryDirectory(prefix="memberclub-function-") as scratch:
+        requirements = Path(scratch) / "requirements.txt"
+        _run([uv, "export", "--frozen", "--no-emit-project", "--no-hashes", "--format", "requirements-txt",
+              "--quiet", "--no-default-groups", *[arg for group in groups for arg in ("--only-group", group)],
+              "--output-file", str(requirements)])
+        _run([uv, "pip", "install", "--quiet", "--python-platform", platform, "--python-version", LAMBDA_PYTHON,
+              "--only-binary", ":all:", "--target", str(target), "-r", str(requirements)])
+    (target / ".lock").unlink(missing_ok=True)
+    compile_bytecode(target, prefix=LAMBDA_TASK)
+    return target
 
 
 def main(argv: list[str] | None = None) -> int:

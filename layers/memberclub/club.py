@@ -113,6 +113,10 @@ class PremiumRules(_Strict):
     stamp_multiplier: int = Field(2, ge=1, le=10)
     points_multiplier: int = Field(1, ge=1, le=10)
     stripe_price_id: str | None = None
+    # Days premium lasts past a failed renewal's period start while Stripe retries the payment.
+    grace_days: int = Field(7, ge=0, le=60)
+    # What one reward coupon is worth to a member, for the premium page's "value against price".
+    reward_value: Amount = "50.00"
 
 
 

@@ -35,7 +35,15 @@ class Member(BaseModel):
     stamps: int = 0
     points: int = 0
     tier: str | None = None
+    # Premium (the premium room writes these from the subscription read from Stripe):
+    # until when, Stripe's subscription status, its ids, a cancellation at the period's end,
+    # and when the state was read (an older read never overwrites a newer one).
     premium_until: str | None = None
+    premium_status: str | None = None
+    premium_subscription_id: str | None = None
+    premium_customer_id: str | None = None
+    premium_cancel_at_period_end: bool = False
+    premium_read_at: str | None = None
     lifetime_spend: int = 0  # minor units
     visits: int = 0
     last_purchase_at: str | None = None

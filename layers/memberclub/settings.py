@@ -23,6 +23,8 @@ ENVIRONMENT = {
     "sms_sender_id": "MEMBERCLUB_SMS_SENDER_ID",
     "redelivery_targets": "MEMBERCLUB_REDELIVERY_TARGETS",
     "redelivery_role_arn": "MEMBERCLUB_REDELIVERY_ROLE_ARN",
+    # The Stripe SDK's API base (a local or fake Stripe); unset, Stripe itself.
+    "stripe_api_base": "STRIPE_API_BASE",
 }
 
 
@@ -44,10 +46,20 @@ class Settings(BaseModel):
     # (memberclub.eventing.redelivery.parse_targets), and the role the scheduler invokes them with.
     redelivery_targets: str | None = None
     redelivery_role_arn: str | None = None
+    stripe_api_base: str | None = Field(None, pattern=r"^https?://[^\s]+$")
 
     @property
     def token_key_parameter(self) -> str:
         return f"{self.secrets_prefix}/token-key"
+
+    @property
+    def stripe_secret_key_parameter(self) -> str:
+        return f"{self.secrets_prefix}/stripe/secret-key"
+
+    @property
+    def stripe_webhook_secret_parameter(self) -> str:
+        """The webhook endpoint's signing secret; several, comma-separated, while one is rotated."""
+        return f"{self.secrets_prefix}/stripe/webhook-secret"
 
     def webhook_secret_parameter(self, club_id: str, kind: str) -> str:
         return f"{self.secrets_prefix}/clubs/{club_id}/webhook-secret/{kind}"

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from memberclub.loyalty.services import LoyaltyServices
     from memberclub.messaging.delivery import Deliveries
     from memberclub.orders.intake import IntakeServices
+    from memberclub.premium.services import PremiumServices
     from memberclub.signup.services import SignupServices
     from memberclub.storage.clubs import ClubStore
     from memberclub.storage.members import MemberStore
@@ -121,6 +122,20 @@ def purchase_services() -> IntakeServices:
                                                          read=parameters.read_secret))
 
 
+@functools.cache
+def premium_services() -> PremiumServices:
+    from memberclub.premium.services import PremiumServices
+    from memberclub.premium.stripe_billing import StripeBilling
+    from memberclub.storage.premium import PremiumStore
+
+    config = settings()
+    billing = StripeBilling(lambda: parameters.read_secret(config.stripe_secret_key_parameter),
+                            lambda: parameters.read_secret(config.stripe_webhook_secret_parameter),
+                            api_base=config.stripe_api_base)
+    return PremiumServices(clubs=clubs(), records=PremiumStore(table()), billing=billing, token_key=token_key,
+                           public_url=config.public_url)
+
+
 def redeliver(record: dict[str, Any]) -> dict[str, Any]:
     from memberclub.eventing.redelivery import parse_targets, redeliver_failure
 
@@ -132,5 +147,5 @@ def redeliver(record: dict[str, Any]) -> dict[str, Any]:
 def reset() -> None:
     """Forget every adapter (tests and the local runner call this after changing settings)."""
     for builder in (client, table, clubs, members, signup_members, event_bus, membership_services, message_deliveries,
-                    loyalty_services, purchase_services, settings):
+                    loyalty_services, purchase_services, premium_services, settings):
         builder.cache_clear()

@@ -73,7 +73,7 @@ def _stack_environment(port: int) -> dict[str, str]:
     # leak in: links in messages point at this stack, its AWS calls at its own endpoint.
     keep = {"MEMBERCLUB_LOG_LEVEL"}
     env = {name: value for name, value in os.environ.items()
-           if name in keep or not name.startswith(("MEMBERCLUB_", "AWS_", "POWERTOOLS_"))}
+           if name in keep or not name.startswith(("MEMBERCLUB_", "AWS_", "POWERTOOLS_", "STRIPE_"))}
     env["MEMBERCLUB_PORT"] = str(port)
     env["MEMBERCLUB_LOCAL_TOKEN_KEY"] = TOKEN_KEY
     env["PYTHONUNBUFFERED"] = "1"

@@ -353,8 +353,21 @@ def test_secrets_are_ssm_parameters_under_the_stacks_prefix(synthesised: Synthes
                 continue
             for resource in as_list(statement["Resource"]):
                 arn = "".join(part if isinstance(part, str) else "?" for part in resource["Fn::Join"][1])
-                assert arn.endswith(f":parameter{prefix}/token-key") or arn.endswith(f":parameter{prefix}/clubs/*"), arn
+                assert arn.endswith((f":parameter{prefix}/token-key", f":parameter{prefix}/clubs/*",
+                                     f":parameter{prefix}/stripe/secret-key",
+                                     f":parameter{prefix}/stripe/webhook-secret")), arn
     synthesised.assertions.resource_count_is("AWS::SecretsManager::Secret", 0)
+
+
+def test_only_the_premium_function_reads_the_stripe_keys(synthesised: Synthesised) -> None:
+    readers = set()
+    for spec in synthesised.specs:
+        for statement in role_statements(synthesised, spec.name):
+            resources = json.dumps(statement.get("Resource"))
+            if "/stripe/" in resources:
+                readers.add(spec.name)
+                assert as_list(statement["Action"]) == ["ssm:GetParameter"]
+    assert readers == {"premium"}
 
 
 # --- outputs -----------------------------------------------------------------------------

@@ -87,3 +87,11 @@ def test_the_cli_names_functions_as_the_stack_outputs_them():
     target.stack = "memberclub"
     assert target.invoke("till-stamps", {}) == {}
     assert invoked == ["memberclub-till-stamps"]
+
+
+def test_the_premium_app_serves_exactly_the_declared_routes():
+    app = load_app("premium").app
+    served = {f"{method} {route.path}"
+              for route in app.routes for method in getattr(route, "methods", ()) if method != "HEAD"}
+    declared = {key for key, spec in routes().items() if spec.name == "premium"}
+    assert served == declared

@@ -73,6 +73,10 @@ def grant_access(function: lambda_.Function, access: Access, *, table: dynamodb.
         statements.append(("ssm:GetParameter", parameter_arn(stack, f"{secrets_prefix}/token-key")))
     if access.read_club_secrets:
         statements.append(("ssm:GetParameter", parameter_arn(stack, f"{secrets_prefix}/clubs/*")))
+    if access.read_stripe_secrets:
+        # The two by name (Settings.stripe_*_parameter): no wildcard needed.
+        statements += [("ssm:GetParameter", parameter_arn(stack, f"{secrets_prefix}/stripe/{name}"))
+                       for name in ("secret-key", "webhook-secret")]
     if access.write_club_secrets:
         statements.append(("ssm:PutParameter", parameter_arn(stack, f"{secrets_prefix}/clubs/*")))
     for action, resource in statements:

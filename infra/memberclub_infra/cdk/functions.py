@@ -11,9 +11,17 @@ the same name.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import cast
+from typing import Any, cast
 
-from aws_cdk import Duration, RemovalPolicy
+import jsii
+from aws_cdk import (
+    AssetHashType,
+    BundlingOptions,
+    DockerImage,
+    Duration,
+    ILocalBundling,
+    RemovalPolicy,
+)
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
@@ -21,9 +29,10 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from memberclub_infra import layer_build
 from memberclub_infra.cdk.access import grant_access
 from memberclub_infra.cdk.config import DeploymentConfig
-from memberclub_infra.cdk.layer import ARCHITECTURE, RUNTIME
+from memberclub_infra.cdk.layer import ARCHITECTURE, PLACEHOLDER_IMAGE, RUNTIME
 from memberclub_infra.declaration import FunctionSpec, Resources, environment, function_name, title
 from memberclub_infra.layer_build import ROOT
 
@@ -64,6 +73,29 @@ def own_role_only(function: lambda_.Function, logs_group: logs.LogGroup) -> None
     logs_group.grant_write(role)  # logs:CreateLogStream and logs:PutLogEvents on this group only
 
 
+@jsii.implements(ILocalBundling)
+class LocalFunctionBuild:
+    """A function's own bundle (its code and ``bundled_groups``), built on this machine."""
+
+    def __init__(self, spec: FunctionSpec):
+        self.spec = spec
+
+    def try_bundle(self, output_dir: str, *, image: DockerImage, **kwargs: Any) -> bool:
+        layer_build.build_function(self.spec.code_dir, self.spec.bundled_groups, output_dir)
+        return True
+
+
+def function_code(spec: FunctionSpec) -> lambda_.Code:
+    """The handler's directory; with ``bundled_groups``, built with those dependencies
+    (local bundling, no Docker: the image is a placeholder never pulled)."""
+    if not spec.bundled_groups:
+        return lambda_.Code.from_asset(str(ROOT / spec.code_dir), exclude=["__pycache__", "*.pyc"])
+    return lambda_.Code.from_asset(
+        str(ROOT / spec.code_dir), asset_hash_type=AssetHashType.CUSTOM,
+        asset_hash=layer_build.function_fingerprint(spec.code_dir, spec.bundled_groups),
+        bundling=BundlingOptions(image=DockerImage.from_registry(PLACEHOLDER_IMAGE), local=LocalFunctionBuild(spec)))
+
+
 class Functions(Construct):
     def __init__(
         self,
@@ -101,7 +133,7 @@ class Functions(Construct):
                 description=spec.description,
                 runtime=RUNTIME,
                 architecture=ARCHITECTURE,
-                code=lambda_.Code.from_asset(str(ROOT / spec.code_dir), exclude=["__pycache__", "*.pyc"]),
+                code=function_code(spec),
                 handler=spec.handler,
                 memory_size=spec.memory_mb,
                 timeout=Duration.seconds(spec.timeout_seconds),

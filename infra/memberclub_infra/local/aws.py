@@ -34,7 +34,7 @@ from memberclub_infra.local.dynamodb import LocalDynamoDB
 from memberclub_infra.local.outbox import Outbox
 
 StartResponse = Callable[..., Any]
-FAULTY_SERVICES = ("eventbridge", "sesv2", "sms", "dynamodb")
+FAULTY_SERVICES = ("eventbridge", "sesv2", "sms", "dynamodb", "stripe")
 # Faults other than "the service fails", by service and mode, and their names in ``failing``.
 TRANSACTION_CONFLICT = "dynamodb:transaction_conflict"
 FAULT_MODES = {("dynamodb", "transaction_conflict"): TRANSACTION_CONFLICT}

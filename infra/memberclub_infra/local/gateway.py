@@ -23,6 +23,7 @@ from memberclub import clock, contacts
 from memberclub.errors import DomainError
 from memberclub.observability import logger
 from memberclub_infra.declaration import FunctionSpec, Route, jobs, routes
+from memberclub_infra.local import stripe_pages
 from memberclub_infra.local.aws import FAULT_MODES, FAULTY_SERVICES
 
 TEXT_TYPES = ("text/", "application/json", "application/x-www-form-urlencoded", "application/xml", "+json")
@@ -132,8 +133,14 @@ class Gateway:
             ("GET", re.compile(r"^/_local/clubs/(?P<club_id>[a-z0-9-]+)$"), self.show_club),
             ("PUT", re.compile(r"^/_local/clubs/(?P<club_id>[a-z0-9-]+)/secrets/(?P<kind>[a-z]+)$"), self.set_secret),
             ("POST", re.compile(r"^/_local/jobs/(?P<job>[a-z_-]+)$"), self.run_job),
+            ("POST", re.compile(r"^/_local/clubs/(?P<club_id>[a-z0-9-]+)/premium/setup$"), self.premium_setup),
             ("POST", re.compile(r"^/_local/invoke/(?P<function>[a-z_-]+)$"), self.invoke),
         ]
+        for method in ("GET", "POST"):
+            self.local_patterns += [
+                (method, re.compile(r"^/_local/stripe/checkout/(?P<session_id>[A-Za-z0-9_]+)$"), self.stripe_checkout),
+                (method, re.compile(r"^/_local/stripe/portal/(?P<portal_id>[A-Za-z0-9_]+)$"), self.stripe_portal),
+            ]
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         request = Request(environ)
@@ -233,6 +240,19 @@ class Gateway:
         if function not in self.stack.functions.specs:
             return error_response(404, "unknown_function", f"There is no function {function!r}.")
         return json_response({"result": self.stack.functions.invoke(function, _json(request))})
+
+    def premium_setup(self, request: Request, club_id: str) -> Response:
+        return json_response(self.stack.premium_setup(club_id))
+
+    def stripe_checkout(self, request: Request, session_id: str) -> Response:
+        if self.stack.stripe is None:
+            return error_response(404, "not_found", "Stripe is real here (STRIPE_SECRET_KEY is set).")
+        return stripe_pages.checkout(self.stack.stripe, request, session_id)
+
+    def stripe_portal(self, request: Request, portal_id: str) -> Response:
+        if self.stack.stripe is None:
+            return error_response(404, "not_found", "Stripe is real here (STRIPE_SECRET_KEY is set).")
+        return stripe_pages.portal(self.stack.stripe, request, portal_id)
 
     def index(self, request: Request) -> Response:
         return Response(render_index(self.stack), content_type="text/html; charset=utf-8")

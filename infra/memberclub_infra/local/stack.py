@@ -12,6 +12,8 @@ from datetime import date
 from typing import Any
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.test import EnvironBuilder
+from werkzeug.wrappers import Request
 
 from memberclub import parameters, wiring
 from memberclub.settings import ENVIRONMENT, settings
@@ -25,13 +27,15 @@ from memberclub_infra.declaration import (
     function_name,
     job_payload,
     jobs,
+    routes,
 )
 from memberclub_infra.local.aws import LocalAws
 from memberclub_infra.local.bus import DEFAULT_TIME_SCALE, LocalBus
 from memberclub_infra.local.dynamodb import LocalDynamoDB
 from memberclub_infra.local.functions import LOCAL_STACK_NAME, Functions
-from memberclub_infra.local.gateway import Gateway
+from memberclub_infra.local.gateway import Gateway, api_gateway_event, compile_routes
 from memberclub_infra.local.outbox import Outbox
+from memberclub_infra.local.stripe import LocalStripe
 
 REGION = "eu-north-1"
 TABLE_NAME = "memberclub-local"
@@ -98,6 +102,8 @@ class LocalStack:
         self.aws = LocalAws(self.bus.put_events, self.outbox, self.dynamodb)
         self._servers: list[BaseWSGIServer] = []
         self.demo: club_admin.CreatedClub | None = None
+        # The local Stripe, when no STRIPE_SECRET_KEY says to use Stripe's test mode.
+        self.stripe: LocalStripe | None = None
 
     # --- start and stop -----------------------------------------------------------------
 
@@ -113,6 +119,7 @@ class LocalStack:
         create_table(wiring.client("dynamodb"), TABLE_NAME)
         self._create_dead_letter_queues()
         parameters.write_secret(wiring.client("ssm"), settings().token_key_parameter, self.token_key)
+        self._set_up_stripe()
         if deliver_events:
             self.bus.start()
         if seed:
@@ -135,6 +142,35 @@ class LocalStack:
         os.environ[ENVIRONMENT["redelivery_targets"]] = json.dumps(targets)
         os.environ[ENVIRONMENT["redelivery_role_arn"]] = "arn:aws:iam::000000000000:role/memberclub-local-scheduler"
         wiring.reset()
+
+    def _set_up_stripe(self) -> None:
+        """Stripe's keys into the local SSM (the path they take in AWS). With
+        ``STRIPE_SECRET_KEY`` (a test key) the SDK talks to Stripe's test mode, or to
+        ``STRIPE_API_BASE``; without one, to the local Stripe, which signs its events with a
+        secret of its own and hands them to ``POST /webhooks/stripe``."""
+        secret_key = os.environ.get("STRIPE_SECRET_KEY")
+        webhook_secret = os.environ.get("STRIPE_WEBHOOK_SECRET") or "whsec_" + random_secrets.token_hex(24)
+        if not secret_key:
+            secret_key = "sk_test_local"
+            self.stripe = LocalStripe(webhook_secret, self.base_url, deliver=self.deliver_stripe_event,
+                                      failing=lambda: "stripe" in self.aws.failing)
+            stripe_server = make_server("127.0.0.1", free_port(), self.stripe, threaded=True,
+                                        request_handler=QuietRequestHandler)
+            self._serve(stripe_server, "local-stripe")
+            os.environ[ENVIRONMENT["stripe_api_base"]] = f"http://127.0.0.1:{stripe_server.server_port}"
+            wiring.reset()
+        ssm = wiring.client("ssm")
+        parameters.write_secret(ssm, settings().stripe_secret_key_parameter, secret_key)
+        parameters.write_secret(ssm, settings().stripe_webhook_secret_parameter, webhook_secret)
+
+    def deliver_stripe_event(self, payload: bytes, signature: str) -> int:
+        """A signed Stripe event to ``POST /webhooks/stripe``, as Stripe delivers it; its status."""
+        route = next(c for c in compile_routes(routes()) if c.route.key == "POST /webhooks/stripe")
+        request = Request(EnvironBuilder(path="/webhooks/stripe", method="POST", data=payload, headers={
+            "Stripe-Signature": signature, "Content-Type": "application/json; charset=utf-8",
+            "User-Agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks)"}).get_environ())
+        answer = self.functions.invoke("premium", api_gateway_event(request, route, {}))
+        return int(answer.get("statusCode", 500))
 
     def serve_forever(self) -> None:
         self.gateway_server.serve_forever()
@@ -179,6 +215,18 @@ class LocalStack:
         club_admin.set_webhook_secret(wiring.client("ssm"), settings(), club_id, kind,
                                       value if isinstance(value, str) else "")
 
+    def premium_setup(self, club_id: str) -> dict[str, Any]:
+        """``memberclub premium setup``: the club's Price in the Stripe the stack uses."""
+        from memberclub.errors import NotFound
+        from memberclub.premium.price import set_up_premium_price
+
+        club = wiring.clubs().fresh(club_id)
+        if club is None:
+            raise NotFound(f"There is no club {club_id!r}.", code="unknown_club")
+        setup = set_up_premium_price(wiring.premium_services().billing, wiring.clubs(), club)
+        return {"club_id": club_id, "price_id": setup.price_id, "lookup_key": setup.lookup_key,
+                "price_created": setup.created}
+
     def run_job(self, job: str, day: date) -> dict[str, Any]:
         """Invoke the job as EventBridge Scheduler would on ``day`` (its cron time, its zone)."""
         result = self.functions.invoke(jobs()[job].name, job_payload(job, day))
@@ -197,6 +245,9 @@ class LocalStack:
         lines += [
             f"  Outbox           {self.base_url}/_local/outbox.html",
             f"  Events           {self.base_url}/_local/events",
+            "  Stripe           " + ("a local stand-in (checkout and portal pages under /_local/stripe/; "
+                                     "STRIPE_SECRET_KEY=sk_test_… uses Stripe's test mode)" if self.stripe
+                                     else "Stripe itself (STRIPE_SECRET_KEY)"),
             "",
             "State lives in memory and starts empty at every start. Ctrl-C stops.",
         ]

@@ -48,6 +48,18 @@ class ClubStore:
         return club
 
 
+    def fresh(self, club_id: str) -> Club | None:
+        """The club as stored now, past the cache (a consumer acting on a settings change)."""
+        self._cache.pop(club_id, None)
+        return self.get(club_id)
+
+    def set_premium_price(self, club_id: str, price_id: str) -> None:
+        """The club's Stripe Price for premium (``premium.price``); the cache forgets the club."""
+        self.table.update(keys.club(club_id), "SET #s.#p.#id = :price", condition="attribute_exists(PK)",
+                          names={"#s": "settings", "#p": "premium", "#id": "stripe_price_id"},
+                          values={":price": price_id})
+        self._cache.pop(club_id, None)
+
     def owner_key_hash(self, club_id: str) -> str | None:
         cached = self._read(club_id)
         return cached[1] if cached else None

@@ -68,6 +68,11 @@ def coupon_member_sk(issued_at: str, code: str) -> str:
     return f"COUPON#{issued_at}#{code}"
 
 
+def stripe_event(event_id: str) -> dict[str, str]:
+    """A Stripe event handled: one Stripe account per deployment, so not under a club."""
+    return key(f"STRIPE#EVENT#{event_id}", "EVENT")
+
+
 def outbox(club_id: str, ref: str) -> dict[str, str]:
     """Events waiting for the relay (``storage.outbox``); ``ref`` names their cause."""
     return key(f"CLUB#{club_id}#OUTBOX#{ref}", "OUTBOX")
