@@ -58,24 +58,37 @@ def test_build_layer_makes_an_arm64_python313_layer(tmp_path: Path) -> None:
     assert_compiled_for_lambda(site)
 
 
-def assert_compiled_for_lambda(site: Path) -> None:
+@pytest.mark.slow
+def test_a_function_bundle_has_its_own_dependencies_compiled(tmp_path: Path) -> None:
+    """The premium function's bundle: its handler and stripe (in no other function), arm64
+    wheels, bytecode as in the layer with tracebacks naming /var/task."""
+    (premium,) = [spec for spec in declaration.FUNCTIONS if spec.bundled_groups]
+    bundle = layer_build.build_function(premium.code_dir, premium.bundled_groups, tmp_path / "premium")
+    assert (bundle / "app.py").is_file() and (bundle / "stripe" / "__init__.py").is_file()
+    assert_compiled_for_lambda(bundle, prefix=layer_build.LAMBDA_TASK, module="app")
+
+
+def assert_compiled_for_lambda(site: Path, prefix: str = layer_build.LAMBDA_SITE,
+                               module: str = "memberclub/club") -> None:
     """Every module has bytecode for Python 3.13 that Python uses without checking the source's
-    time (PEP 552 flags 0b01: hash-based, unchecked), with tracebacks naming /opt/python."""
+    time (PEP 552 flags 0b01: hash-based, unchecked), with tracebacks naming where Lambda puts
+    the code (``module`` is one to check)."""
     assert layer_build.find_python313(), "the build machine has a Python 3.13 (CI and make do)"
-    modules = [p for p in site.rglob("*.py") if p.parent.name != "__pycache__"]
+    sources = [p for p in site.rglob("*.py") if p.parent.name != "__pycache__"]
     missing = []
-    for module in modules:
-        cached = list((module.parent / "__pycache__").glob(f"{module.stem}.cpython-313.pyc"))
+    for source in sources:
+        cached = list((source.parent / "__pycache__").glob(f"{source.stem}.cpython-313.pyc"))
         if not cached:
-            missing.append(module)
+            missing.append(source)
             continue
         header = cached[0].read_bytes()[:16]
         assert header[:4] == PYTHON_313_MAGIC, cached[0]
         assert int.from_bytes(header[4:8], "little") == UNCHECKED_HASH, cached[0]
     # A wheel may carry a file that is no Python module (e.g. a template with a .py name).
-    assert len(missing) <= len(modules) // 100, missing[:10]
-    code = marshal.loads((site / "memberclub" / "__pycache__" / "club.cpython-313.pyc").read_bytes()[16:])
-    assert code.co_filename == f"{layer_build.LAMBDA_SITE}/memberclub/club.py"
+    assert len(missing) <= len(sources) // 100, missing[:10]
+    folder, _, name = module.rpartition("/")
+    code = marshal.loads((site / folder / "__pycache__" / f"{name}.cpython-313.pyc").read_bytes()[16:])
+    assert code.co_filename == f"{prefix}/{module}.py"
 
 
 @pytest.mark.slow
