@@ -4,6 +4,7 @@ tiers, refunds in any order, the till and single-use redemption."""
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from datetime import timedelta
 from typing import Any
@@ -233,6 +234,13 @@ def test_orders_show_in_the_export_and_stay_after_erasure(club, harness):
     assert order["paid"] is True and order["member_id"] == club.member_id  # an id, nothing personal
     member = wiring.table().get(keys.member(club.id, club.member_id))
     assert member["status"] == "erased" and "email" not in member
+    # Kept for the books, then gone: the order and the ledger entry expire in five years.
+    [ledger] = wiring.table().query(keys.member_pk(club.id, club.member_id), sk_prefix=keys.LEDGER_PREFIX)
+    now, day = time.time(), 86400
+    for item in (order, ledger):
+        expire_at = wiring.table().get(keys.key(item["PK"], item["SK"]))["expire_at"]
+        assert now + 5 * 365 * day < expire_at < now + 5 * 366 * day + day, item
+    assert "expire_at" not in wiring.table().get(keys.member(club.id, club.member_id))  # the tombstone stays
 
 
 # --- the till ---------------------------------------------------------------------------

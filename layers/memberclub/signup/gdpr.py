@@ -12,6 +12,7 @@ What erasure removes is decided here (``ERASURE``), and the member store carries
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from memberclub import clock
@@ -49,6 +50,11 @@ def export_member(services: SignupServices, club: Club, member: Member) -> dict[
     }
 
 
+# Orders and ledger entries are accounting records: the bookkeeping acts of Norway
+# (bokføringsloven § 13) and Denmark (bogføringsloven § 10) keep them five years.
+BOOKKEEPING_PERIOD = timedelta(days=5 * 366)
+
+
 def erase_member(services: SignupServices, club: Club, member: Member) -> None:
     """Erase the member (GDPR Art. 17): contact data, consents, open coupons and the card go;
     an anonymous tombstone and what the books need stay. The event goes first, so a failure
@@ -60,4 +66,5 @@ def erase_member(services: SignupServices, club: Club, member: Member) -> None:
     services.members.erase(member, Erasure(
         erased_at=clock.iso(now), stats_month=club.month_of(now), profile_fields=ERASED_FIELDS,
         consent_history=True, waiting_joins=True, coupons=open_coupons, contact_index=True, card_index=True,
+        bookkeeping_until=clock.iso(now + BOOKKEEPING_PERIOD),
     ))

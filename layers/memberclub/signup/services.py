@@ -78,6 +78,9 @@ class Erasure:
     coupons: tuple[str, ...]  # the codes of the coupons that go
     contact_index: bool  # the e-mail and phone that found the member
     card_index: bool  # the card code that found the member
+    # The member's order records and ledger entries stay for the books (anonymous: ids and
+    # sums) until then, and expire after; nothing relies on the expiry for correctness.
+    bookkeeping_until: str | None = None
 
 
 # --- the seams -------------------------------------------------------------------------------

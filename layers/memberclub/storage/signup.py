@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from memberclub import contacts
@@ -209,6 +210,19 @@ class SignupStore(MemberStore):
 
     # --- erasure ----------------------------------------------------------------------
 
+    def _expire_bookkeeping(self, member: Member, until: str) -> None:
+        """The erased member's ledger entries and order records expire at ``until`` (TTL):
+        one write each, an erasure being rare; written again harmlessly when it is retried."""
+        expire_at = int(datetime.fromisoformat(until.replace("Z", "+00:00")).timestamp())
+        kept = [keys.key(item["PK"], item["SK"]) for item in self._history(member, keys.LEDGER_PREFIX)]
+        kept += [keys.key(item["PK"], item["SK"]) for item in self.table.iter_query(
+            keys.member_pk(member.club_id, member.member_id), sk_prefix="ORDER#", index="member",
+            pk_name="member_pk", sk_name="member_sk")]
+        for key in kept:
+            with contextlib.suppress(ConditionFailed):  # gone meanwhile: nothing to keep
+                self.table.run(update(key, "SET #expire = :expire", condition="attribute_exists(PK)",
+                                      names={"#expire": "expire_at"}, values={":expire": expire_at}))
+
     def erase(self, member: Member, erasure: Erasure) -> None:
         """Carry out an erasure as ``erasure`` says (the decision is ``signup.gdpr``'s): remove
         what it names and leave the member an erased tombstone whose links stop working.
@@ -222,6 +236,8 @@ class SignupStore(MemberStore):
         removable += [keys.coupon(member.club_id, code) for code in erasure.coupons]
         for start in range(0, len(removable), 25):
             self.table.transact([delete(k) for k in removable[start : start + 25]])
+        if erasure.bookkeeping_until:
+            self._expire_bookkeeping(member, erasure.bookkeeping_until)
         cleared = dict.fromkeys(erasure.profile_fields)
         if "birthday" in cleared:
             cleared |= dict.fromkeys(("birthday_pk", "birthday_sk"))  # the birthday index goes with it
