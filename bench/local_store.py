@@ -9,6 +9,8 @@ once, the member at its revision, a ledger entry, the month's figures) go throug
   into moto, not through the API), and their ratio: a transaction's cost must not grow with
   the table (moto 5.2.5 copied the whole table for each one).
 - The stack's resident memory (VmRSS) after 10,000 orders.
+- Signed webhook orders per second end to end (purchases, stamps, relay: the real handlers),
+  as a ratio to raw PutItem calls on the same store in the same run.
 
 It runs in a fresh process (``python -m bench.local_store`` prints the figures as JSON), in
 which the local stack runs too: its memory is that stack's and not what the rest of the
@@ -17,9 +19,12 @@ bench left behind.
 
 from __future__ import annotations
 
+import copy
 import gc
 import itertools
 import json
+import os
+import re
 import statistics
 import subprocess
 import sys
@@ -33,6 +38,8 @@ ORDERS = 10_000
 ROUNDS, ORDERS_PER_ROUND, WARM_UP = 3, 300, 200
 MEMBERS = 200
 RATIO_TARGET = 0.8
+WEBHOOK_WARM_UP, WEBHOOK_ORDERS, RAW_PUTS = 20, 200, 500
+THROUGHPUT_TARGET = 0.1
 RSS_TARGET_MIB = 1024
 
 
@@ -46,6 +53,10 @@ def measure() -> dict[str, Any]:
 def print_figures(figures: dict[str, Any]) -> None:
     print("\nThe local DynamoDB (order-shaped transactions over HTTP, the stack in one process)")
     lines = [
+        ("signed webhook orders/s, end to end", figures["webhook_orders_per_second"]),
+        ("raw PutItem/s on the same store", figures["raw_puts_per_second"]),
+        ("webhook orders ÷ raw PutItems",
+         f"{figures['webhook_to_raw_put_ratio']} (target ≥ {THROUGHPUT_TARGET})"),
         (f"tx/s with {SMALL_TABLE:,} items in the table", figures["tx_per_second_small_table"]),
         (f"tx/s with {BIG_TABLE:,} items in the table", figures["tx_per_second_big_table"]),
         ("tx/s at 100k ÷ tx/s at 1k",
@@ -121,15 +132,65 @@ def seed(stack: Any, table_name: str, start: int, stop: int) -> None:
         for n in range(start, stop)))
 
 
+def deliver_pending(stack: Any) -> None:
+    """What the bus and the table's stream would deliver now, delivered (stamps, relay, messages)."""
+    for delivery in list(stack.bus.deliveries):
+        if delivery.target and delivery.state == "pending":
+            stack.functions.invoke(delivery.target, delivery.event)
+            delivery.state = "delivered"
+
+
+def webhook_throughput(stack: Any) -> dict[str, float]:
+    """Signed Shopify orders of one confirmed member, each through the purchases function, the
+    stamps function and the relay (and any message), against a loop of raw PutItem calls on the
+    same local store: the handlers' own cost over the store's."""
+    from tests.samples import http_event, sample_event, signed
+
+    from memberclub import wiring
+
+    invoke = stack.functions.invoke
+    email = "throughput@example.no"
+    invoke("signup", http_event("signup/join-api", body={"email": email, "consents": {"email": True}}))
+    deliver_pending(stack)
+    token = re.search(r"/confirm/([\w-]+)", stack.outbox.messages(email)[-1]["text"]).group(1)
+    invoke("signup", http_event("signup/confirm", token=token))
+    deliver_pending(stack)
+    template = sample_event("purchases/shopify-orders-paid")
+    body = json.loads(template["body"]) | {"email": email, "contact_email": email}
+    numbers = itertools.count(8_000_000)
+
+    def order() -> None:
+        event = copy.deepcopy(template)
+        event["body"] = json.dumps(body | {"id": next(numbers)})
+        answer = invoke("purchases", signed(event, stack.demo.webhook_secrets["shopify"], "shopify"))
+        assert answer["statusCode"] == 200, answer
+        deliver_pending(stack)
+
+    for _ in range(WEBHOOK_WARM_UP):
+        order()
+    started = time.perf_counter()
+    for _ in range(WEBHOOK_ORDERS):
+        order()
+    webhook_rate = WEBHOOK_ORDERS / (time.perf_counter() - started)
+    client, name = wiring.client("dynamodb"), wiring.table().name
+    started = time.perf_counter()
+    for n in range(RAW_PUTS):
+        client.put_item(TableName=name, Item={"PK": {"S": f"RAW#{n}"}, "SK": {"S": "RAW"}, "n": {"N": str(n)}})
+    raw_rate = RAW_PUTS / (time.perf_counter() - started)
+    return {"webhook_orders_per_second": round(webhook_rate, 1), "raw_puts_per_second": round(raw_rate, 1),
+            "webhook_to_raw_put_ratio": round(webhook_rate / raw_rate, 3)}
+
+
 def run() -> dict[str, Any]:
     from memberclub import wiring
     from memberclub_infra.local.stack import TABLE_NAME, LocalStack, free_port
 
     stack = LocalStack(port=free_port())
-    stack.start(seed=False, deliver_events=False)
+    stack.start(seed=True, deliver_events=False)
     records = itertools.count()
     stack.dynamodb.add_stream_listener(lambda record: next(records))  # a listener, as the relay's
     try:
+        throughput = webhook_throughput(stack)
         orders = Orders(wiring.table())
         seed(stack, TABLE_NAME, 0, SMALL_TABLE)
         for _ in range(WARM_UP):
@@ -146,7 +207,7 @@ def run() -> dict[str, Any]:
         after_orders = resident_mib()
     finally:
         stack.stop()
-    return {
+    return throughput | {
         "tx_per_second_small_table": small,
         "tx_per_second_big_table": big,
         "big_to_small_ratio": round(big / small, 2),
@@ -160,4 +221,5 @@ def run() -> dict[str, Any]:
 
 if __name__ == "__main__":
     sys.path.insert(0, str(REPO))
+    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")  # the figures, not the handlers' lines
     print(json.dumps(run()))
