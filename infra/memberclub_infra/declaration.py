@@ -229,14 +229,27 @@ STAMPS = FunctionSpec(
 
 OWNER = FunctionSpec(
     name="owner",
-    description="The owner's routes (owner key): the till's stamps and coupon redemptions",
+    description="The owner's routes (owner key or login): the till, the figures, settings, poster, members",
     memory_mb=512,
-    timeout_seconds=10,
-    # Till stamps and redemptions write their events to the outbox with the change.
-    access=Access(),
+    # The members' CSV of a club of up to 10,000 members is read in this time.
+    timeout_seconds=29,
+    # Till stamps, redemptions and settings changes write their events to the outbox with the
+    # change; the token key signs the login's session cookie.
+    access=Access(read_token_key=True),
     routes=(
         Route("POST", "/owner/{club}/stamps"),
         Route("POST", "/owner/{club}/redemptions"),
+        Route("GET", "/owner/{club}"),
+        Route("POST", "/owner/{club}/login"),
+        Route("POST", "/owner/{club}/logout"),
+        Route("GET", "/owner/{club}/kpis"),
+        Route("GET", "/owner/{club}/settings"),
+        Route("PUT", "/owner/{club}/settings"),
+        Route("GET", "/owner/{club}/settings/audit"),
+        Route("GET", "/owner/{club}/settings.html"),
+        Route("POST", "/owner/{club}/settings.html"),
+        Route("GET", "/owner/{club}/poster.svg"),
+        Route("GET", "/owner/{club}/members.csv"),
     ),
 )
 

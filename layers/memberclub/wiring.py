@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from memberclub.storage.clubs import ClubStore
     from memberclub.storage.members import MemberStore
     from memberclub.storage.signup import SignupStore
+    from memberclub.storage.stats import StatsStore
     from memberclub.storage.table import Table
 
 # Fail fast: a webhook sender (Shopify) waits 5 s at most, a person not much longer.
@@ -62,6 +63,13 @@ def signup_members() -> SignupStore:
     from memberclub.storage.signup import SignupStore
 
     return SignupStore(table())
+
+
+@functools.cache
+def stats() -> StatsStore:
+    from memberclub.storage.stats import StatsStore
+
+    return StatsStore(table())
 
 
 def token_key() -> bytes:
@@ -131,6 +139,6 @@ def redeliver(record: dict[str, Any]) -> dict[str, Any]:
 
 def reset() -> None:
     """Forget every adapter (tests and the local runner call this after changing settings)."""
-    for builder in (client, table, clubs, members, signup_members, event_bus, membership_services, message_deliveries,
+    for builder in (client, table, clubs, members, signup_members, stats, event_bus, membership_services, message_deliveries,
                     loyalty_services, purchase_services, settings):
         builder.cache_clear()

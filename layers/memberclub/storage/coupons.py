@@ -10,7 +10,7 @@ from memberclub.coupons import Coupon
 from memberclub.events import EventDetail
 from memberclub.storage import keys
 from memberclub.storage.outbox import outbox_put
-from memberclub.storage.stats import stats_add
+from memberclub.storage.stats import stats_adds
 from memberclub.storage.table import ConditionFailed, Table, update
 
 
@@ -33,8 +33,8 @@ class CouponStore:
                        "SET #st = :redeemed, redeemed_at = :now REMOVE expiry_pk, expiry_sk",
                        condition="#st = :issued AND expires_at > :now",
                        names={"#st": "status"}, values={":redeemed": "redeemed", ":issued": "issued", ":now": iso(now)}),
-                stats_add(coupon.club_id, month, {"redemptions": 1, f"redemptions_{coupon.kind}": 1},
-                          cause=coupon.code),
+                *stats_adds(coupon.club_id, {month: {"redemptions": 1, f"redemptions_{coupon.kind}": 1}},
+                            cause=coupon.code),
                 outbox_put(coupon.club_id, f"redeemed#{coupon.code}", events, now),
             ])
         except ConditionFailed:
