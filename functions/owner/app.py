@@ -20,6 +20,9 @@ from memberclub.owner.http import auth, exports, figures, settings, till
 from memberclub.web.app import create_app
 
 app = create_app(title="memberclub owner", page_prefixes=(), max_body_bytes=64 * 1024)
+# The pages among the JSON routes: they may answer HTML (the login form with 401, a form's 422).
+app.state.page_routes = frozenset({"GET /owner/{club}", "POST /owner/{club}/login", "GET /owner/{club}/settings.html",
+                                   "POST /owner/{club}/settings.html"})
 for router in (till.router, auth.router, settings.router, exports.router, figures.router):
     app.include_router(router)
 
