@@ -210,3 +210,22 @@ def test_hints_say_what_moved_and_which_coupons_members_leave_unused():
     hints = hints_for(this, last)
     assert "Active share fell from 41 % to 33 %." in hints
     assert any(h.startswith("Birthday coupons are redeemed 3.0× more often than welcome coupons") for h in hints)
+
+
+def test_the_posters_qr_code_decodes_to_the_join_link_with_source_qr():
+    import re
+    import xml.etree.ElementTree as ET
+
+    import zxingcpp
+
+    from tests.unit.test_qr import modules, raster
+
+    svg = poster_svg(CLUB, "https://club.example")
+    root = ET.fromstring(svg.split("?>", 1)[1])
+    assert root.attrib["width"] == "210mm" and root.attrib["height"] == "297mm", "A4"
+    # The symbol as the poster carries it (the nested <svg>), without its placement on the page.
+    nested = svg[svg.index("<svg ", svg.index("<svg ") + 1):svg.rindex("</svg>")]
+    symbol = re.sub(r' (x|y|width|height)="[^"]*"', "", nested, count=4)
+    found = zxingcpp.read_barcodes(raster(modules(symbol)))
+    assert [(b.format, b.text) for b in found] == [(zxingcpp.BarcodeFormat.QRCode,
+                                                   "https://club.example/join/bakeri?source=qr")]
