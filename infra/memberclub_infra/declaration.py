@@ -136,6 +136,8 @@ class Access:
     send_sms: bool = False
     # Invoke failed functions again later (EventBridge Scheduler) and park what keeps failing.
     redeliver: bool = False
+    # The exports bucket (large members CSVs): "read" hands out links, "write" writes files.
+    exports: Literal["none", "read", "write"] = "none"
 
 
 @dataclass(frozen=True)
@@ -233,9 +235,10 @@ OWNER = FunctionSpec(
     memory_mb=512,
     # The members' CSV of a club of up to 10,000 members is read in this time.
     timeout_seconds=29,
-    # Till stamps, redemptions and settings changes write their events to the outbox with the
-    # change; the token key signs the login's session cookie.
-    access=Access(read_token_key=True),
+    # Till stamps, redemptions, settings changes and export requests write their events to the
+    # outbox with the change; the token key signs the login's session cookie; a large club's
+    # members CSV is handed out as a link to the exports bucket.
+    access=Access(read_token_key=True, exports="read"),
     routes=(
         Route("POST", "/owner/{club}/stamps"),
         Route("POST", "/owner/{club}/redemptions"),
@@ -251,6 +254,16 @@ OWNER = FunctionSpec(
         Route("GET", "/owner/{club}/poster.svg"),
         Route("GET", "/owner/{club}/members.csv"),
     ),
+)
+
+EXPORTS = FunctionSpec(
+    name="exports",
+    description="Writes a large club's members CSV to the exports bucket when the owner asks for it",
+    memory_mb=512,
+    # 100,000 members: a keys-only index query and 1,000 BatchGetItem calls, streamed to S3.
+    timeout_seconds=900,
+    access=Access(table="read_write", exports="write"),
+    event_rules=(EventRule("members-export", ("MembersExportRequested",)),),
 )
 
 RELAY = FunctionSpec(
@@ -276,7 +289,7 @@ REDELIVERY = FunctionSpec(
     access=Access(table="none", redeliver=True),
 )
 
-FUNCTIONS: tuple[FunctionSpec, ...] = (SIGNUP, MESSAGES, PURCHASES, STAMPS, OWNER, RELAY, REDELIVERY)
+FUNCTIONS: tuple[FunctionSpec, ...] = (SIGNUP, MESSAGES, PURCHASES, STAMPS, OWNER, EXPORTS, RELAY, REDELIVERY)
 
 
 def function(name: str) -> FunctionSpec:
@@ -342,6 +355,7 @@ class Resources:
     # The redelivery function's (memberclub.eventing.redelivery): the targets as JSON, the scheduler's role.
     redelivery_targets: str | None = None
     redelivery_role_arn: str | None = None
+    exports_bucket: str | None = None
 
 
 def environment(spec: FunctionSpec, resources: Resources) -> dict[str, str]:
@@ -357,6 +371,8 @@ def environment(spec: FunctionSpec, resources: Resources) -> dict[str, str]:
     if spec.access.redeliver:
         values |= {"redelivery_targets": resources.redelivery_targets,
                    "redelivery_role_arn": resources.redelivery_role_arn}
+    if spec.access.exports != "none":
+        values |= {"exports_bucket": resources.exports_bucket}
     env = {ENVIRONMENT[name]: value for name, value in values.items() if value}
     env |= {
         "POWERTOOLS_SERVICE_NAME": spec.name,

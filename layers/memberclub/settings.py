@@ -23,6 +23,7 @@ ENVIRONMENT = {
     "sms_sender_id": "MEMBERCLUB_SMS_SENDER_ID",
     "redelivery_targets": "MEMBERCLUB_REDELIVERY_TARGETS",
     "redelivery_role_arn": "MEMBERCLUB_REDELIVERY_ROLE_ARN",
+    "exports_bucket": "MEMBERCLUB_EXPORTS_BUCKET",
 }
 
 
@@ -44,6 +45,8 @@ class Settings(BaseModel):
     # (memberclub.eventing.redelivery.parse_targets), and the role the scheduler invokes them with.
     redelivery_targets: str | None = None
     redelivery_role_arn: str | None = None
+    # The owner's and the exports function's: where large members exports are written.
+    exports_bucket: str | None = None
 
     @property
     def token_key_parameter(self) -> str:

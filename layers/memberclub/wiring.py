@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from memberclub.orders.intake import IntakeServices
     from memberclub.signup.services import SignupServices
     from memberclub.storage.clubs import ClubStore
+    from memberclub.storage.exports import ExportFiles, ExportStore
     from memberclub.storage.members import MemberStore
     from memberclub.storage.signup import SignupStore
     from memberclub.storage.stats import StatsStore
@@ -70,6 +71,23 @@ def stats() -> StatsStore:
     from memberclub.storage.stats import StatsStore
 
     return StatsStore(table())
+
+
+@functools.cache
+def exports_book() -> ExportStore:
+    from memberclub.storage.exports import ExportStore
+
+    return ExportStore(table())
+
+
+@functools.cache
+def export_files() -> ExportFiles:
+    from memberclub.storage.exports import ExportFiles
+
+    # Path-style addressing: the local stack's S3 is one endpoint, not a host per bucket.
+    s3 = boto3.client("s3", config=_CLIENT_CONFIG.merge(Config(s3={"addressing_style": "path"},
+                                                                 signature_version="s3v4")))
+    return ExportFiles(s3, settings().exports_bucket or "")
 
 
 def token_key() -> bytes:
@@ -139,6 +157,6 @@ def redeliver(record: dict[str, Any]) -> dict[str, Any]:
 
 def reset() -> None:
     """Forget every adapter (tests and the local runner call this after changing settings)."""
-    for builder in (client, table, clubs, members, signup_members, stats, event_bus, membership_services, message_deliveries,
+    for builder in (client, table, clubs, members, signup_members, stats, exports_book, export_files, event_bus, membership_services, message_deliveries,
                     loyalty_services, purchase_services, settings):
         builder.cache_clear()

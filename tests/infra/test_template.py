@@ -103,6 +103,7 @@ def test_function_environment_is_the_declarations(synthesised: Synthesised) -> N
             table_name="<table>", event_bus_name="<bus>", secrets_prefix=config.secrets_prefix,
             public_url=public_url, mail_from=config.mail_from, sms_sender_id=config.sms_sender_id,
             tracing=config.tracing, redelivery_targets="<the targets>", redelivery_role_arn="<the role>",
+            exports_bucket="<the exports bucket>",
         ))
         actual = functions[synthesised.function_ids()[spec.name]]["Properties"]["Environment"]["Variables"]
         assert sorted(actual) == sorted(expected), spec.name

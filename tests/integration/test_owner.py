@@ -226,3 +226,43 @@ def test_the_members_csv_lists_members_and_consents_safely(club, harness):
     assert sorted(row["email"] for row in rows) == sorted([club.email, email])
     first = next(row for row in rows if row["email"] == club.email)
     assert first["consent_email"] in ("yes", "no") and first["card_code"] == club.card_code
+
+
+# --- a large club's export ----------------------------------------------------------------------
+
+
+def test_a_large_clubs_csv_is_written_by_the_export_job_and_handed_over_as_a_short_lived_link(club, harness,
+                                                                                               monkeypatch):
+    import httpx
+
+    from memberclub.owner.http import exports
+
+    confirmed_member(harness, club.id)
+    monkeypatch.setattr(exports, "DIRECT_LIMIT", 1)  # two members: "large" for this test
+    first = owner(club, "members-csv")
+    assert first["statusCode"] == 202 and response_json(first)["status"] == "preparing"
+    assert owner(club, "members-csv")["statusCode"] == 202, "asked once: the job is at work"
+    requests = [d for d in harness.published() if d.detail_type == "MembersExportRequested"]
+    assert [d.target for d in requests] == ["exports"]
+    written = harness.stack.functions.invoke("exports", requests[0].event)
+    assert written["status"] == "written"
+    ready = owner(club, "members-csv")
+    assert ready["statusCode"] == 303
+    link = ready["headers"]["location"]
+    assert "X-Amz-Expires=300" in link and "X-Amz-Signature=" in link
+    download = httpx.get(link)
+    assert download.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(download.content.decode("utf-8").lstrip("\ufeff"))))
+    assert club.email in [row["email"] for row in rows] and len(rows) == 2
+
+
+def test_an_export_larger_than_a_part_is_uploaded_in_parts(stack):
+    from memberclub.storage.exports import PART_BYTES, export_key
+
+    files = wiring.export_files()
+    line = "x" * 999 + "\n"
+    count = PART_BYTES // len(line) + 2000  # a bit more than one part
+    files.write("bigclub", "e1", (line for _ in range(count)))
+    head = files.s3.head_object(Bucket=files.bucket, Key=export_key("bigclub", "e1"))
+    assert head["ContentLength"] == count * len(line)
+    assert head["ETag"].strip('"').endswith("-2"), "a multipart upload of two parts"

@@ -92,6 +92,11 @@ def settings_audit(club_id: str, at: str, written_ns: int) -> dict[str, str]:
     return key(settings_audit_pk(club_id), f"CHANGE#{at}#{written_ns:020d}")
 
 
+def members_export(club_id: str) -> dict[str, str]:
+    """The club's latest members export: which file, asked for when, ready when."""
+    return key(f"CLUB#{club_id}#EXPORT", "MEMBERS")
+
+
 def daily_counter(club_id: str, name: str, day: str) -> dict[str, str]:
     return key(f"CLUB#{club_id}#COUNTER#{name}#{day}", "COUNT")
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import Response, StreamingResponse
+from fastapi.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
 
 from memberclub import clock, wiring
-from memberclub.errors import Unavailable
+from memberclub.owner.exports import large_members_export
 from memberclub.owner.figures import members_now
 from memberclub.owner.http.auth import owner_club
 from memberclub.owner.members_csv import DIRECT_LIMIT, csv_lines
@@ -27,11 +27,15 @@ def poster(request: Request, club_id: str) -> Response:
 
 @router.get("/owner/{club_id}/members.csv")
 def members_csv(request: Request, club_id: str) -> Response:
-    """Members and consents as CSV, for clubs up to ``DIRECT_LIMIT`` members (larger clubs: an
-    export job, see docs/api.md)."""
+    """Members and consents as CSV, for clubs up to ``DIRECT_LIMIT`` members; a larger club's
+    is written by the exports function: 202 while it works, then 303 to a short-lived link."""
     club = owner_club(request, club_id)
     if members_now(wiring.stats(), club, clock.now()) > DIRECT_LIMIT:
-        raise Unavailable("This club is larger than a direct download; the export job is not deployed yet.", code="export_too_large")
+        state = large_members_export(wiring.exports_book(), wiring.export_files(), club, clock.now())
+        if state.link is not None:
+            return RedirectResponse(state.link, status_code=303, headers={"cache-control": "no-store"})
+        return JSONResponse({"status": "preparing", "retry_after": state.retry_after}, status_code=202,
+                            headers={"retry-after": str(state.retry_after), "cache-control": "no-store"})
     filename = f"{club.club_id}-members-{club.month_of(clock.now())}.csv"
     return StreamingResponse(csv_lines(wiring.members().club_members(club.club_id)), media_type="text/csv; charset=utf-8",
                              headers={"content-disposition": f'attachment; filename="{filename}"',
