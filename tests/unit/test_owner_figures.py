@@ -14,6 +14,7 @@ from memberclub.errors import Invalid
 from memberclub.loyalty.activity import activity_moves, buyer_counters
 from memberclub.members import Member, counted_source
 from memberclub.owner import session
+from memberclub.owner.exports import ExportRecord, large_members_export, write_members_export
 from memberclub.owner.figures import kpis_of_month, last_twelve_months
 from memberclub.owner.hints import hints_for
 from memberclub.owner.kpis import TOTAL, Ledger, add_months, month_kpis, months_to_read, parse_month
@@ -229,3 +230,63 @@ def test_the_posters_qr_code_decodes_to_the_join_link_with_source_qr():
     found = zxingcpp.read_barcodes(raster(modules(symbol)))
     assert [(b.format, b.text) for b in found] == [(zxingcpp.BarcodeFormat.QRCode,
                                                    "https://club.example/join/bakeri?source=qr")]
+
+
+# --- a large club's export --------------------------------------------------------------------
+
+
+class FakeExports:
+    def __init__(self):
+        self.record = None
+        self.events: list = []
+        self.files: dict[str, str] = {}
+
+    def latest_export(self, club_id):
+        return self.record
+
+    def request_export(self, club_id, record, event, now):
+        self.record = record
+        self.events.append(event)
+
+    def mark_ready(self, club_id, export_id, at):
+        if self.record and self.record.export_id == export_id:
+            self.record = ExportRecord(export_id, self.record.requested_at, at)
+
+    def write(self, club_id, export_id, chunks):
+        self.files[export_id] = "".join(chunks)
+
+    def link(self, club_id, export_id, seconds):
+        return f"https://files.example/{export_id}?expires={seconds}"
+
+
+class FakeMembers:
+    def club_members(self, club_id):
+        yield member(email="a@x.no")
+        yield member(email="b@x.no")
+
+
+def test_a_large_export_is_asked_for_once_then_handed_over_while_fresh():
+    fake = FakeExports()
+    assert large_members_export(fake, fake, CLUB, NOW).link is None
+    assert large_members_export(fake, fake, CLUB, NOW + timedelta(minutes=1)).link is None
+    assert len(fake.events) == 1, "one request while the job works"
+    [request] = fake.events
+    from memberclub import clock
+
+    clock.set_now(NOW + timedelta(minutes=2))
+    try:
+        write_members_export(FakeMembers(), fake, fake, request)
+    finally:
+        clock.set_now(None)
+    assert fake.files[request.export_id].count("\n") == 3
+    state = large_members_export(fake, fake, CLUB, NOW + timedelta(minutes=2))
+    assert state.link == f"https://files.example/{request.export_id}?expires=300"
+    assert large_members_export(fake, fake, CLUB, NOW + timedelta(hours=3)).link is None, "stale: a new one"
+    assert len(fake.events) == 2
+
+
+def test_a_job_that_never_finished_is_asked_for_again():
+    fake = FakeExports()
+    large_members_export(fake, fake, CLUB, NOW)
+    large_members_export(fake, fake, CLUB, NOW + timedelta(minutes=20))
+    assert len(fake.events) == 2
