@@ -99,7 +99,11 @@ def test_a_cross_site_form_post_is_refused(club):
     event["rawPath"] = event["requestContext"]["http"]["path"] = f"/owner/{club.id}/settings.html"
     event["cookies"] = [f"memberclub_owner={session}"]
     assert club.harness.stack.functions.invoke("owner", event)["statusCode"] == 403
-    event["headers"].pop("origin"), event["headers"].pop("sec-fetch-site")
+    event["headers"].pop("sec-fetch-site")
+    assert club.harness.stack.functions.invoke("owner", event)["statusCode"] == 403, "another site's Origin"
+    event["headers"]["origin"] = "null"
+    assert club.harness.stack.functions.invoke("owner", event)["statusCode"] == 403, "an opaque Origin"
+    event["headers"].pop("origin")
     assert club.harness.stack.functions.invoke("owner", event)["statusCode"] == 403, "no form token: refused"
     assert response_json(owner(club, "settings"))["stamps"]["reward_at"] == 10
 

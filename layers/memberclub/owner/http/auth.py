@@ -11,7 +11,7 @@ the login form as its body.
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -64,14 +64,20 @@ def owner_club(request: Request, club_id: str, *, page: bool = False, form: dict
 
 
 def refuse_cross_site(request: Request) -> None:
-    """403 for a post another site's page started (the browser says so in ``Sec-Fetch-Site``
-    and ``Origin``); a request without either (a script, curl) is no browser's cross-site post."""
-    if request.headers.get("sec-fetch-site", "same-origin") not in ("same-origin", "none"):
-        raise Forbidden("Forms are accepted only from the club's own pages.", code="cross_site")
+    """403 for a post another site's page started. A browser says where a request comes from
+    in ``Sec-Fetch-Site`` (every current one); otherwise its ``Origin`` must be this host. (The
+    pages' ``no-referrer`` policy makes Chromium send ``Origin: null`` even from our own page,
+    so the origin is the fallback, not the rule.) A request with neither (a script, curl) is
+    no browser's cross-site post."""
+    fetch_site = request.headers.get("sec-fetch-site")
+    if fetch_site is not None:
+        if fetch_site not in ("same-origin", "none"):
+            raise Forbidden("Forms are accepted only from the club's own pages.", code="cross_site")
+        return
     origin = request.headers.get("origin")
-    if origin and origin != "null" and origin.rstrip("/") != f"{request.url.scheme}://{request.url.netloc}":
-        raise Forbidden("Forms are accepted only from the club's own pages.", code="cross_site")
-    if origin == "null":
+    # The page's own origin names the host the request went to (behind API Gateway or a custom
+    # domain, the Host header; the scheme is the proxy's business).
+    if origin is not None and (origin == "null" or urlsplit(origin).netloc != request.headers.get("host", "")):
         raise Forbidden("Forms are accepted only from the club's own pages.", code="cross_site")
 
 
