@@ -120,6 +120,11 @@ def requests_per_operation() -> dict[str, dict[str, int]]:
     def redeem(code: str) -> None:
         invoke("owner", http_event("owner/redemption", owner_key=stack.demo.owner_key, body={"code": code}))
 
+    def owner_page(sample: str) -> None:
+        event = http_event(f"owner/{sample}", owner_key=stack.demo.owner_key)
+        event["rawQueryString"], event["queryStringParameters"] = "", None  # this month
+        invoke("owner", event)
+
     try:
         for temperature in ("cold", "warm"):
             email = f"bench-{uuid.uuid4().hex[:8]}@example.no"
@@ -147,10 +152,56 @@ def requests_per_operation() -> dict[str, dict[str, int]]:
             measure(f"redemption: relay ({temperature})", relay)
             deliver_all()
             profiles[temperature] = profile_size(me["member_id"])
+            measure(f"owner: KPIs of a month ({temperature})", owner_page, "kpis")
+            measure(f"owner: dashboard ({temperature})", owner_page, "dashboard")
+        for n in range(20):  # more orders and members: the owner's reads must not grow
+            shopify_order(f"bench-more-{n}-{uuid.uuid4().hex[:6]}@example.no", 8_000_000 + n)
+        deliver_all()
+        measure("owner: KPIs of a month (after 20 more orders)", owner_page, "kpis")
+        measure("owner: dashboard (after 20 more orders)", owner_page, "dashboard")
     finally:
         stack.stop()
     results["_profile_bytes"] = {"warm": profiles["warm"]}
     return results
+
+
+def members_export_memory(members: int = 100_000) -> dict[str, float]:
+    """The exports function's CSV of a 100,000-member club, written to a stand-in for S3 that
+    keeps only sizes: the peak of Python memory while it streams (tracemalloc)."""
+    import tracemalloc
+
+    from memberclub.members import Member
+    from memberclub.owner.members_csv import csv_lines
+    from memberclub.storage.exports import ExportFiles
+
+    class CountingS3:
+        def __init__(self) -> None:
+            self.parts: list[int] = []
+
+        def create_multipart_upload(self, **_: Any) -> dict[str, str]:
+            return {"UploadId": "u"}
+
+        def upload_part(self, Body: bytes, **_: Any) -> dict[str, str]:  # noqa: N803 (boto3's names)
+            self.parts.append(len(Body))
+            return {"ETag": str(len(self.parts))}
+
+        def complete_multipart_upload(self, **_: Any) -> None:
+            pass
+
+    def club_members() -> Any:
+        for n in range(members):
+            yield Member(club_id="big", member_id=f"m{n:08d}", status="active", email=f"member{n}@example.no",
+                         phone=f"+479{n:07d}", card_code=f"CARD{n:06d}", created_at="2026-01-01T00:00:00Z",
+                         consents={"email": True, "sms": n % 2 == 0, "profiling": n % 3 == 0}, stamps=n % 10,
+                         points=n % 1000)
+
+    s3 = CountingS3()
+    tracemalloc.start()
+    ExportFiles(s3, "bench").write("big", "bench", csv_lines(club_members()))
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return {"members": members, "megabytes": round(sum(s3.parts) / 1e6, 1), "parts": len(s3.parts),
+            "peak_mb": round(peak / 1e6, 1)}
 
 
 def dynamodb_item_size(item: dict[str, Any]) -> int:
@@ -228,6 +279,14 @@ def main() -> int:
         print(f"  webhook order end to end ({temperature}): {dynamodb} DynamoDB requests (target ≤ 3), "
               f"{events} PutEvents")
     print(f"  member profile after an order: {profile_bytes} bytes (was 1,100 with the consent proof in it)")
+    for page, target in (("KPIs of a month", 2), ("dashboard", 3)):
+        counts = [requests[f"owner: {page} ({when})"].get("DynamoDB.BatchGetItem", 0)
+                  for when in ("warm", "after 20 more orders")]
+        print(f"  owner {page}: {counts[0]} BatchGetItem, {counts[1]} after 20 more orders (target ≤ {target}, flat)")
+    results["members_export"] = members_export_memory()
+    export = results["members_export"]
+    print(f"  members CSV of {export['members']:,} members: {export['megabytes']} MB written in {export['parts']} "
+          f"parts, peak memory {export['peak_mb']} MB (target: flat, under 64 MB)")
     layer = results["layer"]
     print(f"\nLayer: {layer['unzipped_mb']} MB unzipped, {layer['zipped_mb']} MB zipped, {layer['files']} files")
     print("\nCold import time as a ratio to `import boto3` (median of fresh processes)")
