@@ -103,7 +103,8 @@ def test_months_and_their_arithmetic():
     assert add_months("2026-11", 2) == "2027-01" and add_months("2026-01", -1) == "2025-12"
     assert months_to_read("2026-11", CLUB, NOW)[-1] == TOTAL
     assert parse_month(None, CLUB, NOW) == "2026-11"
-    for bad in ("2026-13", "26-11", "2026-1", "x"):
+    assert parse_month("2021-11", CLUB, NOW) == "2021-11"
+    for bad in ("2026-13", "26-11", "2026-1", "x", "2021-10", "2026-12"):
         with pytest.raises(Invalid):
             parse_month(bad, CLUB, NOW)
 

@@ -27,12 +27,19 @@ _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 Counters = Mapping[str, int]
 
 
+YEARS_BACK = 5  # how far back a month's figures may be asked for (each month back is one more read)
+
+
 def parse_month(text: str | None, club: Club, now: datetime) -> str:
-    """``?month=YYYY-MM``; the current month in the club's zone when not given."""
+    """``?month=YYYY-MM``, from ``YEARS_BACK`` years ago to the current month; the current
+    month in the club's zone when not given."""
+    current = club.month_of(now)
     if text is None or text == "":
-        return club.month_of(now)
-    if not _MONTH.fullmatch(text) or not "2000-01" <= text <= "2999-12":
-        raise Invalid("Some fields are not valid.", fields={"month": "a month as YYYY-MM"})
+        return current
+    earliest = add_months(current, -12 * YEARS_BACK)
+    if not _MONTH.fullmatch(text) or not earliest <= text <= current:
+        raise Invalid("Some fields are not valid.",
+                      fields={"month": f"a month as YYYY-MM, from {earliest} to {current}"})
     return text
 
 
