@@ -66,6 +66,7 @@ def test_another_clubs_key_is_403_and_no_clubs_key_401(club, harness):
     for sample in ("dashboard", "kpis", "settings", "poster", "members-csv"):
         assert owner(club, sample, key=other.owner_key)["statusCode"] == 403, sample
         assert owner(club, sample, key="no-such-key")["statusCode"] == 401, sample
+    assert 'name="key"' in response_text(owner(club, "dashboard", key="no-such-key")), "a page: the login form"
     assert login(club, other.owner_key)["statusCode"] == 403
     assert login(club, "no-such-key")["statusCode"] == 401
 

@@ -48,7 +48,13 @@ def owner_club(request: Request, club_id: str, *, page: bool = False, form: dict
     request.state.club = club
     authorization = request.headers.get("authorization")
     if authorization is not None:
-        authenticate_owner(clubs, club_id, authorization)
+        try:
+            authenticate_owner(clubs, club_id, authorization)
+        except Forbidden:
+            raise
+        except Unauthorized as error:
+            # A page with a key that is no club's is still a page: the login form, 401.
+            raise (LoginRequired(error.message, code=error.code) if page else error) from None
         return club
     session = request.cookies.get(COOKIE_NAME)
     if session and session_is_valid(wiring.token_key(), session, club_id, clubs.owner_key_hash(club_id) or "",
