@@ -9,6 +9,7 @@ new Stripe Price from it, so the owner's side never talks to Stripe.
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -52,7 +53,8 @@ def change_settings(store: SettingsStore, club: Club, body: Any) -> ClubSettings
         return club.settings
     now = clock.now()
     at = clock.iso(now)
-    event = ClubSettingsChanged(club_id=club.club_id, idempotency_key=f"settings#{club.club_id}#{at}",
+    # Each change its own key: two changes in one second are two events for the consumers.
+    event = ClubSettingsChanged(club_id=club.club_id, idempotency_key=f"settings#{club.club_id}#{uuid.uuid4().hex}",
                                 occurred_at=at, sections=sections)
     changed = {name: getattr(after, name).model_dump(mode="json") if hasattr(getattr(after, name), "model_dump")
                else getattr(after, name) for name in sections}
@@ -60,5 +62,3 @@ def change_settings(store: SettingsStore, club: Club, body: Any) -> ClubSettings
     return after
 
 
-def settings_answer(club: Club, settings: ClubSettings) -> dict[str, Any]:
-    return settings.model_dump(mode="json")
