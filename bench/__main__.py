@@ -21,7 +21,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from bench import imports, local_store, operations, report
+from bench import exports, imports, local_store, operations, report
 from memberclub_infra import costs
 
 REPO = Path(__file__).resolve().parents[1]
@@ -67,6 +67,14 @@ def main() -> int:
     for operation, calls in measured["stripe_calls"].items():
         target = "1 (create the session)" if operation.startswith("checkout") else "2 (one subscription read per handled event)"
         print(f"  {operation:<48} {calls:>3}   target {target}")
+    for page, target in (("KPIs of a month", 2), ("dashboard", 3)):
+        counts = [measured["requests"][f"owner: {page} ({when})"].get("DynamoDB.BatchGetItem", 0)
+                  for when in ("warm", "after 20 more orders")]
+        print(f"  owner {page}: {counts[0]} BatchGetItem, {counts[1]} after 20 more orders (target ≤ {target}, flat)")
+    results["members_export"] = exports.members_export_memory()
+    export = results["members_export"]
+    print(f"  members CSV of {export['members']:,} members: {export['megabytes']} MB written in {export['parts']} "
+          f"parts, peak memory {export['peak_mb']} MB (target: flat, under 64 MB)")
     layer = results["layer"]
     print(f"\nLayer: {layer['unzipped_mb']} MB unzipped, {layer['zipped_mb']} MB zipped, {layer['files']} files")
     imports.print_figures(results["import_time_ratio"])

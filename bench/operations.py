@@ -198,6 +198,11 @@ def requests_per_operation() -> dict[str, Any]:
     def redeem(code: str) -> None:
         invoke("owner", http_event("owner/redemption", owner_key=stack.demo.owner_key, body={"code": code}))
 
+    def owner_page(sample: str) -> None:
+        event = http_event(f"owner/{sample}", owner_key=stack.demo.owner_key)
+        event["rawQueryString"], event["queryStringParameters"] = "", None  # this month
+        invoke("owner", event)
+
     stripe_calls: dict[str, int] = {}
 
     def premium_checkout(card: str) -> str:
@@ -241,11 +246,18 @@ def requests_per_operation() -> dict[str, Any]:
             measure(f"redemption ({temperature})", redeem, me["coupons"][0]["code"])
             measure(f"redemption: relay ({temperature})", relay)
             deliver_all()
+            measure(f"owner: KPIs of a month ({temperature})", owner_page, "kpis")
+            measure(f"owner: dashboard ({temperature})", owner_page, "dashboard")
             url = measure(f"premium checkout ({temperature})", premium_checkout, card)
             measure(f"3 Stripe events of a purchase ({temperature})", premium_paid, url)
             measure(f"premium: relay ({temperature})", relay)
             deliver_all()
             profiles[temperature] = profile_size(me["member_id"])
+        for n in range(20):  # more orders and members: the owner's reads must not grow
+            shopify_order(f"bench-more-{n}-{uuid.uuid4().hex[:6]}@example.no", 8_000_000 + n)
+        deliver_all()
+        measure("owner: KPIs of a month (after 20 more orders)", owner_page, "kpis")
+        measure("owner: dashboard (after 20 more orders)", owner_page, "dashboard")
     finally:
         stack.stop()
     for name in [name for name in results if name.endswith("(warming)")]:

@@ -138,6 +138,8 @@ class Access:
     send_sms: bool = False
     # Invoke failed functions again later (EventBridge Scheduler) and park what keeps failing.
     redeliver: bool = False
+    # The exports bucket (large members CSVs): "read" hands out links, "write" writes files.
+    exports: Literal["none", "read", "write"] = "none"
 
 
 @dataclass(frozen=True)
@@ -234,14 +236,28 @@ STAMPS = FunctionSpec(
 
 OWNER = FunctionSpec(
     name="owner",
-    description="The owner's routes (owner key): the till's stamps and coupon redemptions",
+    description="The owner's routes (owner key or login): the till, the figures, settings, poster, members",
     memory_mb=512,
-    timeout_seconds=10,
-    # Till stamps and redemptions write their events to the outbox with the change.
-    access=Access(),
+    # The members' CSV of a club of up to 10,000 members is read in this time.
+    timeout_seconds=29,
+    # Till stamps, redemptions, settings changes and export requests write their events to the
+    # outbox with the change; the token key signs the login's session cookie; a large club's
+    # members CSV is handed out as a link to the exports bucket.
+    access=Access(read_token_key=True, exports="read"),
     routes=(
         Route("POST", "/owner/{club}/stamps"),
         Route("POST", "/owner/{club}/redemptions"),
+        Route("GET", "/owner/{club}"),
+        Route("POST", "/owner/{club}/login"),
+        Route("POST", "/owner/{club}/logout"),
+        Route("GET", "/owner/{club}/kpis"),
+        Route("GET", "/owner/{club}/settings"),
+        Route("PUT", "/owner/{club}/settings"),
+        Route("GET", "/owner/{club}/settings/audit"),
+        Route("GET", "/owner/{club}/settings.html"),
+        Route("POST", "/owner/{club}/settings.html"),
+        Route("GET", "/owner/{club}/poster.svg"),
+        Route("GET", "/owner/{club}/members.csv"),
     ),
 )
 
@@ -268,6 +284,17 @@ PREMIUM = FunctionSpec(
     ),
 )
 
+
+EXPORTS = FunctionSpec(
+    name="exports",
+    description="Writes a large club's members CSV to the exports bucket when the owner asks for it",
+    memory_mb=512,
+    # 100,000 members: a keys-only index query and 1,000 BatchGetItem calls, streamed to S3.
+    timeout_seconds=900,
+    access=Access(table="read_write", exports="write"),
+    event_rules=(EventRule("members-export", ("MembersExportRequested",)),),
+)
+
 RELAY = FunctionSpec(
     name="relay",
     description="Puts the outbox's events on the bus: every new outbox item in the table's stream",
@@ -291,7 +318,7 @@ REDELIVERY = FunctionSpec(
     access=Access(table="none", redeliver=True),
 )
 
-FUNCTIONS: tuple[FunctionSpec, ...] = (SIGNUP, MESSAGES, PURCHASES, STAMPS, OWNER, PREMIUM, RELAY, REDELIVERY)
+FUNCTIONS: tuple[FunctionSpec, ...] = (SIGNUP, MESSAGES, PURCHASES, STAMPS, OWNER, PREMIUM, EXPORTS, RELAY, REDELIVERY)
 
 
 def function(name: str) -> FunctionSpec:
@@ -360,6 +387,7 @@ class Resources:
     # The redelivery function's (memberclub.eventing.redelivery): the targets as JSON, the scheduler's role.
     redelivery_targets: str | None = None
     redelivery_role_arn: str | None = None
+    exports_bucket: str | None = None
 
 
 def environment(spec: FunctionSpec, resources: Resources) -> dict[str, str]:
@@ -375,6 +403,8 @@ def environment(spec: FunctionSpec, resources: Resources) -> dict[str, str]:
     if spec.access.redeliver:
         values |= {"redelivery_targets": resources.redelivery_targets,
                    "redelivery_role_arn": resources.redelivery_role_arn}
+    if spec.access.exports != "none":
+        values |= {"exports_bucket": resources.exports_bucket}
     env = {ENVIRONMENT[name]: value for name, value in values.items() if value}
     env |= {
         "POWERTOOLS_SERVICE_NAME": spec.name,

@@ -228,13 +228,21 @@ class ClubSettingsChanged(EventDetail):
     sections: list[str]
 
 
+class MembersExportRequested(EventDetail):
+    """The owner asked for the members' CSV of a club too large to answer directly: the
+    exports function writes it to the exports bucket under ``export_id``."""
+
+    DETAIL_TYPE = "MembersExportRequested"
+    export_id: str
+
+
 DETAIL_TYPES: dict[str, type[EventDetail]] = {
     model.DETAIL_TYPE: model
     for model in (MemberJoined, MemberJoinRepeated, MemberConfirmed, CouponIssued, MemberErased,
                   PurchaseRecorded, PurchaseRefunded, StampsAccrued, RewardEarned, CouponRedeemed,
                   CouponExpiring, CouponExpired, BirthdayGiftIssued, OnboardingStepDue, PointsExchanged,
                   PremiumActivated, PremiumRenewed, PremiumPaymentFailed, PremiumTrialEnding, PremiumCancelled,
-                  ClubSettingsChanged)
+                  ClubSettingsChanged, MembersExportRequested)
 }
 
 

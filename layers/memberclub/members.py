@@ -11,6 +11,17 @@ from memberclub.clock import parse_iso
 from memberclub.consent import PURPOSES, Purpose
 
 MemberStatus = Literal["pending", "active", "erased"]
+
+# Where members come from, as the owner's figures count them (docs/kpis.md). A member keeps
+# the ``?source=`` they came with as given; the counters know only these, so a stranger's
+# made-up sources cannot grow the club's counters item.
+JOIN_SOURCES = ("qr", "web", "pos", "instagram", "facebook", "google", "email", "receipt", "other")
+
+
+def counted_source(source: str | None) -> str:
+    """The join source a member counts under: one of ``JOIN_SOURCES`` (none given: ``web``)."""
+    source = source or "web"
+    return source if source in JOIN_SOURCES else "other"
 Channel = Literal["email", "sms"]
 
 
@@ -51,6 +62,9 @@ class Member(BaseModel):
     # months: the tier's rolling basis.
     spend_by_month: dict[str, int] = Field(default_factory=dict)
     visits_by_month: dict[str, int] = Field(default_factory=dict)
+    # The owner's figures (docs/kpis.md): the last purchase or redemption, which starts or
+    # extends the member's 90-day active spell (``loyalty.activity``).
+    last_active_at: str | None = None
     # Bumped by every balance change: the condition that keeps two orders from racing.
     rev: int = 0
     # When each kind of sign-up message last went to this contact (the cooldown).

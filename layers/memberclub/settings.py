@@ -25,6 +25,7 @@ ENVIRONMENT = {
     "redelivery_role_arn": "MEMBERCLUB_REDELIVERY_ROLE_ARN",
     # The Stripe SDK's API base (a local or fake Stripe); unset, Stripe itself.
     "stripe_api_base": "STRIPE_API_BASE",
+    "exports_bucket": "MEMBERCLUB_EXPORTS_BUCKET",
 }
 
 
@@ -47,6 +48,8 @@ class Settings(BaseModel):
     redelivery_targets: str | None = None
     redelivery_role_arn: str | None = None
     stripe_api_base: str | None = Field(None, pattern=r"^https?://[^\s]+$")
+    # The owner's and the exports function's: where large members exports are written.
+    exports_bucket: str | None = None
 
     @property
     def token_key_parameter(self) -> str:

@@ -24,8 +24,10 @@ if TYPE_CHECKING:
     from memberclub.premium.services import PremiumServices
     from memberclub.signup.services import SignupServices
     from memberclub.storage.clubs import ClubStore
+    from memberclub.storage.exports import ExportFiles, ExportStore
     from memberclub.storage.members import MemberStore
     from memberclub.storage.signup import SignupStore
+    from memberclub.storage.stats import StatsStore
     from memberclub.storage.table import Table
 
 # Fail fast: a webhook sender (Shopify) waits 5 s at most, a person not much longer.
@@ -63,6 +65,30 @@ def signup_members() -> SignupStore:
     from memberclub.storage.signup import SignupStore
 
     return SignupStore(table())
+
+
+@functools.cache
+def stats() -> StatsStore:
+    from memberclub.storage.stats import StatsStore
+
+    return StatsStore(table())
+
+
+@functools.cache
+def exports_book() -> ExportStore:
+    from memberclub.storage.exports import ExportStore
+
+    return ExportStore(table())
+
+
+@functools.cache
+def export_files() -> ExportFiles:
+    from memberclub.storage.exports import ExportFiles
+
+    # Path-style addressing: the local stack's S3 is one endpoint, not a host per bucket.
+    s3 = boto3.client("s3", config=_CLIENT_CONFIG.merge(Config(s3={"addressing_style": "path"},
+                                                                 signature_version="s3v4")))
+    return ExportFiles(s3, settings().exports_bucket or "")
 
 
 def token_key() -> bytes:
@@ -107,7 +133,7 @@ def loyalty_services() -> LoyaltyServices:
     from memberclub.storage.coupons import CouponStore
     from memberclub.storage.orders import OrderStore
 
-    return LoyaltyServices(clubs=clubs(), members=members(), orders=OrderStore(table()),
+    return LoyaltyServices(clubs=clubs(), members=members(), orders=OrderStore(table(), clubs()),
                            coupons=CouponStore(table()))
 
 
@@ -117,7 +143,7 @@ def purchase_services() -> IntakeServices:
     from memberclub.storage.orders import OrderStore
     from memberclub.storage.outbox import OutboxStore
 
-    return IntakeServices(clubs=clubs(), orders=OrderStore(table()), outbox=OutboxStore(table()), bus=event_bus(),
+    return IntakeServices(clubs=clubs(), orders=OrderStore(table(), clubs()), outbox=OutboxStore(table()), bus=event_bus(),
                           webhook_secrets=WebhookSecrets(lambda club_id, kind: settings().webhook_secret_parameter(club_id, kind),
                                                          read=parameters.read_secret))
 
@@ -146,6 +172,7 @@ def redeliver(record: dict[str, Any]) -> dict[str, Any]:
 
 def reset() -> None:
     """Forget every adapter (tests and the local runner call this after changing settings)."""
-    for builder in (client, table, clubs, members, signup_members, event_bus, membership_services, message_deliveries,
-                    loyalty_services, purchase_services, premium_services, settings):
+    for builder in (client, table, clubs, members, signup_members, stats, exports_book, export_files, event_bus,
+                    membership_services, message_deliveries, loyalty_services, purchase_services, premium_services,
+                    settings):
         builder.cache_clear()

@@ -104,7 +104,8 @@ def test_function_environment_is_the_declarations(synthesised: Synthesised) -> N
         expected = environment(spec, Resources(
             table_name="<table>", event_bus_name="<bus>", secrets_prefix=config.secrets_prefix,
             public_url=public_url, mail_from=config.mail_from, sms_sender_id=config.sms_sender_id,
-            tracing=config.tracing, metrics=config.metrics, redelivery_targets="<the targets>", redelivery_role_arn="<the role>",
+            tracing=config.tracing, metrics=config.metrics, redelivery_targets="<the targets>",
+            redelivery_role_arn="<the role>", exports_bucket="<the exports bucket>",
         ))
         actual = functions[synthesised.function_ids()[spec.name]]["Properties"]["Environment"]["Variables"]
         assert sorted(actual) == sorted(expected), spec.name

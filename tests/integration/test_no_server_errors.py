@@ -71,6 +71,9 @@ class World:
     other_owner_key: str
     webhook_secrets: dict[str, str]
     page_prefixes: dict[str, tuple[str, ...] | None]
+    # Routes that answer pages although their prefix is not a page prefix (the owner's pages
+    # sit beside its JSON routes): read off the app's ``state.page_routes``.
+    page_routes: dict[str, frozenset[str]] = field(default_factory=dict)
     card_code: str = ""
     genuine_tokens: list[str] = field(default_factory=list)  # card, confirmation, unsubscribe
     odd_tokens: list[str] = field(default_factory=list)  # genuine but expired, of nobody, of no club, revoked
@@ -87,7 +90,7 @@ def the_club(stack) -> World:
     other = stack.create_club({"club_id": f"f{uuid.uuid4().hex[:10]}", "name": "Other Bakeri"})
     return World(harness=Harness(stack), club_id=demo.club_id, owner_key=demo.owner_key,
                  other_owner_key=other.owner_key, webhook_secrets=dict(demo.webhook_secrets),
-                 page_prefixes=_page_prefixes(stack))
+                 page_prefixes=_page_prefixes(stack), page_routes=_page_routes(stack))
 
 
 @pytest.fixture
@@ -157,6 +160,14 @@ def _page_prefixes(stack) -> dict[str, tuple[str, ...] | None]:
         app = inspect.unwrap(stack.functions.handler(spec.name)).__globals__.get("app")
         prefixes[spec.name] = getattr(getattr(app, "state", None), "page_prefixes", None)
     return prefixes
+
+
+def _page_routes(stack) -> dict[str, frozenset[str]]:
+    routes: dict[str, frozenset[str]] = {}
+    for spec in {spec.name: spec for spec in ROUTES.values()}.values():
+        app = inspect.unwrap(stack.functions.handler(spec.name)).__globals__.get("app")
+        routes[spec.name] = frozenset(getattr(getattr(app, "state", None), "page_routes", ()))
+    return routes
 
 
 # --- events ------------------------------------------------------------------------------------
@@ -448,9 +459,11 @@ def check_answer(world: World, function: str, event: dict[str, Any], answer: dic
         return
     content_type = (answer.get("headers") or {}).get("content-type", "")
     prefixes = world.page_prefixes.get(function)
-    on_page_route = bool(prefixes) and event["rawPath"].startswith(prefixes)
+    on_page_route = (bool(prefixes) and event["rawPath"].startswith(prefixes)) or (
+        event["routeKey"] in world.page_routes.get(function, frozenset()))
     if content_type.startswith("text/html"):
-        assert prefixes is None or on_page_route, f"{event['rawPath']} answered a page, not JSON"
+        assert (prefixes is None and not world.page_routes.get(function)) or on_page_route, (
+            f"{event['rawPath']} answered a page, not JSON")
         assert _text(answer).lstrip().lower().startswith("<!doctype html"), _text(answer)[:200]
         return
     assert content_type.startswith("application/json"), f"{status} with content-type {content_type!r}"

@@ -96,7 +96,8 @@ class FakeCoupons:
     def get(self, club_id: str, code: str) -> Coupon | None:
         return self.coupons.get(code)
 
-    def redeem(self, coupon: Coupon, now: datetime, month: str, events: Any) -> bool:
+    def redeem(self, coupon: Coupon, now: datetime, month: str, events: Any, active: Any = None,
+               activity: Any = None) -> bool:
         if self.lose_race:  # another till redeemed it a moment ago
             self.coupons[coupon.code] = coupon.model_copy(update={"status": "redeemed", "redeemed_at": clock.iso(now)})
             return False

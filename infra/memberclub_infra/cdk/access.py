@@ -7,6 +7,7 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_s3 as s3
 
 from memberclub.settings import Settings
 from memberclub_infra.declaration import Access
@@ -56,8 +57,15 @@ def sms_origination_resources(sms_sender_id: str | None) -> list[str]:
 
 
 def grant_access(function: lambda_.Function, access: Access, *, table: dynamodb.ITable, bus: events.IEventBus,
-                 secrets_prefix: str, mail_from: str | None = None, sms_sender_id: str | None = None) -> None:
+                 secrets_prefix: str, mail_from: str | None = None, sms_sender_id: str | None = None,
+                 exports: s3.IBucket | None = None) -> None:
     stack = Stack.of(function)
+    if exports is not None and access.exports != "none":
+        # The owner's links are signed with its role, so it may read the files; the exports
+        # function writes them (a multipart upload it aborts on failure).
+        actions = ["s3:GetObject"] if access.exports == "read" else ["s3:PutObject", "s3:AbortMultipartUpload"]
+        function.add_to_role_policy(iam.PolicyStatement(actions=actions,
+                                                        resources=[exports.arn_for_objects("members/*")]))
     if access.table == "read":
         table.grant_read_data(function)
     elif access.table == "read_write":

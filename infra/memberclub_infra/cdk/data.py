@@ -1,9 +1,11 @@
-"""Data: the one DynamoDB table, shaped by ``memberclub.storage.schema.TABLE``."""
+"""Data: the one DynamoDB table, shaped by ``memberclub.storage.schema.TABLE``, and the
+bucket where large members exports wait a day for the owner to fetch them."""
 
 from __future__ import annotations
 
-from aws_cdk import RemovalPolicy
+from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from memberclub_infra.declaration import TABLE
@@ -49,3 +51,18 @@ class Data(Construct):
                 sort_key=_key(index.sort_key),
                 projection_type=PROJECTIONS[index.projection],
             )
+
+        # A large club's members CSV (memberclub.owner.exports): written by the exports function,
+        # fetched by the owner through a five-minute link, deleted by S3 after a day. Private,
+        # TLS only, S3-managed encryption (free); nothing stays, so no versions and no logs.
+        self.exports = s3.Bucket(
+            self,
+            "Exports",
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            enforce_ssl=True,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            lifecycle_rules=[s3.LifecycleRule(expiration=Duration.days(1),
+                                              abort_incomplete_multipart_upload_after=Duration.days(1))],
+            removal_policy=RemovalPolicy.DESTROY,
+        )

@@ -27,6 +27,7 @@ from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from memberclub_infra import layer_build
@@ -108,6 +109,7 @@ class Functions(Construct):
         table: dynamodb.ITable,
         bus: events.IEventBus,
         public_url_for: Callable[[FunctionSpec], str | None],
+        exports: s3.IBucket | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.by_name: dict[str, lambda_.Function] = {}
@@ -121,6 +123,7 @@ class Functions(Construct):
                 sms_sender_id=config.sms_sender_id,
                 tracing=config.tracing,
                 metrics=config.metrics,
+                exports_bucket=exports.bucket_name if exports is not None else None,
             )
             function_logs = log_group(self, f"{title(spec.name)}Logs", config.log_retention_days,
                                       name=function_log_group_name(config.stack_name, spec.name))
@@ -149,5 +152,5 @@ class Functions(Construct):
             )
             own_role_only(function, function_logs)
             grant_access(function, spec.access, table=table, bus=bus, secrets_prefix=config.secrets_prefix,
-                         mail_from=config.mail_from, sms_sender_id=config.sms_sender_id)
+                         mail_from=config.mail_from, sms_sender_id=config.sms_sender_id, exports=exports)
             self.by_name[spec.name] = function

@@ -37,6 +37,12 @@ def acknowledge(stack: MemberclubStack) -> None:
          "on purpose (throttled lower, with per-contact and per-address limits in the function). An API "
          "Gateway authorizer cannot check an HMAC over the raw body or a token a link carries.")
 
+    _ack(stack.data.exports, "S1",
+         "The exports bucket holds nothing for long (S3 deletes every file after a day) and is read only "
+         "through five-minute presigned links the owner function signs for the club's owner; server access "
+         "logs would be a second bucket that costs money while nobody uses the club. Who asked for an export "
+         "is in the owner function's log.")
+
     for name, queue in stack.dead_letter_queues.items():
         _ack(queue, "SQS3",
              f"This queue is the dead-letter queue of {name}: it needs no dead-letter queue of its own.")
@@ -54,6 +60,10 @@ def acknowledge(stack: MemberclubStack) -> None:
             _ack(function, f"IAM5[Resource::{_arn(stack.data.table)}/index/*]",
                  "The table's own global secondary indexes (birthday, expiry, member), granted by "
                  "grant_read(_write)_data: queries on them are access patterns of this function.")
+        if spec.access.exports != "none":
+            _ack(function, f"IAM5[Resource::{_arn(stack.data.exports)}/members/*]",
+                 "Members exports are files named by club and export id (members/<club>/<export id>.csv), "
+                 "made at run time: the grant covers the exports bucket's members/ prefix only.")
         if spec.access.read_club_secrets or spec.access.write_club_secrets:
             _ack(function, f"IAM5[Resource::{ACCOUNT_REGION.format(service='ssm')}:parameter"
                            f"{stack.config.secrets_prefix}/clubs/*]",

@@ -41,6 +41,7 @@ class MemberclubStack(Stack):
             table=self.data.table,
             bus=self.events.bus,
             public_url_for=lambda spec: self.public_url_for(spec),
+            exports=self.data.exports,
         )
         self.api.serve(specs, self.functions.by_name)
         self.redelivery = Redelivery(self, "Redelivery", specs=specs, functions=self.functions.by_name,

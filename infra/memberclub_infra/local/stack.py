@@ -40,6 +40,7 @@ from memberclub_infra.local.stripe import LocalStripe
 REGION = "eu-north-1"
 TABLE_NAME = "memberclub-local"
 SECRETS_PREFIX = "/memberclub/local"
+EXPORTS_BUCKET = "memberclub-local-exports"
 DEMO_CLUB = {"club_id": "demo", "name": "Demo Bakeri"}
 
 
@@ -117,6 +118,8 @@ class LocalStack:
         os.environ.update(self.environment())
         wiring.reset()
         create_table(wiring.client("dynamodb"), TABLE_NAME)
+        wiring.client("s3").create_bucket(Bucket=EXPORTS_BUCKET,
+                                          CreateBucketConfiguration={"LocationConstraint": REGION})
         self._create_dead_letter_queues()
         parameters.write_secret(wiring.client("ssm"), settings().token_key_parameter, self.token_key)
         self._set_up_stripe()
@@ -188,9 +191,12 @@ class LocalStack:
 
     def environment(self) -> dict[str, str]:
         resources = Resources(table_name=TABLE_NAME, secrets_prefix=SECRETS_PREFIX, public_url=self.base_url,
-                              mail_from=self.mail_from)
+                              mail_from=self.mail_from, exports_bucket=EXPORTS_BUCKET)
         env = environment(FUNCTIONS[0], resources)
         env.update({
+            # Every local function shares one environment (the first function's), so the
+            # exports bucket, which only some functions are given in AWS, is named here.
+            ENVIRONMENT["exports_bucket"]: EXPORTS_BUCKET,
             "POWERTOOLS_SERVICE_NAME": "memberclub-local",
             "POWERTOOLS_TRACE_DISABLED": "true",
             "POWERTOOLS_METRICS_DISABLED": "true",

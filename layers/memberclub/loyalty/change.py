@@ -41,6 +41,8 @@ class OrderChange:
     coupons: list[Coupon] = field(default_factory=list)  # rewards issued by the change
     stats_month: str | None = None
     stats: dict[str, int] = field(default_factory=dict)  # the month's figures to add to
+    # Figures of other months the change moves too (a member's active spell: loyalty.activity).
+    other_months: dict[str, dict[str, int]] = field(default_factory=dict)
     events: list[EventDetail] = field(default_factory=list)  # what the change causes (the outbox)
 
 

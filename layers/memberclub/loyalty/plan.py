@@ -25,6 +25,7 @@ from memberclub.events import (
     StampsAccrued,
 )
 from memberclub.loyalty import rules
+from memberclub.loyalty.activity import activity_moves, buyer_counters
 from memberclub.loyalty.change import Accrual, LedgerEntry, OrderChange
 from memberclub.loyalty.rules import Earnings
 from memberclub.members import Member
@@ -66,11 +67,17 @@ def plan_purchase(club: Club, purchase: PurchaseRecorded, order: OrderRecord | N
     stats = {"orders": 1}
     if same_currency:
         stats |= {"sales": purchase.total_minor, "refunds": after.refunded}
+        # The average basket counts orders with an amount (a till stamp may carry none).
+        stats |= {"basket_orders": 1} if purchase.total_minor > 0 else {}
     else:
         stats |= {"orders_other_currency": 1}
     change = OrderChange(order=after, order_is_new=order is None, at=now, stats_month=month, stats=stats)
     result = Accrual(member)
     if member is not None:
+        stats |= buyer_counters(member, month)
+        change.other_months = activity_moves(club, member.last_active_at or member.last_purchase_at, purchase.paid_at)
+        if same_currency:
+            stats |= {"member_refunds": after.refunded} | ({"member_basket_orders": 1} if purchase.total_minor > 0 else {})
         net = Earnings(earned.stamps - taken.stamps, earned.points - taken.points)
         spend = _net_spend(after) if same_currency else 0
         result = move_card(club, change, member, net, spend=spend, visit_at=purchase.paid_at, month=month, now=now,
@@ -79,6 +86,7 @@ def plan_purchase(club: Club, purchase: PurchaseRecorded, order: OrderRecord | N
         after.reward_codes = [coupon.code for coupon in result.rewards]
         stats |= {"member_orders": 1} | ({"member_sales": purchase.total_minor} if same_currency else {})
         stats |= {"stamps_issued": net.stamps, "points_issued": net.points, "rewards_issued": len(result.rewards)}
+        stats |= {"coupons_issued": len(result.rewards), "coupons_issued_reward": len(result.rewards)}
     change.events = events_of(club, after, result, "paid", now)
     return change, result
 
@@ -115,6 +123,8 @@ def plan_refund(club: Club, refund: PurchaseRefunded, order: OrderRecord | None,
         result = move_card(club, change, member, Earnings(-delta.stamps, -delta.points), spend=-spend_back,
                            visit_at=None, month=month, now=now, cause=f"{after.source}:{after.order_id}", kind="refund")
         change.stats |= {"stamps_issued": result.stamps_delta, "points_issued": result.points_delta}
+        if same_currency:
+            change.stats |= {"member_refunds": after.refunded - base.refunded}
     change.events = events_of(club, after, result, cause, now)
     return change, result, cause
 
@@ -168,6 +178,7 @@ def move_card(club: Club, change: OrderChange, member: Member, net: Earnings, *,
         "stamps": stamps, "points": points, "tier": rules.promoted(settings.tiers, member.tier, candidate),
         "lifetime_spend": max(member.lifetime_spend + spend, 0), "visits": member.visits + (1 if visit else 0),
         "last_purchase_at": max(filter(None, (member.last_purchase_at, visit_at))) if visit else member.last_purchase_at,
+        "last_active_at": max(filter(None, (member.last_active_at, member.last_purchase_at, visit_at)), default=None),
         "spend_by_month": spend_by_month, "visits_by_month": visits_by_month, "rev": member.rev + 1,
     })
     reward_at = settings.stamps.reward_at

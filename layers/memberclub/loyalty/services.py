@@ -5,7 +5,7 @@ fakes (tests/unit/test_accrual_use_cases.py).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -38,8 +38,10 @@ class MemberReader(Protocol):
 class CouponBook(Protocol):
     def get(self, club_id: str, code: str) -> Coupon | None: ...
 
-    def redeem(self, coupon: Coupon, now: datetime, month: str, events: Sequence[EventDetail]) -> bool:
-        """Mark the coupon redeemed if it is still issued and unexpired; False if not."""
+    def redeem(self, coupon: Coupon, now: datetime, month: str, events: Sequence[EventDetail],
+               active: Member | None = None, activity: Mapping[str, Mapping[str, int]] | None = None) -> bool:
+        """Mark the coupon redeemed if it is still issued and unexpired; False if not. With
+        ``active``, the member's new last activity too (``MemberChanged`` if they moved)."""
         ...
 
 

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import time
+from datetime import datetime
+from typing import Any
 
-from memberclub.club import Club
-from memberclub.errors import Conflict
+from memberclub.clock import iso
+from memberclub.club import Club, ClubSettings
+from memberclub.errors import Conflict, NotFound
+from memberclub.events import ClubSettingsChanged
 from memberclub.storage import keys
-from memberclub.storage.table import ConditionFailed, Item, Table, put
+from memberclub.storage.outbox import outbox_put
+from memberclub.storage.table import ConditionFailed, Item, Table, put, update
 
 
 class ClubStore:
@@ -59,6 +64,28 @@ class ClubStore:
                           names={"#s": "settings", "#p": "premium", "#id": "stripe_price_id"},
                           values={":price": price_id})
         self._cache.pop(club_id, None)
+
+    def save_settings(self, club: Club, settings: ClubSettings, changes: dict[str, Any],
+                      event: ClubSettingsChanged, now: datetime) -> None:
+        """The club's new settings, an audit entry of what changed and the change's event
+        (the outbox), all or nothing."""
+        at = iso(now)
+        try:
+            self.table.transact([
+                update(keys.club(club.club_id), "SET settings = :settings", condition="attribute_exists(PK)",
+                       values={":settings": settings.model_dump(mode="json")}),
+                put(keys.settings_audit(club.club_id, at, time.time_ns())
+                    | {"type": "settings_change", "at": at, "sections": event.sections, "changes": changes}),
+                outbox_put(club.club_id, f"settings#{at}#{time.time_ns()}", [event], now),
+            ])
+        except ConditionFailed:
+            raise NotFound("There is no club with this id.", code="unknown_club") from None
+        self._cache.pop(club.club_id, None)
+
+    def settings_audit(self, club_id: str, limit: int = 50) -> list[dict[str, Any]]:
+        """The latest settings changes, newest first: ``at``, ``sections``, ``changes``."""
+        items = self.table.query(keys.settings_audit_pk(club_id), forward=False, limit=limit)
+        return [{"at": item["at"], "sections": item["sections"], "changes": item["changes"]} for item in items]
 
     def owner_key_hash(self, club_id: str) -> str | None:
         cached = self._read(club_id)

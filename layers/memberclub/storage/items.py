@@ -10,6 +10,8 @@ from memberclub.storage.table import Item
 
 def member_item(member: Member) -> Item:
     item = keys.member(member.club_id, member.member_id) | member.model_dump(mode="json", exclude_none=True)
+    if member.status != "erased":
+        item |= keys.club_members_index_keys(member.club_id, member.created_at, member.member_id)
     return item
 
 

@@ -88,12 +88,38 @@ def stats(club_id: str, month: str, shard: int) -> dict[str, str]:
     return key(stats_pk(club_id, month), f"SHARD#{shard:02d}")
 
 
+def settings_audit_pk(club_id: str) -> str:
+    return f"CLUB#{club_id}#SETTINGS"
+
+
+def settings_audit(club_id: str, at: str, written_ns: int) -> dict[str, str]:
+    """One change of the club's settings, kept for the owner to read back (newest last)."""
+    return key(settings_audit_pk(club_id), f"CHANGE#{at}#{written_ns:020d}")
+
+
+def members_export(club_id: str) -> dict[str, str]:
+    """The club's latest members export: which file, asked for when, ready when."""
+    return key(f"CLUB#{club_id}#EXPORT", "MEMBERS")
+
+
 def daily_counter(club_id: str, name: str, day: str) -> dict[str, str]:
     return key(f"CLUB#{club_id}#COUNTER#{name}#{day}", "COUNT")
 
 
 def birthday_index_keys(club_id: str, member_id: str, month_day: str) -> dict[str, str]:
     return {"birthday_pk": f"BDAY#{month_day}", "birthday_sk": member_pk(club_id, member_id)}
+
+
+CLUB_MEMBERS_INDEX = "club_members"
+
+
+def club_members_index_keys(club_id: str, created_at: str, member_id: str) -> dict[str, str]:
+    """The club's members, in the order they joined (the owner's CSV): on the profile until erasure."""
+    return {"club_pk": club_members_pk(club_id), "club_sk": f"{created_at}#{member_id}"}
+
+
+def club_members_pk(club_id: str) -> str:
+    return f"CLUB#{club_id}#MEMBERS"
 
 
 def expiry_index_keys(day: str, kind: str, club_id: str, ref: str) -> dict[str, str]:

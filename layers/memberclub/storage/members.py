@@ -6,7 +6,7 @@ What joining, confirming, consents and erasure write is ``storage.signup``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from memberclub import contacts
@@ -52,6 +52,27 @@ class MemberStore:
         self.table = table
 
     # --- reads ----------------------------------------------------------------------
+
+    def club_members(self, club_id: str) -> Iterator[Member]:
+        """Every member of the club (pending and active; the erased leave the index), in the
+        order they joined: the keys-only ``club_members`` index, then the profiles 100 at a
+        time (BatchGetItem), so memory holds one page, never the club."""
+        page: list[dict[str, str]] = []
+        for item in self.table.iter_query(keys.club_members_pk(club_id), index=keys.CLUB_MEMBERS_INDEX,
+                                          pk_name="club_pk", sk_name="club_sk"):
+            page.append(keys.key(item["PK"], item["SK"]))
+            if len(page) == 100:
+                yield from self._profiles(page)
+                page = []
+        if page:
+            yield from self._profiles(page)
+
+    def _profiles(self, wanted: list[dict[str, str]]) -> Iterator[Member]:
+        order = {item["PK"]: i for i, item in enumerate(wanted)}
+        found = sorted(self.table.batch_get(wanted), key=lambda item: order[item["PK"]])
+        for item in found:
+            if item.get("status") != "erased":
+                yield Member.model_validate(item)
 
     def get(self, club_id: str, member_id: str, *, consistent: bool = False) -> Member | None:
         item = self.table.get(keys.member(club_id, member_id), consistent=consistent)

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from memberclub.clock import iso
+from memberclub.loyalty.activity import added
 from memberclub.loyalty.change import LedgerEntry, MemberChanged, OrderChange, OrderChanged
 from memberclub.members import Member
 from memberclub.orders.facts import Customer, DeliveryLookup, OrderRecord
@@ -23,12 +24,12 @@ from memberclub.storage.clubs import ClubStore
 from memberclub.storage.items import coupon_item
 from memberclub.storage.members import first_member, member_lookup_keys
 from memberclub.storage.outbox import outbox_put
-from memberclub.storage.stats import stats_add
+from memberclub.storage.stats import stats_adds
 from memberclub.storage.table import ConditionFailed, Item, Table, put, set_expression, update
 
 # The member fields an order moves; nothing else of the profile is touched.
 BALANCE_FIELDS = ("stamps", "points", "tier", "lifetime_spend", "visits", "last_purchase_at", "spend_by_month",
-                  "visits_by_month")
+                  "visits_by_month", "last_active_at")
 
 
 def order_item(order: OrderRecord) -> Item:
@@ -92,9 +93,8 @@ class OrderStore:
             actions += [put(ledger_item(member, at, seq, entry)) for seq, entry in enumerate(change.ledger)]
         actions += [put(coupon_item(coupon, coupon.expires_at[:10]), "attribute_not_exists(PK)")
                     for coupon in change.coupons]
-        if change.stats and change.stats_month:
-            actions.append(stats_add(order.club_id, change.stats_month, change.stats,
-                                     cause=f"{order.source}#{order.order_id}"))
+        by_month = added({change.stats_month: change.stats} if change.stats_month else {}, change.other_months)
+        actions += stats_adds(order.club_id, by_month, cause=f"{order.source}#{order.order_id}")
         if change.events:
             # The order's rev names this change: one outbox item per change of the order.
             ref = f"order#{order.source}#{order.order_id}#{order.rev}"

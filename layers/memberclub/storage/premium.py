@@ -12,6 +12,7 @@ for three).
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import timedelta
 from typing import Any
 
@@ -21,7 +22,7 @@ from memberclub.members import Member
 from memberclub.premium.services import PremiumChange
 from memberclub.storage import keys
 from memberclub.storage.outbox import outbox_put
-from memberclub.storage.stats import stats_add
+from memberclub.storage.stats import stats_adds
 from memberclub.storage.table import ConditionFailed, Table, put, set_expression, update
 
 EVENT_MARKER_DAYS = 30
@@ -52,11 +53,14 @@ class PremiumStore:
         for _attempt in range(len(effects) + 2):
             actions = [marker] + ([state_write] if state_write else [])
             outbox_at: dict[int, int] = {}  # action position → effect
+            counters: Counter[str] = Counter()
             for number, effect in enumerate(effects):
                 outbox_at[len(actions)] = number
                 actions.append(outbox_put(change.club_id, effect.key, [effect.event], change.at))
-                if effect.counters:
-                    actions.append(stats_add(change.club_id, change.month, effect.counters, cause=effect.key))
+                counters.update(effect.counters or {})
+            # The effects' figures in one ADD per item (a transaction names an item once), to
+            # the month and to the club's lifetime total, which the owner's figures read.
+            actions += stats_adds(change.club_id, {change.month: counters}, cause=change.stripe_event_id)
             try:
                 self.table.transact(actions)
                 return True

@@ -56,5 +56,12 @@ TABLE = TableSchema(
             "ALL",
             "a member's coupons (and later other owned items) for the card page and /api/me",
         ),
+        Index(
+            "club_members",
+            "club_pk",
+            "club_sk",
+            "KEYS_ONLY",
+            "CLUB#<club>#MEMBERS → the club's members in the order they joined: the owner's members CSV",
+        ),
     ),
 )

@@ -16,13 +16,13 @@ from typing import Any
 from memberclub import contacts
 from memberclub.consent import ConsentProof, JoinConsents
 from memberclub.coupons import Coupon
-from memberclub.members import Member
+from memberclub.members import Member, counted_source
 from memberclub.signup.services import Allowance, ContactTaken, Erasure, IdTaken, LimitReached
 from memberclub.storage import keys
 from memberclub.storage.counters import allowance_use
 from memberclub.storage.items import coupon_item, member_item
 from memberclub.storage.members import EMAIL, PHONE, MemberStore
-from memberclub.storage.stats import stats_add
+from memberclub.storage.stats import stats_adds
 from memberclub.storage.table import ConditionFailed, Item, delete, put, set_expression, update
 
 _CHANNEL_NAMES = {EMAIL: "email", PHONE: "phone"}
@@ -88,8 +88,8 @@ class SignupStore(MemberStore):
             put(keys.card_index(member.club_id, member.card_code) | {"member_id": member.member_id},
                 "attribute_not_exists(PK)"),
             put(join_item(member, join, join_expire_at)),
-            stats_add(member.club_id, stats_month, {"signups": 1, f"signups_source_{member.source or 'web'}": 1},
-                      cause=member.member_id),
+            *stats_adds(member.club_id, {stats_month: {"signups": 1, f"signups_source_{counted_source(member.source)}": 1}},
+                        cause=member.member_id),
         ]
         try:
             self.table.transact(actions)
@@ -167,7 +167,10 @@ class SignupStore(MemberStore):
         actions = [
             update(keys.member(member.club_id, member.member_id), expression, condition="#st = :pending",
                    names=names | {"#st": "status"}, values=values | {":pending": "pending"}),
-            stats_add(member.club_id, stats_month, {"confirmed": 1}, cause=member.member_id),
+            *stats_adds(member.club_id, {stats_month: {
+                "confirmed": 1, f"confirmed_source_{counted_source(member.source)}": 1,
+                **({"coupons_issued": 1, "coupons_issued_welcome": 1} if welcome is not None else {}),
+            }}, cause=member.member_id),
             *(put(entry) for entry in consent_entries(member, proofs)),
         ]
         if join is not None:
@@ -241,6 +244,7 @@ class SignupStore(MemberStore):
         cleared = dict.fromkeys(erasure.profile_fields)
         if "birthday" in cleared:
             cleared |= dict.fromkeys(("birthday_pk", "birthday_sk"))  # the birthday index goes with it
+        cleared |= dict.fromkeys(("club_pk", "club_sk"))  # and the owner's list of members
         expression, names, values = set_expression(
             {"status": "erased", "erased_at": erasure.erased_at} | cleared | {"token_version": member.token_version + 1}
         )
@@ -249,7 +253,7 @@ class SignupStore(MemberStore):
                    names=names | {"#st": "status"}, values=values | {":erased": "erased"}),
             *(delete(keys.contact_index(member.club_id, channel, contact_hash))
               for channel, contact_hash in (_contact_hashes(member).items() if erasure.contact_index else ())),
-            stats_add(member.club_id, erasure.stats_month, {"erased": 1}, cause=member.member_id),
+            *stats_adds(member.club_id, {erasure.stats_month: {"erased": 1}}, cause=member.member_id),
         ]
         if erasure.card_index and member.card_code:
             actions.append(delete(keys.card_index(member.club_id, member.card_code)))

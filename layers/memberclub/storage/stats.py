@@ -21,6 +21,11 @@ from memberclub.storage.table import Table, update
 
 SHARDS = 16
 BATCH_KEYS = 100  # BatchGetItem's limit
+# The club's lifetime sums of every counter, kept beside the months (``stats_adds``): a
+# figure "as at the end of a month" (members, active members, lifetime sales) is the total
+# less what the later months added, so it needs the total and a few months, never every month
+# since the club began.
+TOTAL = "total"
 
 
 def shard_for(cause: str) -> int:
@@ -34,6 +39,22 @@ def stats_add(club_id: str, month: str, counters: Mapping[str, int], *, cause: s
     values = {f":c{i}": amount for i, amount in enumerate(counters.values())}
     expression = "ADD " + ", ".join(f"#c{i} :c{i}" for i in range(len(counters)))
     return update(keys.stats(club_id, month, shard_for(cause)), expression, names=names, values=values)
+
+
+def stats_adds(club_id: str, by_month: Mapping[str, Mapping[str, int]], *, cause: str) -> list[dict[str, Any]]:
+    """ADDs of counters to several months at once (an order counts in the month it was paid
+    and moves a member's active spell in a later month) and the same sums to the club's
+    ``TOTAL``: one action per item (a transaction may not name an item twice), zeros left out."""
+    merged: dict[str, Counter[str]] = {}
+    for month, counters in by_month.items():
+        merged.setdefault(month, Counter()).update(counters)
+        merged.setdefault(TOTAL, Counter()).update(counters)
+    actions = []
+    for month, counters in merged.items():
+        nonzero = {name: amount for name, amount in counters.items() if amount}
+        if nonzero:
+            actions.append(stats_add(club_id, month, nonzero, cause=cause))
+    return actions
 
 
 class StatsStore:
