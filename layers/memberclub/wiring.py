@@ -18,6 +18,7 @@ from memberclub.settings import settings
 
 if TYPE_CHECKING:
     from memberclub.eventing.bus import EventBridgeBus
+    from memberclub.jobs.services import JobServices
     from memberclub.loyalty.services import LoyaltyServices
     from memberclub.messaging.delivery import Deliveries
     from memberclub.orders.intake import IntakeServices
@@ -121,6 +122,14 @@ def purchase_services() -> IntakeServices:
                                                          read=parameters.read_secret))
 
 
+@functools.cache
+def job_services() -> JobServices:
+    from memberclub.jobs.services import JobServices
+    from memberclub.storage.jobs import JobStore
+
+    return JobServices(store=JobStore(table(), clubs()))
+
+
 def redeliver(record: dict[str, Any]) -> dict[str, Any]:
     from memberclub.eventing.redelivery import parse_targets, redeliver_failure
 
@@ -132,5 +141,5 @@ def redeliver(record: dict[str, Any]) -> dict[str, Any]:
 def reset() -> None:
     """Forget every adapter (tests and the local runner call this after changing settings)."""
     for builder in (client, table, clubs, members, signup_members, event_bus, membership_services, message_deliveries,
-                    loyalty_services, purchase_services, settings):
+                    loyalty_services, purchase_services, job_services, settings):
         builder.cache_clear()

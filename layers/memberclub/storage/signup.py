@@ -20,6 +20,7 @@ from memberclub.signup.services import Allowance, ContactTaken, Erasure, IdTaken
 from memberclub.storage import keys
 from memberclub.storage.counters import allowance_use
 from memberclub.storage.items import coupon_item, member_item
+from memberclub.storage.jobs import first_onboarding_step
 from memberclub.storage.members import EMAIL, PHONE, MemberStore
 from memberclub.storage.stats import stats_add
 from memberclub.storage.table import ConditionFailed, Item, delete, put, set_expression, update
@@ -153,10 +154,11 @@ class SignupStore(MemberStore):
     # --- confirming -------------------------------------------------------------------
 
     def activate(self, member: Member, confirmed_at: str, welcome: Coupon | None, stats_month: str,
-                 join: JoinConsents | None) -> bool:
+                 join: JoinConsents | None, first_day: str | None = None) -> bool:
         """Pending → active with the welcome coupon, the month's count, the birthday index and
         the consents of the join whose link was followed (with their proof), exactly once
-        (the status condition): False, and nothing written, if the member is no longer pending."""
+        (the status condition): False, and nothing written, if the member is no longer pending.
+        ``first_day`` (the club's local date) starts the onboarding agenda (``storage.jobs``)."""
         proofs = join.proofs(confirmed_at) if join else []
         consents = {proof.purpose: proof.granted for proof in proofs} or {p: False for p in ("email", "sms", "profiling")}
         expression, names, values = set_expression(
@@ -173,6 +175,8 @@ class SignupStore(MemberStore):
             actions.append(delete(keys.join_request(member.club_id, member.member_id, join.join_id)))
         if welcome is not None:
             actions.append(put(coupon_item(welcome, welcome.expires_at[:10]), "attribute_not_exists(PK)"))
+        if first_day is not None:
+            actions.append(put(first_onboarding_step(member, first_day, welcome)))
         try:
             self.table.transact(actions)
         except ConditionFailed:
