@@ -201,7 +201,12 @@ MESSAGES = FunctionSpec(
     timeout_seconds=30,
     access=Access(read_token_key=True, send_email=True, send_sms=True),
     event_rules=(
-        EventRule("member-messages", ("MemberJoined", "MemberJoinRepeated", "MemberConfirmed", "RewardEarned")),
+        EventRule("member-messages", ("MemberJoined", "MemberJoinRepeated", "MemberConfirmed", "RewardEarned",
+                                      "PointsExchanged")),
+        # The scheduled jobs' marketing (under consent and caps) and premium's service messages.
+        EventRule("club-messages", ("OnboardingStepDue", "CouponExpiring", "BirthdayGiftIssued")),
+        EventRule("premium-messages", ("PremiumActivated", "PremiumRenewed", "PremiumPaymentFailed",
+                                       "PremiumTrialEnding", "PremiumCancelled")),
     ),
 )
 

@@ -120,6 +120,10 @@ class MessagingRules(_Strict):
     sms_daily_cap: int = Field(100, ge=0, le=100_000, description="SMS a day for the whole club")
     confirmation_cooldown_seconds: int = Field(300, ge=0, le=86_400, description="per contact")
     quiet_hours: tuple[int, int] = (21, 8)
+    # Marketing (onboarding after its first days, reminders, birthday, campaigns) to one member
+    # a month, per channel: the club's rhythm, not a flood (messaging.delivery.frequency_cap).
+    marketing_emails_per_month: int = Field(2, ge=0, le=31, description="marketing e-mails to one member a month")
+    marketing_sms_per_month: int = Field(1, ge=0, le=31, description="marketing SMS to one member a month")
     # Limits that keep strangers from running up the bill or flooding someone's inbox
     # (signup.limits.signup_allowances). Past one, the join still answers 202 and sends nothing.
     confirmations_per_source_per_hour: int = Field(

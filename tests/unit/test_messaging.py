@@ -46,8 +46,8 @@ def test_sms_is_text_only_and_short():
     (MemberConfirmed(club_id="demo", idempotency_key="k", occurred_at=NOW, member_id="m1"), "active", ["welcome"]),
 ])
 def test_rules_pick_the_message_for_the_event_and_the_members_state(detail, status, kinds):
-    assert [rule.kind for rule in messages_for(detail.DETAIL_TYPE, detail, member(status))] == kinds
+    assert [rule.template for rule in messages_for(detail.DETAIL_TYPE, detail, member(status))] == kinds
 
 
 def test_every_rule_names_a_template():
-    assert {rule.kind for rules in RULES.values() for rule in rules} <= set(TEMPLATES)
+    assert {rule.template for rules in RULES.values() for rule in rules} <= set(TEMPLATES)
