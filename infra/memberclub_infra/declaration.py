@@ -204,7 +204,7 @@ MESSAGES = FunctionSpec(
         EventRule("member-messages", ("MemberJoined", "MemberJoinRepeated", "MemberConfirmed", "RewardEarned",
                                       "PointsExchanged")),
         # The scheduled jobs' marketing (under consent and caps) and premium's service messages.
-        EventRule("club-messages", ("OnboardingStepDue", "CouponExpiring", "BirthdayGiftIssued")),
+        EventRule("club-messages", ("OnboardingStepDue", "CouponExpiring", "BirthdayGiftIssued", "HeldMessageDue")),
         EventRule("premium-messages", ("PremiumActivated", "PremiumRenewed", "PremiumPaymentFailed",
                                        "PremiumTrialEnding", "PremiumCancelled")),
     ),

@@ -29,10 +29,12 @@ class JobClub:
         self.id = f"j{uuid.uuid4().hex[:10]}"
         self.owner_key = harness.stack.create_club({"club_id": self.id, "name": "Testbakeriet"} | fields).owner_key
 
-    def member(self, *, birthday: str | None = None, consents: dict[str, bool] | None = None) -> tuple[str, str]:
-        """(e-mail, card token) of a confirmed member."""
-        email = unique_email()
-        body: dict[str, Any] = {"email": email, "consents": consents if consents is not None else {"email": True}}
+    def member(self, *, birthday: str | None = None, consents: dict[str, bool] | None = None,
+               phone: str | None = None) -> tuple[str, str]:
+        """(e-mail or phone, member id) of a confirmed member."""
+        email = phone or unique_email()
+        body: dict[str, Any] = {"phone" if phone else "email": email,
+                                "consents": consents if consents is not None else {"sms" if phone else "email": True}}
         if birthday:
             body["birthday"] = birthday
         assert join(self.harness, self.id, **body)["statusCode"] == 202
@@ -215,6 +217,30 @@ def test_onboarding_skips_the_first_benefit_once_the_coupon_is_used_and_sends_no
     assert [e["member_id"] for e in club.events("OnboardingStepDue") if e["step"] == "first_benefit"] == [quiet_id]
     assert [m["kind"] for m in harness.outbox(email)].count("onboarding") == 1
     assert [m["kind"] for m in harness.outbox(quiet_email)].count("onboarding") == 0
+
+
+# --- quiet hours -------------------------------------------------------------------------
+
+
+def test_a_marketing_sms_at_night_is_held_until_the_morning_a_service_sms_is_not(harness):
+    at("2030-10-09T19:30:00")  # 21:30 in Oslo (summer time): a confirmation SMS at the counter goes at once
+    club = JobClub(harness)
+    phone = f"+4790{uuid.uuid4().int % 1_000_000:06d}"
+    _, member_id = club.member(phone=phone, birthday="1990-10-10")
+    assert [m["kind"] for m in harness.outbox(phone)] == ["confirmation", "welcome"]
+    harness.published()
+    run(harness, "birthday", "2030-10-10")  # the gift at 08:15 …
+    at("2030-10-10T20:30:00")  # … but its message delivered at 22:30 (a late retry)
+    [gift] = club.events("BirthdayGiftIssued")
+    assert gift["member_id"] == member_id
+    assert [m["kind"] for m in harness.outbox(phone)] == ["confirmation", "welcome"], "held, not sent"
+    at("2030-10-11T06:20:00")
+    assert run(harness, "expiry", "2030-10-11")["released"] >= 1  # the morning run releases it
+    club.events("HeldMessageDue")
+    run(harness, "expiry", "2030-10-11")
+    club.events("HeldMessageDue")
+    sent = [m for m in harness.outbox(phone) if m["kind"] == "birthday"]
+    assert len(sent) == 1 and "/unsubscribe/" in sent[0]["text"] and sent[0]["html"] is None
 
 
 def test_an_unknown_job_is_not_run(harness):

@@ -130,6 +130,12 @@ class FakeStore:
         self.events += events
         return True
 
+    def held_messages_due(self, club_id: str, day: str) -> list[tuple[str, str]]:
+        return []
+
+    def release_held_message(self, club_id, held_id, events, now) -> bool:
+        return True
+
     def onboarding_due(self, club_id: str, day: str) -> list[OnboardingAgenda]:
         return [a for a in self.agendas.values()
                 if (date.fromisoformat(a.first_day).toordinal() + a.step_day) == date.fromisoformat(day).toordinal()]

@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 
 from memberclub import clock
 from memberclub.club import Club
-from memberclub.events import CouponExpired, CouponExpiring
+from memberclub.events import CouponExpired, CouponExpiring, HeldMessageDue
 from memberclub.jobs.calendar import expiry_index_day
 from memberclub.jobs.services import JobServices
 
@@ -51,4 +51,17 @@ def expire_coupons(services: JobServices, club: Club, day: date, scheduled: date
                                   kind=coupon.kind)
             if store.expire_coupon(coupon, club.month_of(scheduled), [event], scheduled):
                 counts["expired"] += 1
+    return counts
+
+
+def release_held_messages(services: JobServices, club: Club, day: date, scheduled: datetime) -> Counter[str]:
+    """The marketing SMS held through the night go now: the morning run (after the quiet
+    hours) releases those held until ``day`` (the messages function sends each once)."""
+    counts: Counter[str] = Counter()
+    store = services.store
+    for held_id, member_id in store.held_messages_due(club.club_id, day.isoformat()):
+        event = HeldMessageDue(club_id=club.club_id, idempotency_key=f"released#{held_id}",
+                               occurred_at=clock.iso(scheduled), member_id=member_id, held_id=held_id)
+        if store.release_held_message(club.club_id, held_id, [event], scheduled):
+            counts["released"] += 1
     return counts

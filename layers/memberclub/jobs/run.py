@@ -14,7 +14,7 @@ from memberclub.club import Club
 from memberclub.errors import Invalid
 from memberclub.jobs.birthday import birthday_gifts_for
 from memberclub.jobs.calendar import JOBS, Job, club_day, parse_scheduled_time
-from memberclub.jobs.expiry import expire_coupons, expiring_coupons_on
+from memberclub.jobs.expiry import expire_coupons, expiring_coupons_on, release_held_messages
 from memberclub.jobs.onboarding import onboarding_steps_due
 from memberclub.jobs.services import JobServices
 from memberclub.observability import logger
@@ -23,7 +23,7 @@ Step = Callable[[JobServices, Club, date, datetime], Counter[str]]
 
 STEPS: dict[Job, tuple[Step, ...]] = {
     "birthday": (birthday_gifts_for,),
-    "expiry": (expiring_coupons_on, expire_coupons),
+    "expiry": (release_held_messages, expiring_coupons_on, expire_coupons),
     "onboarding": (onboarding_steps_due,),
 }
 

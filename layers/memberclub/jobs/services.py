@@ -66,6 +66,14 @@ class JobStore(Protocol):
         """Mark an issued coupon past its expiry expired with its events and count, once."""
         ...
 
+    def held_messages_due(self, club_id: str, day: str) -> list[tuple[str, str]]:
+        """(held id, member id) of the marketing SMS held until the club's local ``day``."""
+        ...
+
+    def release_held_message(self, club_id: str, held_id: str, events: Sequence[EventDetail], now: datetime) -> bool:
+        """Take a held message off the index with its event, once."""
+        ...
+
     def onboarding_due(self, club_id: str, day: str) -> list[OnboardingAgenda]:
         """The club's onboarding agenda items whose next step falls on the local ``day``."""
         ...

@@ -23,15 +23,17 @@ from memberclub import clock, i18n
 from memberclub.clock import parse_iso
 from memberclub.club import Club
 from memberclub.coupons import Coupon
-from memberclub.events import EventDetail, parse_detail
+from memberclub.events import EventDetail, HeldMessageDue, parse_detail
 from memberclub.members import Member
 from memberclub.messaging.catalog import TEMPLATES, Template
+from memberclub.messaging.quiet import in_quiet_hours, release_day
 from memberclub.messaging.render import Rendered, render_email, render_sms
 from memberclub.messaging.rules import Rule, messages_for
 from memberclub.messaging.transport import Transport
 from memberclub.observability import logger, metrics
 from memberclub.storage.clubs import ClubStore
 from memberclub.storage.counters import take_allowance
+from memberclub.storage.held import HeldMessages
 from memberclub.storage.members import MemberStore
 from memberclub.storage.table import Table
 from memberclub.tokens import card_token, confirmation_token, unsubscribe_token
@@ -75,6 +77,13 @@ class Deliveries:
 
     def _send(self, delivery: dict[str, Any]) -> dict[str, Any]:
         message = Rendered(**delivery["message"])
+        hold = delivery.get("hold_until")
+        if hold:
+            ident = HeldMessages(self.services.table).hold(delivery["club_id"], delivery["member_id"],
+                                                            delivery["delivery_key"], delivery["message"], hold,
+                                                            clock.now(), delivery.get("frequency_cap"))
+            logger.info("marketing SMS held through the quiet hours", extra={"club_id": delivery["club_id"]})
+            return {"status": "held", "until": hold, "held_id": ident}
         cap = delivery.get("frequency_cap")
         if cap and not take_allowance(self.services.table, delivery["club_id"], cap["name"], cap["window"],
                                       cap["limit"], int((clock.now() + timedelta(days=40)).timestamp())):
@@ -97,6 +106,8 @@ def deliver_event(deliveries: Deliveries, detail_type: str, detail: dict[str, An
     """Send what ``detail_type`` calls for; returns one outcome per message considered."""
     services = deliveries.services
     event = parse_detail(detail_type, detail)
+    if isinstance(event, HeldMessageDue):
+        return [release_held(deliveries, event)]
     club = services.clubs.get(event.club_id)
     member_id = getattr(event, "member_id", None)
     member = services.members.get(event.club_id, member_id, consistent=True) if club and member_id else None
@@ -121,10 +132,41 @@ def deliver_event(deliveries: Deliveries, detail_type: str, detail: dict[str, An
             "club_day": now.astimezone(club.zone).date().isoformat(),
             "sms_cap": club.settings.messaging.sms_daily_cap,
             "frequency_cap": frequency_cap(template, club, member, coupon, now),
+            "member_id": member.member_id,
+            # A marketing SMS at night waits for the morning (a service message never does).
+            "hold_until": release_day(club, now) if template.marketing and member.channel == "sms"
+            and in_quiet_hours(club, now) else None,
             "message": message.__dict__,
         })
         outcomes.append({"kind": template.kind} | outcome)
     return outcomes
+
+
+def release_held(deliveries: Deliveries, event: HeldMessageDue) -> dict[str, Any]:
+    """Send a message held through the quiet hours, once, if its member still wants it."""
+    services = deliveries.services
+    held = HeldMessages(services.table)
+    item = held.get(event.club_id, event.held_id)
+    if item is None:
+        return {"kind": None, "status": "gone"}
+    message = item["message"]
+    member = services.members.get(event.club_id, event.member_id, consistent=True)
+    club = services.clubs.get(event.club_id)
+    if club is None or member is None or member.status != "active" or not member.has_consent("sms"):
+        held.remove(event.club_id, event.held_id)
+        return {"kind": message["kind"], "status": "no_consent"}
+    now = clock.now()
+    outcome = deliveries.send_once(delivery={
+        "delivery_key": f"HeldMessageDue#{event.idempotency_key}",
+        "club_id": club.club_id,
+        "club_day": now.astimezone(club.zone).date().isoformat(),
+        "sms_cap": club.settings.messaging.sms_daily_cap,
+        "member_id": member.member_id,
+        "frequency_cap": item.get("frequency_cap"),
+        "message": message,
+    })
+    held.remove(event.club_id, event.held_id)
+    return {"kind": message["kind"]} | outcome
 
 
 def frequency_cap(template: Template, club: Club, member: Member, coupon: Coupon | None,

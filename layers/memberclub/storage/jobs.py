@@ -21,6 +21,7 @@ from memberclub.jobs.services import OnboardingAgenda
 from memberclub.members import Member
 from memberclub.storage import keys
 from memberclub.storage.clubs import ClubStore
+from memberclub.storage.held import release_action
 from memberclub.storage.items import coupon_item
 from memberclub.storage.outbox import outbox_put
 from memberclub.storage.stats import stats_add
@@ -118,6 +119,19 @@ class JobStore:
                           cause=coupon.code),
                 outbox_put(coupon.club_id, f"expired#{coupon.code}", events, now),
             ])
+        except ConditionFailed:
+            return False
+        return True
+
+    def held_messages_due(self, club_id: str, day: str) -> list[tuple[str, str]]:
+        wanted = [keys.held_message(club_id, ident) for ident in self._expiry_entries(day, "held", club_id)]
+        return [(item["PK"].rsplit("#", 1)[1], item["member_id"]) for item in self._batch(wanted)
+                if item.get("expiry_pk") == f"EXP#{day}"]
+
+    def release_held_message(self, club_id: str, held_id: str, events: Sequence[EventDetail], now: datetime) -> bool:
+        try:
+            self.table.transact([release_action(club_id, held_id, now),
+                                 outbox_put(club_id, f"released#{held_id}", events, now)])
         except ConditionFailed:
             return False
         return True

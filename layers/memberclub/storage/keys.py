@@ -112,3 +112,8 @@ def birthday_gift(club_id: str, member_id: str, year: int) -> dict[str, str]:
 def onboarding_agenda(club_id: str, member_id: str) -> dict[str, str]:
     """A member's next onboarding step (``storage.jobs``)."""
     return key(member_pk(club_id, member_id), "ONBOARDING")
+
+
+def held_message(club_id: str, held_id: str) -> dict[str, str]:
+    """A marketing SMS held through the quiet hours (``storage.held``)."""
+    return key(f"CLUB#{club_id}#HELD#{held_id}", "HELD")
