@@ -58,6 +58,9 @@ RULES: dict[str, tuple[Rule, ...]] = {
     ),
     "CouponExpiring": (Rule("coupon_expiring", coupon_field="code"),),
     "BirthdayGiftIssued": (Rule("birthday", coupon_field="code"),),
+    # A message held through the quiet hours was rendered when it was held: no rule picks a
+    # template, ``delivery.release_held`` sends it as it is.
+    "HeldMessageDue": (),
     "PremiumActivated": (Rule("premium_activated"),),
     "PremiumRenewed": (Rule("premium_renewed"),),
     # Also when Stripe needs the member's action (3-D Secure): the text asks them to look.
