@@ -160,7 +160,17 @@ def member(member_id: str, **fields) -> Member:
 
 
 def run(store: FakeStore, job: str, moment: str) -> dict:
-    return run_job(JobServices(store=store), parse_payload({"job": job, "scheduled_time": moment}))
+    """The counts that are not 0."""
+    answer = run_job(JobServices(store=store), parse_payload({"job": job, "scheduled_time": moment}))
+    return {name: count for name, count in answer.items() if count}
+
+
+def test_every_answer_counts_the_jobs_main_figures_even_when_0():
+    store = FakeStore(CLUB)
+    for job, moment, counts in [("birthday", "2026-12-01T07:15:00Z", {"clubs": 1, "gifts": 0}),
+                                ("expiry", "2026-12-01T07:15:00Z", {"clubs": 1, "reminders": 0, "expired": 0}),
+                                ("onboarding", "2026-12-01T03:15:00Z", {"clubs": 0, "steps": 0})]:
+        assert run_job(JobServices(store=store), parse_payload({"job": job, "scheduled_time": moment})) == counts
 
 
 def test_a_second_birthday_run_for_a_date_issues_nothing():

@@ -28,6 +28,14 @@ STEPS: dict[Job, tuple[Step, ...]] = {
 }
 
 
+# What every answer counts, 0 included (other counts appear when they happen).
+MAIN_COUNTS: dict[Job, tuple[str, ...]] = {
+    "birthday": ("clubs", "gifts"),
+    "expiry": ("clubs", "reminders", "expired"),
+    "onboarding": ("clubs", "steps"),
+}
+
+
 class JobPayload(BaseModel):
     """What the schedule hands the function: ``{"job", "scheduled_time"}``."""
 
@@ -51,7 +59,7 @@ def parse_payload(event: Any) -> JobPayload:
 
 def run_job(services: JobServices, payload: JobPayload) -> dict[str, Any]:
     """Run ``payload.job`` for each club it is due for at the scheduled time; the counts."""
-    counts: Counter[str] = Counter()
+    counts: Counter[str] = Counter(dict.fromkeys(MAIN_COUNTS[payload.job], 0))
     for club_id in services.store.club_ids():
         club = services.store.club(club_id)
         day = club_day(payload.job, payload.scheduled_time, club.zone) if club else None
@@ -61,4 +69,4 @@ def run_job(services: JobServices, payload: JobPayload) -> dict[str, Any]:
         for step in STEPS[payload.job]:
             counts.update(step(services, club, day, payload.scheduled_time))
         logger.info("job ran", extra={"job": payload.job, "club_id": club_id, "day": day.isoformat()})
-    return dict(counts)
+    return {name: count for name, count in counts.items()}
