@@ -15,7 +15,7 @@ import pytest
 from memberclub import clock, wiring
 from memberclub.storage import keys
 from memberclub.storage.stats import StatsStore
-from tests.integration.test_signup import confirmed_member, join, link_in, unique_email
+from tests.integration.test_signup import confirmed_member, join, link_in, member_item, unique_email
 from tests.samples import http_event, response_json
 
 pytestmark = pytest.mark.integration
@@ -217,6 +217,35 @@ def test_onboarding_skips_the_first_benefit_once_the_coupon_is_used_and_sends_no
     assert [e["member_id"] for e in club.events("OnboardingStepDue") if e["step"] == "first_benefit"] == [quiet_id]
     assert [m["kind"] for m in harness.outbox(email)].count("onboarding") == 1
     assert [m["kind"] for m in harness.outbox(quiet_email)].count("onboarding") == 0
+
+
+# --- clean-up ----------------------------------------------------------------------------
+
+
+def test_a_contact_who_never_confirms_is_removed_after_the_window_and_may_join_anew(harness, table):
+    at("2030-11-01T10:00:00")
+    club = JobClub(harness)
+    early, late = unique_email(), unique_email()
+    for email in (early, late):
+        assert join(harness, club.id, email=email)["statusCode"] == 202
+    harness.deliver(harness.published())
+    at("2030-11-06T10:00:00")  # the second joins again: a new link, a new window
+    assert join(harness, club.id, email=late)["statusCode"] == 202
+    harness.deliver(harness.published())
+    pending = {email: member_item(table, club.id, email) for email in (early, late)}
+    assert all(item and item["status"] == "pending" for item in pending.values())
+    at("2030-11-10T07:00:00")
+    assert run(harness, "expiry", "2030-11-10")["pending_removed"] >= 1
+    assert member_item(table, club.id, early) is None, "gone with its contact index"
+    assert table.get(keys.member(club.id, pending[early]["member_id"])) is None
+    assert member_item(table, club.id, late)["status"] == "pending", "its newest link is still valid"
+    assert run(harness, "expiry", "2030-11-10").get("pending_removed", 0) == 0
+    at("2030-11-16T07:00:00")
+    run(harness, "expiry", "2030-11-16")
+    assert member_item(table, club.id, late) is None
+    assert join(harness, club.id, email=early)["statusCode"] == 202  # a new member, a new link
+    harness.deliver(harness.published())
+    assert member_item(table, club.id, early)["member_id"] != pending[early]["member_id"]
 
 
 # --- quiet hours -------------------------------------------------------------------------

@@ -130,6 +130,9 @@ class FakeStore:
         self.events += events
         return True
 
+    def pending_due(self, club_id: str, day: str) -> list[Member]:
+        return []
+
     def held_messages_due(self, club_id: str, day: str) -> list[tuple[str, str]]:
         return []
 

@@ -14,6 +14,7 @@ from memberclub.club import Club
 from memberclub.errors import Invalid
 from memberclub.jobs.birthday import birthday_gifts_for
 from memberclub.jobs.calendar import JOBS, Job, club_day, parse_scheduled_time
+from memberclub.jobs.cleanup import remove_unconfirmed
 from memberclub.jobs.expiry import expire_coupons, expiring_coupons_on, release_held_messages
 from memberclub.jobs.onboarding import onboarding_steps_due
 from memberclub.jobs.services import JobServices
@@ -23,7 +24,7 @@ Step = Callable[[JobServices, Club, date, datetime], Counter[str]]
 
 STEPS: dict[Job, tuple[Step, ...]] = {
     "birthday": (birthday_gifts_for,),
-    "expiry": (release_held_messages, expiring_coupons_on, expire_coupons),
+    "expiry": (release_held_messages, expiring_coupons_on, expire_coupons, remove_unconfirmed),
     "onboarding": (onboarding_steps_due,),
 }
 

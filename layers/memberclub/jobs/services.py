@@ -66,6 +66,18 @@ class JobStore(Protocol):
         """Mark an issued coupon past its expiry expired with its events and count, once."""
         ...
 
+    def pending_due(self, club_id: str, day: str) -> list[Member]:
+        """The pending members listed under ``day``, the end of their confirmation window."""
+        ...
+
+    def postpone_pending(self, member: Member, not_before: str) -> None:
+        """List the member again under the end of its newest link's window (``not_before`` at the earliest)."""
+        ...
+
+    def remove_pending(self, member: Member) -> bool:
+        """Remove a contact who never confirmed, once; False if it confirmed or joined again."""
+        ...
+
     def held_messages_due(self, club_id: str, day: str) -> list[tuple[str, str]]:
         """(held id, member id) of the marketing SMS held until the club's local ``day``."""
         ...

@@ -9,9 +9,11 @@ next step (``EXP#<day>``, ``onboarding#<club>#<member>``): the sweep reads one d
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
+from memberclub import contacts
 from memberclub.clock import iso
 from memberclub.club import Club
 from memberclub.coupons import Coupon
@@ -25,7 +27,15 @@ from memberclub.storage.held import release_action
 from memberclub.storage.items import coupon_item
 from memberclub.storage.outbox import outbox_put
 from memberclub.storage.stats import stats_add
-from memberclub.storage.table import ConditionFailed, Item, Table, delete, put, update
+from memberclub.storage.table import (
+    ConditionFailed,
+    Item,
+    Table,
+    delete,
+    put,
+    set_expression,
+    update,
+)
 
 BATCH_KEYS = 100
 
@@ -35,6 +45,22 @@ def onboarding_agenda_item(agenda: OnboardingAgenda, day: str) -> Item:
     return (keys.onboarding_agenda(agenda.club_id, agenda.member_id) | {"type": "onboarding"}
             | agenda.model_dump(mode="json", exclude_none=True)
             | keys.expiry_index_keys(day, "onboarding", agenda.club_id, agenda.member_id))
+
+
+# A pending contact's confirmation link lasts 7 days; the clean-up waits one more.
+PENDING_WINDOW = timedelta(days=8)
+
+
+def pending_day(member: Member) -> str:
+    """The (UTC) day after which a pending member whose last link went out at
+    ``confirmation_sent_at`` (else ``created_at``) may be removed."""
+    sent = datetime.fromisoformat((member.confirmation_sent_at or member.created_at).replace("Z", "+00:00"))
+    return (sent + PENDING_WINDOW + timedelta(days=1)).date().isoformat()  # the day after it ends
+
+
+def pending_entry(member: Member, not_before: str = "") -> Item:
+    """The pending member's entry in the expiry index (on the profile itself)."""
+    return keys.expiry_index_keys(max(pending_day(member), not_before), "pending", member.club_id, member.member_id)
 
 
 def first_onboarding_step(member: Member, first_day: str, welcome: Coupon | None) -> Item:
@@ -119,6 +145,39 @@ class JobStore:
                           cause=coupon.code),
                 outbox_put(coupon.club_id, f"expired#{coupon.code}", events, now),
             ])
+        except ConditionFailed:
+            return False
+        return True
+
+    def pending_due(self, club_id: str, day: str) -> list[Member]:
+        return self.members(club_id, self._expiry_entries(day, "pending", club_id))
+
+    def postpone_pending(self, member: Member, not_before: str) -> None:
+        """A new join sent a new link meanwhile: list the member under its window's end (a
+        day from ``not_before`` on)."""
+        expression, names, values = set_expression(pending_entry(member, not_before))
+        with contextlib.suppress(ConditionFailed):
+            self.table.update(keys.member(member.club_id, member.member_id), expression,
+                              condition="#st = :pending", names=names | {"#st": "status"},
+                              values=values | {":pending": "pending"})
+
+    def remove_pending(self, member: Member) -> bool:
+        """Remove a contact who never confirmed: the profile, its contact and card indexes and
+        its waiting joins, all or nothing; False if it was confirmed or joined again meanwhile."""
+        pk = keys.member_pk(member.club_id, member.member_id)
+        joins = [keys.key(item["PK"], item["SK"]) for item in self.table.query(pk, sk_prefix=keys.JOIN_PREFIX)]
+        actions = [delete(keys.member(member.club_id, member.member_id),
+                          "#st = :pending AND #sent = :sent",
+                          names={"#st": "status", "#sent": "confirmation_sent_at"},
+                          values={":pending": "pending", ":sent": member.confirmation_sent_at or ""})]
+        actions += [delete(keys.contact_index(member.club_id, channel, contacts.contact_hash(contact)),
+                           "#m = :member", names={"#m": "member_id"}, values={":member": member.member_id})
+                    for channel, contact in (("EMAIL", member.email), ("PHONE", member.phone)) if contact]
+        if member.card_code:
+            actions.append(delete(keys.card_index(member.club_id, member.card_code)))
+        actions += [delete(key) for key in joins[:20]]
+        try:
+            self.table.transact(actions)
         except ConditionFailed:
             return False
         return True

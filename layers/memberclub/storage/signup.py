@@ -20,7 +20,7 @@ from memberclub.signup.services import Allowance, ContactTaken, Erasure, IdTaken
 from memberclub.storage import keys
 from memberclub.storage.counters import allowance_use
 from memberclub.storage.items import coupon_item, member_item
-from memberclub.storage.jobs import first_onboarding_step
+from memberclub.storage.jobs import first_onboarding_step, pending_entry
 from memberclub.storage.members import EMAIL, PHONE, MemberStore
 from memberclub.storage.stats import stats_add
 from memberclub.storage.table import ConditionFailed, Item, delete, put, set_expression, update
@@ -84,7 +84,8 @@ class SignupStore(MemberStore):
         ]
         actions += [_allowance_use(member.club_id, allowance) for allowance in allowances]
         actions += [
-            put(member_item(member), "attribute_not_exists(PK)"),
+            # Listed under the day its confirmation window ends: the jobs remove it if unconfirmed.
+            put(member_item(member) | pending_entry(member), "attribute_not_exists(PK)"),
             put(keys.card_index(member.club_id, member.card_code) | {"member_id": member.member_id},
                 "attribute_not_exists(PK)"),
             put(join_item(member, join, join_expire_at)),
@@ -162,7 +163,8 @@ class SignupStore(MemberStore):
         proofs = join.proofs(confirmed_at) if join else []
         consents = {proof.purpose: proof.granted for proof in proofs} or {p: False for p in ("email", "sms", "profiling")}
         expression, names, values = set_expression(
-            {"status": "active", "confirmed_at": confirmed_at, "welcome_published": False, "consents": consents}
+            {"status": "active", "confirmed_at": confirmed_at, "welcome_published": False, "consents": consents,
+             "expiry_pk": None, "expiry_sk": None}  # off the pending clean-up's list
             | ({"locale": join.locale} if join else {}) | _birthday_index(member)
         )
         actions = [
