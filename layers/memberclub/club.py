@@ -134,6 +134,12 @@ class MessagingRules(_Strict):
         20, ge=0, le=100, description="the share of the daily SMS cap one address may use for sign-ups, in %")
 
 
+class ActivityRules(_Strict):
+    """Who counts as active for the churn figures: a purchase in the last N days."""
+
+    inactive_after_days: int = Field(90, ge=7, le=3650, description="days without a purchase before a member lapses")
+
+
 class ClubSettings(_Strict):
     stamps: StampRules = StampRules()
     points: PointsRules = PointsRules()
@@ -143,6 +149,7 @@ class ClubSettings(_Strict):
     expiry_reminder_days: int = Field(2, ge=0, le=60)
     premium: PremiumRules = PremiumRules()
     messaging: MessagingRules = MessagingRules()
+    activity: ActivityRules = ActivityRules()
 
 
 class Club(_Strict):

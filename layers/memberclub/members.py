@@ -43,6 +43,9 @@ class Member(BaseModel):
     # months: the tier's rolling basis.
     spend_by_month: dict[str, int] = Field(default_factory=dict)
     visits_by_month: dict[str, int] = Field(default_factory=dict)
+    # The scheduled jobs (issue 10): set when the expiry job marked the member inactive (no
+    # purchase for the club's ``activity.inactive_after_days``), cleared by the next purchase.
+    inactive_since: str | None = None
     # Bumped by every balance change: the condition that keeps two orders from racing.
     rev: int = 0
     # When each kind of sign-up message last went to this contact (the cooldown).

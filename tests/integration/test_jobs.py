@@ -248,6 +248,31 @@ def test_a_contact_who_never_confirms_is_removed_after_the_window_and_may_join_a
     assert member_item(table, club.id, early)["member_id"] != pending[early]["member_id"]
 
 
+# --- activity ----------------------------------------------------------------------------
+
+
+def test_a_member_without_purchases_lapses_once_and_a_purchase_makes_them_active_again(harness, table):
+    from tests.integration.test_loyalty import paid
+
+    at("2031-03-10T12:00:00")
+    club = JobClub(harness)
+    _, member_id = club.member()
+    assert harness.stack.functions.invoke("stamps", paid(club.id, "L1", member_id))["status"] == "applied"
+    harness.published()
+    at("2031-06-20T07:00:00")  # 90 days after the end of March has not come yet
+    run(harness, "expiry", "2031-06-20")
+    assert table.get(keys.member(club.id, member_id)).get("inactive_since") is None
+    at("2031-07-02T07:00:00")
+    assert run(harness, "expiry", "2031-07-02")["lapsed"] >= 1
+    assert table.get(keys.member(club.id, member_id))["inactive_since"]
+    run(harness, "expiry", "2031-07-03")
+    assert club.stats("2031-07")["lapsed"] == 1, "lapsed once, however often the job runs"
+    assert harness.stack.functions.invoke("stamps", paid(club.id, "L2", member_id))["status"] == "applied"
+    profile = table.get(keys.member(club.id, member_id))
+    assert profile.get("inactive_since") is None and profile["expiry_pk"] == "EXP#2031-07"
+    assert club.stats("2031-07")["became_active"] == 1
+
+
 # --- quiet hours -------------------------------------------------------------------------
 
 

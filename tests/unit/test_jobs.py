@@ -133,6 +133,16 @@ class FakeStore:
     def pending_due(self, club_id: str, day: str) -> list[Member]:
         return []
 
+    def last_active_in(self, club_id: str, month: str) -> list[Member]:
+        return [m for m in self.members_by_id.values()
+                if m.last_purchase_at and m.last_purchase_at.startswith(month) and not m.inactive_since]
+
+    def mark_inactive(self, member, month, now) -> bool:
+        if self.members_by_id[member.member_id].inactive_since:
+            return False
+        self.members_by_id[member.member_id] = member.model_copy(update={"inactive_since": "x"})
+        return True
+
     def held_messages_due(self, club_id: str, day: str) -> list[tuple[str, str]]:
         return []
 
@@ -216,3 +226,14 @@ def test_onboarding_steps_once_each_and_nothing_for_a_member_who_left():
     assert run(store, "onboarding", "2026-12-06T09:15:00Z") == {"clubs": 1, "skipped": 1}
     assert store.agendas == {}
     assert [(e.member_id, e.step) for e in store.events] == [("a", "card")]
+
+
+def test_a_member_lapses_after_the_days_without_a_purchase_at_month_granularity():
+    store = FakeStore(CLUB)
+    store.members_by_id = {"a": member("a", last_purchase_at="2026-08-31T18:00:00Z"),
+                           "b": member("b", last_purchase_at="2026-09-01T08:00:00Z")}
+    # 90 days after 31 August is 29 November; the whole of August is past the cut-off on 30 November.
+    assert run(store, "expiry", "2026-11-29T07:15:00Z").get("lapsed") is None
+    assert run(store, "expiry", "2026-11-30T07:15:00Z")["lapsed"] == 1
+    assert run(store, "expiry", "2026-12-01T07:15:00Z").get("lapsed") is None
+    assert run(store, "expiry", "2026-12-31T07:15:00Z")["lapsed"] == 1  # September's

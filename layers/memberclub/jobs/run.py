@@ -12,6 +12,7 @@ from pydantic import BaseModel, field_validator
 
 from memberclub.club import Club
 from memberclub.errors import Invalid
+from memberclub.jobs.activity import mark_lapsed_members
 from memberclub.jobs.birthday import birthday_gifts_for
 from memberclub.jobs.calendar import JOBS, Job, club_day, parse_scheduled_time
 from memberclub.jobs.cleanup import remove_unconfirmed
@@ -24,7 +25,7 @@ Step = Callable[[JobServices, Club, date, datetime], Counter[str]]
 
 STEPS: dict[Job, tuple[Step, ...]] = {
     "birthday": (birthday_gifts_for,),
-    "expiry": (release_held_messages, expiring_coupons_on, expire_coupons, remove_unconfirmed),
+    "expiry": (release_held_messages, expiring_coupons_on, expire_coupons, remove_unconfirmed, mark_lapsed_members),
     "onboarding": (onboarding_steps_due,),
 }
 

@@ -78,6 +78,14 @@ class JobStore(Protocol):
         """Remove a contact who never confirmed, once; False if it confirmed or joined again."""
         ...
 
+    def last_active_in(self, club_id: str, month: str) -> list[Member]:
+        """Members whose last purchase was in the (UTC) ``month`` and who have not lapsed yet."""
+        ...
+
+    def mark_inactive(self, member: Member, month: str, now: datetime) -> bool:
+        """Mark the member inactive and count ``lapsed`` in ``month``, once."""
+        ...
+
     def held_messages_due(self, club_id: str, day: str) -> list[tuple[str, str]]:
         """(held id, member id) of the marketing SMS held until the club's local ``day``."""
         ...

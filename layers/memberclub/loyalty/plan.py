@@ -79,6 +79,8 @@ def plan_purchase(club: Club, purchase: PurchaseRecorded, order: OrderRecord | N
         after.reward_codes = [coupon.code for coupon in result.rewards]
         stats |= {"member_orders": 1} | ({"member_sales": purchase.total_minor} if same_currency else {})
         stats |= {"stamps_issued": net.stamps, "points_issued": net.points, "rewards_issued": len(result.rewards)}
+        if member.inactive_since:
+            stats |= {"became_active": 1}
     change.events = events_of(club, after, result, "paid", now)
     return change, result
 
@@ -169,6 +171,8 @@ def move_card(club: Club, change: OrderChange, member: Member, net: Earnings, *,
         "lifetime_spend": max(member.lifetime_spend + spend, 0), "visits": member.visits + (1 if visit else 0),
         "last_purchase_at": max(filter(None, (member.last_purchase_at, visit_at))) if visit else member.last_purchase_at,
         "spend_by_month": spend_by_month, "visits_by_month": visits_by_month, "rev": member.rev + 1,
+        # A purchase makes a lapsed member active again (the churn figures count it).
+        "inactive_since": None if visit else member.inactive_since,
     })
     reward_at = settings.stamps.reward_at
     moved = Earnings(points=points - member.points, stamps=stamps - member.stamps + reward_at * len(rewards))

@@ -63,6 +63,15 @@ def pending_entry(member: Member, not_before: str = "") -> Item:
     return keys.expiry_index_keys(max(pending_day(member), not_before), "pending", member.club_id, member.member_id)
 
 
+def activity_entry(member: Member) -> Item:
+    """A member's entry in the expiry index by the (UTC) month of the last purchase, on the
+    profile: it moves once a month at most, so an order rewrites no index entry each time. A
+    pending member keeps its clean-up entry until it confirms."""
+    if member.status != "active" or not member.last_purchase_at or member.inactive_since:
+        return {}  # a lapsed member's refund does not list them again: the next purchase does
+    return keys.expiry_index_keys(member.last_purchase_at[:7], "active", member.club_id, member.member_id)
+
+
 def first_onboarding_step(member: Member, first_day: str, welcome: Coupon | None) -> Item:
     """The agenda a confirmation starts: its first step, listed under that step's date."""
     step_day = min(ONBOARDING_STEPS)
@@ -178,6 +187,27 @@ class JobStore:
         actions += [delete(key) for key in joins[:20]]
         try:
             self.table.transact(actions)
+        except ConditionFailed:
+            return False
+        return True
+
+    def last_active_in(self, club_id: str, month: str) -> list[Member]:
+        """The club's members whose last purchase was in the (UTC) ``month``, not yet lapsed."""
+        return [m for m in self.members(club_id, self._expiry_entries(month, "active", club_id))
+                if m.status == "active" and m.last_purchase_at and m.last_purchase_at.startswith(month)]
+
+    def mark_inactive(self, member: Member, month: str, now: datetime) -> bool:
+        """Mark the member lapsed and count it, once: False if a purchase moved it meanwhile."""
+        entry = activity_entry(member)
+        try:
+            self.table.transact([
+                update(keys.member(member.club_id, member.member_id),
+                       "SET inactive_since = :now REMOVE expiry_pk, expiry_sk",
+                       condition="expiry_pk = :entry AND #st = :active AND attribute_not_exists(inactive_since)",
+                       names={"#st": "status"},
+                       values={":now": iso(now), ":entry": entry.get("expiry_pk", ""), ":active": "active"}),
+                stats_add(member.club_id, month, {"lapsed": 1}, cause=f"lapsed#{member.member_id}"),
+            ])
         except ConditionFailed:
             return False
         return True
