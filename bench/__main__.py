@@ -24,7 +24,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from bench import local_store
+from bench import jobs, local_store
 
 REPO = Path(__file__).resolve().parents[1]
 LAYER = REPO / "build" / "layer"
@@ -213,6 +213,7 @@ def main() -> int:
     sys.path.insert(0, str(REPO))
     results = {"aws_requests": requests_per_operation(), "layer": layer_size(), "import_time_ratio": import_ratio()}
     results["local_store"] = local_store.measure()
+    results["jobs"] = jobs.measure()
     profile_bytes = results["aws_requests"].pop("_profile_bytes")["warm"]
     results["member_profile_bytes"] = profile_bytes
     print("AWS requests per operation (real handlers, local stack)")
@@ -234,6 +235,7 @@ def main() -> int:
     for name, ratio in results["import_time_ratio"].items():
         print(f"  {name:<20} {ratio}")
     local_store.print_figures(results["local_store"])
+    jobs.print_figures(results["jobs"])
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2))
     print(f"\nWritten to {RESULTS.relative_to(REPO)}")
