@@ -19,8 +19,8 @@ from memberclub.loyalty.change import LedgerEntry, MemberChanged, OrderChange, O
 from memberclub.members import Member
 from memberclub.orders.facts import Customer, DeliveryLookup, OrderRecord
 from memberclub.storage import keys
+from memberclub.storage.agenda import activity_entry
 from memberclub.storage.items import coupon_item
-from memberclub.storage.jobs import activity_entry
 from memberclub.storage.members import first_member, member_lookup_keys
 from memberclub.storage.outbox import outbox_put
 from memberclub.storage.stats import stats_add

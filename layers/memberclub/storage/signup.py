@@ -18,9 +18,9 @@ from memberclub.coupons import Coupon
 from memberclub.members import Member
 from memberclub.signup.services import Allowance, ContactTaken, Erasure, IdTaken, LimitReached
 from memberclub.storage import keys
+from memberclub.storage.agenda import first_onboarding_step, pending_entry
 from memberclub.storage.counters import allowance_use
 from memberclub.storage.items import coupon_item, member_item
-from memberclub.storage.jobs import first_onboarding_step, pending_entry
 from memberclub.storage.members import EMAIL, PHONE, MemberStore
 from memberclub.storage.stats import stats_add
 from memberclub.storage.table import ConditionFailed, Item, delete, put, set_expression, update
