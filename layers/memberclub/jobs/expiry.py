@@ -59,7 +59,10 @@ def release_held_messages(services: JobServices, club: Club, day: date, schedule
     hours) releases those held until ``day`` (the messages function sends each once)."""
     counts: Counter[str] = Counter()
     store = services.store
-    for held_id, member_id in store.held_messages_due(club.club_id, day.isoformat()):
+    # Yesterday's too, in case that morning's run was missed (older ones are stale: they expire).
+    due = [held for back in (1, 0) for held in store.held_messages_due(club.club_id,
+                                                                      (day - timedelta(days=back)).isoformat())]
+    for held_id, member_id in due:
         event = HeldMessageDue(club_id=club.club_id, idempotency_key=f"released#{held_id}",
                                occurred_at=clock.iso(scheduled), member_id=member_id, held_id=held_id)
         if store.release_held_message(club.club_id, held_id, [event], scheduled):
