@@ -21,7 +21,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from bench import exports, imports, local_store, operations, report
+from bench import exports, imports, jobs, local_store, operations, report
 from memberclub_infra import costs
 
 REPO = Path(__file__).resolve().parents[1]
@@ -47,7 +47,8 @@ def layer_size() -> dict[str, float]:
 def main() -> int:
     sys.path.insert(0, str(REPO))
     results: dict[str, Any] = {"operations": operations.requests_per_operation(), "layer": layer_size(),
-                               "import_time_ratio": imports.measure(), "local_store": local_store.measure()}
+                               "import_time_ratio": imports.measure(), "local_store": local_store.measure(),
+                               "jobs": jobs.measure()}
     measured = results["operations"]
     print("AWS requests per operation (real handlers, local stack); DynamoDB read and write units")
     for operation, calls in measured["requests"].items():
@@ -79,6 +80,7 @@ def main() -> int:
     print(f"\nLayer: {layer['unzipped_mb']} MB unzipped, {layer['zipped_mb']} MB zipped, {layer['files']} files")
     imports.print_figures(results["import_time_ratio"])
     local_store.print_figures(results["local_store"])
+    jobs.print_figures(results["jobs"])
     print("\nThe owner's monthly bill (memberclub cost; targets for 1,000 members: "
           f"≤ {BILL_TARGET} USD, ≤ {QUIET_BILL_TARGET} USD without e-mail)")
     costs.print_bill(measured)

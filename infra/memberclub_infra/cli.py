@@ -159,7 +159,7 @@ class AwsTarget:
         its zone, not a fixed hour."""
         from datetime import date as calendar_date
 
-        from memberclub_infra.declaration import job_payload, jobs
+        from memberclub_infra.declaration import job_payloads, jobs
 
         spec = jobs().get(job)
         if spec is None:
@@ -168,7 +168,13 @@ class AwsTarget:
             day = calendar_date.fromisoformat(date) if date else calendar_date.today()
         except ValueError:
             raise CommandFailed(f"--date {date!r}: YYYY-MM-DD") from None
-        return self.invoke(spec.name, job_payload(job, day))
+        # Every hourly run that serves the date in some zone: each club is served at its own hour.
+        counts: dict[str, Any] = {"job": job, "date": day.isoformat()}
+        for payload in job_payloads(job, day):
+            for name, value in (self.invoke(spec.name, payload) or {}).items():
+                if isinstance(value, int) and not isinstance(value, bool):
+                    counts[name] = counts.get(name, 0) + value
+        return counts
 
     def dead_letter_queues(self) -> Any:
         from memberclub_infra.dead_letters import AwsDeadLetters

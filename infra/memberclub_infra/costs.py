@@ -69,6 +69,11 @@ ARM64_DURATION_FACTOR = 2.0
 BYTES_PER_MEMBER = 2_500  # profile, contacts, coupons, consent proof (docs/data-model.md)
 BYTES_PER_ORDER = 700  # order record and ledger entry
 MONTHS_KEPT = 60  # orders are kept for the bookkeeping period (five years), then expire
+# The scheduled jobs: three hourly schedules (each run serves the clubs whose morning hour it
+# is; most runs only list the clubs and end). Their reads at a club's hour are a few per match
+# (make bench, "jobs"); a run is taken to last this long at 512 MB.
+JOB_RUNS_A_MONTH = 3 * 24 * 30
+JOB_RUN_MS = 150.0
 
 
 @dataclass(frozen=True)
@@ -186,13 +191,15 @@ def monthly_bill(measured: dict[str, Any], activity: Activity, *, with_email: bo
         warm = warm_ms.get(function, 0.0) * ARM64_DURATION_FACTOR
         extra_cold = max(0.0, cold_ms.get(function, 0.0) * ARM64_DURATION_FACTOR - warm)
         gb_seconds += gb * (count * max(1.0, warm) + _cold_starts(count) * extra_cold) / 1000
-    invocations = sum(calls.values())
+    jobs_memory = memory.get("jobs", 512) / 1024
+    gb_seconds += JOB_RUNS_A_MONTH * JOB_RUN_MS * ARM64_DURATION_FACTOR / 1000 * jobs_memory
+    invocations = sum(calls.values()) + JOB_RUNS_A_MONTH
     storage_gb = (activity.members * BYTES_PER_MEMBER
                   + (activity.webshop_orders + activity.till_stamps) * MONTHS_KEPT * BYTES_PER_ORDER) / 1e9
     quantities = {
         "lambda_requests": invocations, "lambda_gb_seconds": gb_seconds, "http_api": totals["http"],
         "dynamodb_writes": totals["write_units"], "dynamodb_reads": totals["read_units"],
-        "dynamodb_storage": storage_gb, "eventbridge": totals["events"], "scheduler": 3 * 30,
+        "dynamodb_storage": storage_gb, "eventbridge": totals["events"], "scheduler": JOB_RUNS_A_MONTH,
         "ses": totals["emails"], "logs_ingested": invocations * LOG_BYTES_PER_INVOCATION / 1e9,
     }
     lines = []
@@ -271,7 +278,7 @@ def markdown(measured: dict[str, Any]) -> str:
             f"a cold start whenever a function was idle {COLD_AFTER_IDLE_MINUTES} minutes, calls spread over "
             f"{OPEN_HOURS_A_DAY} open hours; {LOG_BYTES_PER_INVOCATION} bytes of log per invocation; "
             f"the table holds {BYTES_PER_MEMBER:,} bytes a member and {BYTES_PER_ORDER} an order, orders kept "
-            f"{MONTHS_KEPT} months.", "",
+            f"{MONTHS_KEPT} months; {JOB_RUNS_A_MONTH:,} job runs of {JOB_RUN_MS:.0f} ms.", "",
             f"Peers' public prices (read on {PEERS_READ_ON}; they change, check before quoting):", "",
             "| product | plans | USD a month | note | source |", "| --- | --- | --- | --- | --- |"]
     out += [f"| {p.name} | {p.plan} | {p.usd_a_month} | {p.note} | {p.source} |" for p in PEERS]

@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime
 from typing import Any, Literal
-from zoneinfo import ZoneInfo
 
 from memberclub.events import SOURCE as EVENT_SOURCE
 from memberclub.settings import ENVIRONMENT
@@ -116,11 +115,17 @@ class StreamSource:
 
 @dataclass(frozen=True)
 class Schedule:
-    """A daily EventBridge Scheduler job; the payload carries the scheduled time."""
+    """An EventBridge Scheduler job; the payload carries the scheduled time.
+
+    Clubs and their time zones are created at run time, schedules at deploy: so each job runs
+    hourly (UTC) and serves every club whose local hour for the job has come at the
+    scheduled time (``memberclub.jobs.calendar``), once per club and local date."""
 
     job: str  # the name ``POST /_local/jobs/{job}`` and ``memberclub jobs run`` use
-    cron: str  # Scheduler's cron fields, e.g. "15 6 * * ? *"
-    timezone: str = "Europe/Oslo"
+    cron: str = "15 * * * ? *"  # Scheduler's cron fields: a quarter past every hour
+    timezone: str = "UTC"
+    # Scheduler may start the run this much later (spreads load; the payload's time stays).
+    flexible_window_minutes: int = 15
 
 
 @dataclass(frozen=True)
@@ -203,7 +208,12 @@ MESSAGES = FunctionSpec(
     timeout_seconds=30,
     access=Access(read_token_key=True, send_email=True, send_sms=True),
     event_rules=(
-        EventRule("member-messages", ("MemberJoined", "MemberJoinRepeated", "MemberConfirmed", "RewardEarned")),
+        EventRule("member-messages", ("MemberJoined", "MemberJoinRepeated", "MemberConfirmed", "RewardEarned",
+                                      "PointsExchanged")),
+        # The scheduled jobs' marketing (under consent and caps) and premium's service messages.
+        EventRule("club-messages", ("OnboardingStepDue", "CouponExpiring", "BirthdayGiftIssued", "HeldMessageDue")),
+        EventRule("premium-messages", ("PremiumActivated", "PremiumRenewed", "PremiumPaymentFailed",
+                                       "PremiumTrialEnding", "PremiumCancelled")),
     ),
 )
 
@@ -318,7 +328,20 @@ REDELIVERY = FunctionSpec(
     access=Access(table="none", redeliver=True),
 )
 
-FUNCTIONS: tuple[FunctionSpec, ...] = (SIGNUP, MESSAGES, PURCHASES, STAMPS, OWNER, PREMIUM, EXPORTS, RELAY, REDELIVERY)
+JOBS = FunctionSpec(
+    name="jobs",
+    description="Scheduled jobs: birthday gifts, coupon reminders and expiry, onboarding steps (each club in its zone)",
+    memory_mb=512,
+    # A club of 100,000 members has a few hundred birthdays and expiries a day; a late
+    # retry picks up where the conditions say it stopped.
+    timeout_seconds=300,
+    # Its gifts, reminders and expiries go to the outbox with their writes (the relay publishes).
+    access=Access(),
+    schedules=(Schedule("birthday"), Schedule("expiry"), Schedule("onboarding")),
+)
+
+FUNCTIONS: tuple[FunctionSpec, ...] = (SIGNUP, MESSAGES, PURCHASES, STAMPS, OWNER, PREMIUM, EXPORTS, RELAY, REDELIVERY,
+                                      JOBS)
 
 
 def function(name: str) -> FunctionSpec:
@@ -340,16 +363,22 @@ def jobs() -> dict[str, FunctionSpec]:
     return {schedule.job: spec for spec in FUNCTIONS for schedule in spec.schedules}
 
 
-def job_payload(job: str, day: date) -> dict[str, str]:
-    """What EventBridge Scheduler hands ``job``'s function on ``day``: the job and the
-    scheduled time (its cron's hour and minute in its time zone, in UTC) — the same payload
-    the CDK's schedule carries, so ``memberclub jobs run`` and the local stack run the job
-    exactly as the scheduler would."""
-    spec = jobs()[job]
-    schedule = next(s for s in spec.schedules if s.job == job)
-    minute, hour = schedule.cron.split()[:2]
-    local = datetime.combine(day, time(int(hour), int(minute)), tzinfo=ZoneInfo(schedule.timezone))
-    return {"job": job, "scheduled_time": local.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
+def job_payload(job: str, scheduled: datetime) -> dict[str, str]:
+    """What EventBridge Scheduler hands ``job``'s function for a run at ``scheduled``: the
+    same payload the CDK's schedule carries (``<aws.scheduler.scheduled-time>``)."""
+    return {"job": job, "scheduled_time": scheduled.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
+
+
+def job_payloads(job: str, day: date, zones: set[str] | None = None) -> list[dict[str, str]]:
+    """The hourly runs that serve ``day`` somewhere — in ``zones`` when given, else in any
+    zone from UTC−12 to UTC+14: replaying them runs the job on ``day`` for each club in its
+    own zone exactly as the scheduler does (``memberclub jobs run``, ``POST /_local/jobs``)."""
+    from memberclub.jobs.calendar import hourly_runs, runs_for
+
+    if job not in jobs():
+        raise KeyError(job)
+    moments = runs_for(job, day, zones) if zones is not None else hourly_runs(day)  # type: ignore[arg-type]
+    return [job_payload(job, moment) for moment in moments]
 
 
 def title(name: str) -> str:

@@ -124,6 +124,10 @@ class MessagingRules(_Strict):
     sms_daily_cap: int = Field(100, ge=0, le=100_000, description="SMS a day for the whole club")
     confirmation_cooldown_seconds: int = Field(300, ge=0, le=86_400, description="per contact")
     quiet_hours: tuple[int, int] = (21, 8)
+    # Marketing (onboarding after its first days, reminders, birthday, campaigns) to one member
+    # a month, per channel: the club's rhythm, not a flood (messaging.delivery.frequency_cap).
+    marketing_emails_per_month: int = Field(2, ge=0, le=31, description="marketing e-mails to one member a month")
+    marketing_sms_per_month: int = Field(1, ge=0, le=31, description="marketing SMS to one member a month")
     # Limits that keep strangers from running up the bill or flooding someone's inbox
     # (signup.limits.signup_allowances). Past one, the join still answers 202 and sends nothing.
     confirmations_per_source_per_hour: int = Field(
@@ -132,6 +136,12 @@ class MessagingRules(_Strict):
         3, ge=0, le=100, description="sign-up messages to one mailbox (a +tag stripped) or phone")
     sms_cap_percent_per_source: int = Field(
         20, ge=0, le=100, description="the share of the daily SMS cap one address may use for sign-ups, in %")
+
+
+class ActivityRules(_Strict):
+    """Who counts as active for the churn figures: a purchase in the last N days."""
+
+    inactive_after_days: int = Field(90, ge=7, le=3650, description="days without a purchase before a member lapses")
 
 
 class ClubSettings(_Strict):
@@ -143,6 +153,7 @@ class ClubSettings(_Strict):
     expiry_reminder_days: int = Field(2, ge=0, le=60)
     premium: PremiumRules = PremiumRules()
     messaging: MessagingRules = MessagingRules()
+    activity: ActivityRules = ActivityRules()
 
 
 class Club(_Strict):

@@ -170,6 +170,15 @@ class OnboardingStepDue(EventDetail):
     day: int
 
 
+class HeldMessageDue(EventDetail):
+    """A marketing SMS held through the club's quiet hours may go now (the expiry job's
+    morning run releases it; the messages function sends it, once)."""
+
+    DETAIL_TYPE = "HeldMessageDue"
+    member_id: str
+    held_id: str
+
+
 class PointsExchanged(EventDetail):
     """A member spent points on a reward from the club's catalogue."""
 
@@ -240,7 +249,7 @@ DETAIL_TYPES: dict[str, type[EventDetail]] = {
     model.DETAIL_TYPE: model
     for model in (MemberJoined, MemberJoinRepeated, MemberConfirmed, CouponIssued, MemberErased,
                   PurchaseRecorded, PurchaseRefunded, StampsAccrued, RewardEarned, CouponRedeemed,
-                  CouponExpiring, CouponExpired, BirthdayGiftIssued, OnboardingStepDue, PointsExchanged,
+                  CouponExpiring, CouponExpired, BirthdayGiftIssued, OnboardingStepDue, HeldMessageDue, PointsExchanged,
                   PremiumActivated, PremiumRenewed, PremiumPaymentFailed, PremiumTrialEnding, PremiumCancelled,
                   ClubSettingsChanged, MembersExportRequested)
 }

@@ -65,6 +65,9 @@ class Member(BaseModel):
     # The owner's figures (docs/kpis.md): the last purchase or redemption, which starts or
     # extends the member's 90-day active spell (``loyalty.activity``).
     last_active_at: str | None = None
+    # The scheduled jobs (issue 10): set when the expiry job marked the member inactive (no
+    # purchase for the club's ``activity.inactive_after_days``), cleared by the next purchase.
+    inactive_since: str | None = None
     # Bumped by every balance change: the condition that keeps two orders from racing.
     rev: int = 0
     # When each kind of sign-up message last went to this contact (the cooldown).

@@ -18,6 +18,7 @@ from memberclub.settings import settings
 
 if TYPE_CHECKING:
     from memberclub.eventing.bus import EventBridgeBus
+    from memberclub.jobs.services import JobServices
     from memberclub.loyalty.services import LoyaltyServices
     from memberclub.messaging.delivery import Deliveries
     from memberclub.orders.intake import IntakeServices
@@ -162,6 +163,14 @@ def premium_services() -> PremiumServices:
                            public_url=config.public_url)
 
 
+@functools.cache
+def job_services() -> JobServices:
+    from memberclub.jobs.services import JobServices
+    from memberclub.storage.jobs import JobStore
+
+    return JobServices(store=JobStore(table(), clubs()))
+
+
 def redeliver(record: dict[str, Any]) -> dict[str, Any]:
     from memberclub.eventing.redelivery import parse_targets, redeliver_failure
 
@@ -174,5 +183,5 @@ def reset() -> None:
     """Forget every adapter (tests and the local runner call this after changing settings)."""
     for builder in (client, table, clubs, members, signup_members, stats, exports_book, export_files, event_bus,
                     membership_services, message_deliveries, loyalty_services, purchase_services, premium_services,
-                    settings):
+                    job_services, settings):
         builder.cache_clear()

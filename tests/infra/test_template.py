@@ -220,6 +220,18 @@ def test_every_schedule_runs_in_its_time_zone_with_retries_and_a_dead_letter_que
         assert props["ScheduleExpressionTimezone"] == job.timezone
         assert target["RetryPolicy"]["MaximumRetryAttempts"] > 0
         assert ref_of(target["DeadLetterConfig"]["Arn"]) in variant.resources("AWS::SQS::Queue")
+        assert props["FlexibleTimeWindow"] == {"Mode": "FLEXIBLE",
+                                               "MaximumWindowInMinutes": job.flexible_window_minutes}
+
+
+def test_the_jobs_run_hourly_in_utc_and_serve_each_club_at_its_local_hour(default: Synthesised) -> None:
+    """Clubs and their zones are created at run time: one hourly schedule per job, not one per zone."""
+    schedules = {json.loads(s["Properties"]["Target"]["Input"])["job"]: s["Properties"]
+                 for s in default.resources("AWS::Scheduler::Schedule").values()}
+    assert set(schedules) == {"birthday", "expiry", "onboarding"}
+    for props in schedules.values():
+        assert props["ScheduleExpression"] == "cron(15 * * * ? *)" and props["ScheduleExpressionTimezone"] == "UTC"
+        assert default.function_name_of(props["Target"]["Arn"]) == "jobs"
 
 
 # --- nothing that costs money while idle -------------------------------------------------

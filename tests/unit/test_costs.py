@@ -37,7 +37,7 @@ def test_each_line_is_count_times_measured_figure_times_price() -> None:
     assert line(lines, "dynamodb_writes").usd == pytest.approx(2 * operations / 1e6 * 0.625)
     assert line(lines, "dynamodb_reads").quantity == operations
     assert line(lines, "eventbridge").quantity == operations
-    assert line(lines, "lambda_requests").quantity == operations
+    assert line(lines, "lambda_requests").quantity == operations + costs.JOB_RUNS_A_MONTH
     welcome_sends = activity.confirmations + costs._counts(activity)["other_emails"]
     assert line(lines, "ses").quantity == welcome_sends
     assert line(lines, "ses").usd == pytest.approx(welcome_sends / 1000 * 0.10)
@@ -46,11 +46,12 @@ def test_each_line_is_count_times_measured_figure_times_price() -> None:
 def test_compute_counts_cold_starts_apart_and_scales_to_arm64() -> None:
     activity = costs.Activity(100)
     lines = costs.monthly_bill(synthetic(ms=100.0), activity)
-    calls = line(lines, "lambda_requests").quantity
+    calls = line(lines, "lambda_requests").quantity - costs.JOB_RUNS_A_MONTH
     factor = costs.ARM64_DURATION_FACTOR
     warm_only = calls * 0.1 * factor * 256 / 1024
     cold_extra = costs._cold_starts(calls) * (0.5 - 0.1) * factor * 256 / 1024
-    assert line(lines, "lambda_gb_seconds").quantity == pytest.approx(warm_only + cold_extra)
+    jobs = costs.JOB_RUNS_A_MONTH * costs.JOB_RUN_MS / 1000 * factor * 512 / 1024
+    assert line(lines, "lambda_gb_seconds").quantity == pytest.approx(warm_only + cold_extra + jobs)
 
 
 def test_cold_starts_grow_with_traffic_but_never_past_the_calls_or_the_idle_windows() -> None:

@@ -44,22 +44,20 @@ def test_every_function_gets_the_settings_environment():
     assert env["POWERTOOLS_SERVICE_NAME"] == "signup"
 
 
-def test_a_jobs_payload_carries_its_cron_time_in_its_zone_as_the_scheduler_sends_it():
-    """The CLI's `jobs run --aws` once sent 06:00Z whatever the job's schedule said."""
+def test_a_jobs_runs_for_a_date_are_the_hourly_runs_at_its_hour_in_each_clubs_zone():
+    """The CLI's `jobs run --aws` once sent 06:00Z whatever the job's schedule said: now a
+    date is replayed as the hourly runs that serve it, each club at its own local hour."""
     from datetime import date
 
     from memberclub_infra import declaration
 
-    job = declaration.Schedule("nightly", "30 2 * * ? *", timezone="Europe/Oslo")
-    spec = declaration.FunctionSpec("nightly", "test", declaration.Access(), schedules=(job,))
-    original = declaration.FUNCTIONS
-    declaration.FUNCTIONS = (*original, spec)
-    try:
-        assert declaration.job_payload("nightly", date(2026, 7, 1)) == {
-            "job": "nightly", "scheduled_time": "2026-07-01T00:30:00Z"}  # summer time: UTC+2
-        assert declaration.job_payload("nightly", date(2026, 12, 1))["scheduled_time"] == "2026-12-01T01:30:00Z"
-    finally:
-        declaration.FUNCTIONS = original
+    summer = declaration.job_payloads("birthday", date(2026, 7, 1), {"Europe/Oslo"})
+    assert summer == [{"job": "birthday", "scheduled_time": "2026-07-01T06:15:00Z"}]  # 08:15, UTC+2
+    winter = declaration.job_payloads("birthday", date(2026, 12, 1), {"Europe/Oslo", "America/New_York"})
+    assert [p["scheduled_time"] for p in winter] == ["2026-12-01T07:15:00Z", "2026-12-01T13:15:00Z"]
+    # Without the zones (an AWS account's clubs are not known to the CLI): every hour of the day anywhere.
+    assert len(declaration.job_payloads("expiry", date(2026, 12, 1))) == 48
+    assert all(s.cron == "15 * * * ? *" and s.timezone == "UTC" for s in declaration.function("jobs").schedules)
 
 
 def test_the_cli_names_functions_as_the_stack_outputs_them():

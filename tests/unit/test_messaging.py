@@ -46,8 +46,73 @@ def test_sms_is_text_only_and_short():
     (MemberConfirmed(club_id="demo", idempotency_key="k", occurred_at=NOW, member_id="m1"), "active", ["welcome"]),
 ])
 def test_rules_pick_the_message_for_the_event_and_the_members_state(detail, status, kinds):
-    assert [rule.kind for rule in messages_for(detail.DETAIL_TYPE, detail, member(status))] == kinds
+    assert [rule.template for rule in messages_for(detail.DETAIL_TYPE, detail, member(status))] == kinds
 
 
 def test_every_rule_names_a_template():
-    assert {rule.kind for rules in RULES.values() for rule in rules} <= set(TEMPLATES)
+    assert {rule.template for rules in RULES.values() for rule in rules} <= set(TEMPLATES)
+
+
+# --- every kind of the contract, in every language ---------------------------------------
+
+CONTRACT_KINDS = {"confirmation", "already_member", "welcome", "onboarding", "reward", "coupon_expiring", "birthday",
+                  "premium_activated", "premium_renewed", "premium_payment_failed", "premium_trial_ending",
+                  "premium_cancelled", "points_exchanged"}
+SERVICE = {"confirmation", "already_member", "welcome", "reward", "points_exchanged", "premium_activated",
+           "premium_renewed", "premium_payment_failed", "premium_trial_ending", "premium_cancelled"}
+VALUES = {"until": "1. mars 2027", "trial_end": "1. mars 2027", "points_spent": "500", "points_left": "120"}
+
+
+def test_every_contract_kind_but_campaign_has_a_template_and_the_right_class():
+    assert {t.kind for t in TEMPLATES.values()} == CONTRACT_KINDS
+    assert {t.kind for t in TEMPLATES.values() if not t.marketing} == SERVICE
+
+
+@pytest.mark.parametrize("name", sorted(TEMPLATES))
+@pytest.mark.parametrize("locale", ["nb", "da", "en"])
+def test_every_template_renders_in_every_language_with_unsubscribe_only_on_marketing(name, locale):
+    template = TEMPLATES[name]
+    coupon = issue_coupon(CLUB, "m1", "birthday", CouponRule(value=CouponValue(type="percent", percent=15), valid_days=30),
+                          issued=datetime(2026, 11, 22, tzinfo=UTC), cause="birthday#2026")
+    unsubscribe = "https://x/unsubscribe/U" if template.marketing else None
+    mail = render_email(template, CLUB, locale, "kari@example.no", "https://x/card/T", coupon=coupon,
+                        unsubscribe_link=unsubscribe, settings_link="https://x/card/T#consents", values=VALUES)
+    assert mail.kind == template.kind and "{" not in mail.text and mail.subject
+    assert ("List-Unsubscribe" in mail.headers) == template.marketing
+    assert ("https://x/unsubscribe/U" in mail.text) == template.marketing
+    if template.show_coupon:
+        assert coupon.code in mail.text
+    sms = render_sms(template, CLUB, locale, "+4791234567", "https://x/card/T", coupon=coupon, values=VALUES,
+                     opt_out_link=unsubscribe)
+    assert "{" not in sms.text and ("https://x/unsubscribe/U" in sms.text) == template.marketing
+
+
+def test_the_onboarding_steps_and_premium_events_pick_their_texts():
+    from memberclub.events import OnboardingStepDue, PremiumCancelled, PremiumPaymentFailed
+
+    def names(detail):
+        return [rule.template for rule in messages_for(detail.DETAIL_TYPE, detail, member("active"))]
+
+    base = {"club_id": "demo", "idempotency_key": "k", "occurred_at": NOW, "member_id": "m1"}
+    assert names(OnboardingStepDue(**base, step="card", day=2)) == ["onboarding_card"]
+    assert names(OnboardingStepDue(**base, step="first_benefit", day=5)) == ["onboarding_first_benefit"]
+    assert names(PremiumPaymentFailed(**base, until=NOW)) == ["premium_payment_failed"]
+    assert names(PremiumPaymentFailed(**base, until=NOW, action_required=True)) == ["premium_payment_action"]
+    assert names(PremiumCancelled(**base, until=NOW, at_period_end=True)) == ["premium_cancelled"]
+    assert names(PremiumCancelled(**base)) == ["premium_ended"]
+
+
+def test_only_marketing_after_the_welcome_counts_against_the_monthly_cap():
+    from memberclub.messaging.delivery import frequency_cap
+
+    now = datetime(2026, 11, 22, tzinfo=UTC)
+    welcome = issue_coupon(CLUB, "m1", "welcome", CLUB.settings.welcome_coupon, issued=now, cause="welcome")
+    gift = issue_coupon(CLUB, "m1", "birthday", CLUB.settings.birthday_coupon, issued=now, cause="birthday#2026")
+    kari = member("active")
+    assert frequency_cap(TEMPLATES["reward"], CLUB, kari, None, now) is None  # service
+    assert frequency_cap(TEMPLATES["onboarding_card"], CLUB, kari, None, now) is None
+    assert frequency_cap(TEMPLATES["coupon_expiring"], CLUB, kari, welcome, now) is None  # the onboarding's day 8
+    assert frequency_cap(TEMPLATES["coupon_expiring"], CLUB, kari, gift, now) == {
+        "name": "marketing-email#m1", "window": "2026-11", "limit": 2}
+    sms = Member(club_id="demo", member_id="m2", status="active", phone="+4791234567", created_at=NOW)
+    assert frequency_cap(TEMPLATES["birthday"], CLUB, sms, gift, now)["limit"] == 1

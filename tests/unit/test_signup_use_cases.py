@@ -104,7 +104,7 @@ class FakeMembers:
         self.members[member.member_id] = self.members[member.member_id].model_copy(update={field: None})
 
     def activate(self, member: Member, confirmed_at: str, welcome: Coupon | None, stats_month: str,
-                 join: JoinConsents | None) -> bool:
+                 join: JoinConsents | None, first_day: str | None = None) -> bool:
         if self.members[member.member_id].status != "pending":
             return False
         self.members[member.member_id] = member.model_copy(update={"status": "active", "confirmed_at": confirmed_at})

@@ -1,5 +1,8 @@
 """Jobs: an EventBridge Scheduler schedule per declared Schedule (free up to 14 million a month).
 
+Hourly in UTC: clubs and their zones are created at run time, so each run serves the clubs
+whose local hour for the job has come (``memberclub.jobs.calendar``).
+
 The payload is the one the local runner sends (``{"job", "scheduled_time"}``), with the
 scheduled time filled in by Scheduler, so a retry or a late run does the same work.
 """
@@ -38,7 +41,7 @@ class Jobs(Construct):
             scheduler.Schedule(
                 self,
                 name,
-                description=f"daily {job.job} job → {spec.name}",
+                description=f"hourly {job.job} job → {spec.name} (each club at its local hour)",
                 schedule=scheduler.ScheduleExpression.expression(f"cron({job.cron})",
                                                                  TimeZone.of(job.timezone)),
                 target=scheduler_targets.LambdaInvoke(
@@ -52,4 +55,6 @@ class Jobs(Construct):
                     max_event_age=MAX_EVENT_AGE,
                     role=role,
                 ),
+                # The payload keeps the scheduled time, so a start inside the window does the same work.
+                time_window=scheduler.TimeWindow.flexible(Duration.minutes(job.flexible_window_minutes)),
             )

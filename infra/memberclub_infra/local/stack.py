@@ -8,6 +8,7 @@ import os
 import secrets as random_secrets
 import socket
 import threading
+from collections import Counter
 from datetime import date
 from typing import Any
 
@@ -25,7 +26,7 @@ from memberclub_infra.declaration import (
     asynchronous_targets,
     environment,
     function_name,
-    job_payload,
+    job_payloads,
     jobs,
     routes,
 )
@@ -234,9 +235,15 @@ class LocalStack:
                 "price_created": setup.created}
 
     def run_job(self, job: str, day: date) -> dict[str, Any]:
-        """Invoke the job as EventBridge Scheduler would on ``day`` (its cron time, its zone)."""
-        result = self.functions.invoke(jobs()[job].name, job_payload(job, day))
-        return {"job": job, "date": day.isoformat()} | (result if isinstance(result, dict) else {})
+        """Invoke the job as EventBridge Scheduler would on ``day``: the hourly runs at which
+        a club's local hour for the job falls on ``day`` in its own zone; the counts summed."""
+        store = wiring.job_services().store
+        zones = {club.timezone for club in map(store.club, store.club_ids()) if club}
+        counts: Counter[str] = Counter()
+        for payload in job_payloads(job, day, zones):
+            result = self.functions.invoke(jobs()[job].name, payload)
+            counts.update({k: v for k, v in result.items() if isinstance(v, int) and not isinstance(v, bool)})
+        return {"job": job, "date": day.isoformat()} | dict(counts)
 
     def describe(self) -> str:
         lines = [f"memberclub local stack on {self.base_url}", ""]

@@ -87,6 +87,8 @@ def plan_purchase(club: Club, purchase: PurchaseRecorded, order: OrderRecord | N
         stats |= {"member_orders": 1} | ({"member_sales": purchase.total_minor} if same_currency else {})
         stats |= {"stamps_issued": net.stamps, "points_issued": net.points, "rewards_issued": len(result.rewards)}
         stats |= {"coupons_issued": len(result.rewards), "coupons_issued_reward": len(result.rewards)}
+        if member.inactive_since:
+            stats |= {"became_active": 1}
     change.events = events_of(club, after, result, "paid", now)
     return change, result
 
@@ -180,6 +182,8 @@ def move_card(club: Club, change: OrderChange, member: Member, net: Earnings, *,
         "last_purchase_at": max(filter(None, (member.last_purchase_at, visit_at))) if visit else member.last_purchase_at,
         "last_active_at": max(filter(None, (member.last_active_at, member.last_purchase_at, visit_at)), default=None),
         "spend_by_month": spend_by_month, "visits_by_month": visits_by_month, "rev": member.rev + 1,
+        # A purchase makes a lapsed member active again (the churn figures count it).
+        "inactive_since": None if visit else member.inactive_since,
     })
     reward_at = settings.stamps.reward_at
     moved = Earnings(points=points - member.points, stamps=stamps - member.stamps + reward_at * len(rewards))

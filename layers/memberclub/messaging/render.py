@@ -27,10 +27,10 @@ class Rendered:
 
 def render_email(template: Template, club: Club, locale: str, to: str, link: str, *,
                  coupon: Coupon | None = None, unsubscribe_link: str | None = None,
-                 settings_link: str | None = None) -> Rendered:
+                 settings_link: str | None = None, values: dict[str, str] | None = None) -> Rendered:
     """A marketing mail carries ``unsubscribe_link`` (and the RFC 8058 headers); a service
     mail to a member ``settings_link``, to the card's message settings."""
-    t = _phrases(template, club, locale, coupon)
+    t = _phrases(template, club, locale, coupon, values or {})
     paragraphs = [t["body"]] + ([t["gift"]] if t.get("gift") else [])
     footnote = i18n.text(locale, template.footnote, club=club.name) if template.footnote else None
     unsubscribe_label = i18n.text(locale, "msg.unsubscribe", club=club.name)
@@ -56,17 +56,20 @@ def render_email(template: Template, club: Club, locale: str, to: str, link: str
 
 
 def render_sms(template: Template, club: Club, locale: str, to: str, link: str, *,
-               coupon: Coupon | None = None, opt_out_link: str | None = None) -> Rendered:
-    body = i18n.text(locale, template.phrase("sms"), club=club.name, link=link)
-    if coupon is not None:
-        body += " " + _phrases(template, club, locale, coupon)["gift"]
+               coupon: Coupon | None = None, opt_out_link: str | None = None,
+               values: dict[str, str] | None = None) -> Rendered:
+    body = i18n.text(locale, template.phrase("sms"), club=club.name, link=link, **(values or {}))
+    if coupon is not None and template.show_coupon:
+        body += " " + _phrases(template, club, locale, coupon, values or {})["gift"]
     if opt_out_link:
         body += " " + i18n.text(locale, "msg.sms_stop", link=opt_out_link)
     return Rendered(template.kind, "sms", to, body)
 
 
-def _phrases(template: Template, club: Club, locale: str, coupon: Coupon | None) -> dict[str, Any]:
-    t = {part: i18n.text(locale, template.phrase(part), club=club.name) for part in ("subject", "body", "action")}
+def _phrases(template: Template, club: Club, locale: str, coupon: Coupon | None,
+             values: dict[str, str]) -> dict[str, Any]:
+    t = {part: i18n.text(locale, template.phrase(part), club=club.name, **values)
+         for part in ("subject", "body", "action")}
     if template.show_coupon and coupon is not None:
         t["gift"] = i18n.text(
             locale, template.phrase("gift"), code=coupon.code,

@@ -42,7 +42,9 @@ def confirm_membership(services: SignupServices, token: str) -> Confirmation:
     if member.status == "pending":
         rule = club.settings.welcome_coupon
         welcome = issue_coupon(club, member.member_id, "welcome", rule, issued=now, cause="welcome") if rule.enabled else None
-        if services.members.activate(member, clock.iso(now), welcome, club.month_of(now), join):
+        # first_day starts the onboarding steps (memberclub.jobs.onboarding) on the club's date.
+        if services.members.activate(member, clock.iso(now), welcome, club.month_of(now), join,
+                                     first_day=now.astimezone(club.zone).date().isoformat()):
             consents = {purpose: bool(join and join.choices.get(purpose)) for purpose in PURPOSES}
             member = member.model_copy(update={"status": "active", "confirmed_at": clock.iso(now),
                                                "welcome_published": False, "consents": consents}

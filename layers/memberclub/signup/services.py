@@ -110,7 +110,7 @@ class SignupMemberStore(Protocol):
     def release_message_slot(self, member: Member, field: str, claimed_at: str) -> None: ...
 
     def activate(self, member: Member, confirmed_at: str, welcome: Coupon | None, stats_month: str,
-                 join: JoinConsents | None) -> bool:
+                 join: JoinConsents | None, first_day: str | None = None) -> bool:
         """False when the member was no longer pending (and nothing was written)."""
 
     def mark_welcome_published(self, member: Member) -> None: ...

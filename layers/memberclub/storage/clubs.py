@@ -30,6 +30,8 @@ class ClubStore:
             self.table.transact([
                 put(item, "attribute_not_exists(PK)"),
                 put(keys.owner_key_index(owner_key_hash) | {"club_id": club.club_id}, "attribute_not_exists(PK)"),
+                # The registry the scheduled jobs list the clubs from (storage.jobs).
+                put(keys.club_registry(club.club_id) | {"club_id": club.club_id}),
             ])
         except ConditionFailed:
             raise Conflict(f"A club with the id {club.club_id!r} exists already.", code="club_exists") from None

@@ -12,6 +12,15 @@ def club(club_id: str) -> dict[str, str]:
     return key(f"CLUB#{club_id}", "CLUB")
 
 
+# The club registry: one small item per club under one partition, so the scheduled jobs
+# can list the deployment's clubs (a handful) without a scan.
+CLUB_REGISTRY_PK = "CLUBS"
+
+
+def club_registry(club_id: str) -> dict[str, str]:
+    return key(CLUB_REGISTRY_PK, f"CLUB#{club_id}")
+
+
 def owner_key_index(key_hash: str) -> dict[str, str]:
     """Owner key hash → club, so a key of another club gets 403 and an unknown one 401."""
     return key(f"OWNERKEY#{key_hash}", "CLUB")
@@ -124,3 +133,18 @@ def club_members_pk(club_id: str) -> str:
 
 def expiry_index_keys(day: str, kind: str, club_id: str, ref: str) -> dict[str, str]:
     return {"expiry_pk": f"EXP#{day}", "expiry_sk": f"{kind}#{club_id}#{ref}"}
+
+
+def birthday_gift(club_id: str, member_id: str, year: int) -> dict[str, str]:
+    """The marker of a member's birthday gift of ``year``: one gift a year."""
+    return key(member_pk(club_id, member_id), f"GIFT#birthday#{year}")
+
+
+def onboarding_agenda(club_id: str, member_id: str) -> dict[str, str]:
+    """A member's next onboarding step (``storage.jobs``)."""
+    return key(member_pk(club_id, member_id), "ONBOARDING")
+
+
+def held_message(club_id: str, held_id: str) -> dict[str, str]:
+    """A marketing SMS held through the quiet hours (``storage.held``)."""
+    return key(f"CLUB#{club_id}#HELD#{held_id}", "HELD")

@@ -20,6 +20,7 @@ from memberclub.loyalty.change import LedgerEntry, MemberChanged, OrderChange, O
 from memberclub.members import Member
 from memberclub.orders.facts import Customer, DeliveryLookup, OrderRecord
 from memberclub.storage import keys
+from memberclub.storage.agenda import activity_entry
 from memberclub.storage.clubs import ClubStore
 from memberclub.storage.items import coupon_item
 from memberclub.storage.members import first_member, member_lookup_keys
@@ -29,7 +30,7 @@ from memberclub.storage.table import ConditionFailed, Item, Table, put, set_expr
 
 # The member fields an order moves; nothing else of the profile is touched.
 BALANCE_FIELDS = ("stamps", "points", "tier", "lifetime_spend", "visits", "last_purchase_at", "spend_by_month",
-                  "visits_by_month", "last_active_at")
+                  "visits_by_month", "last_active_at", "inactive_since")
 
 
 def order_item(order: OrderRecord) -> Item:
@@ -113,7 +114,7 @@ def _balances_update(member: Member) -> dict[str, Any]:
     """The member's balances, conditioned on the rev they were read at (rev - 1; an older
     profile may not have the attribute) and on the member not being erased meanwhile."""
     expression, names, values = set_expression({name: getattr(member, name) for name in BALANCE_FIELDS}
-                                               | {"rev": member.rev})
+                                               | {"rev": member.rev} | activity_entry(member))
     condition = "#st <> :erased AND " + (
         "(attribute_not_exists(#rev0) OR #rev0 = :rev0)" if member.rev == 1 else "#rev0 = :rev0"
     )

@@ -19,6 +19,7 @@ from memberclub.coupons import Coupon
 from memberclub.members import Member, counted_source
 from memberclub.signup.services import Allowance, ContactTaken, Erasure, IdTaken, LimitReached
 from memberclub.storage import keys
+from memberclub.storage.agenda import first_onboarding_step, pending_entry
 from memberclub.storage.counters import allowance_use
 from memberclub.storage.items import coupon_item, member_item
 from memberclub.storage.members import EMAIL, PHONE, MemberStore
@@ -84,7 +85,8 @@ class SignupStore(MemberStore):
         ]
         actions += [_allowance_use(member.club_id, allowance) for allowance in allowances]
         actions += [
-            put(member_item(member), "attribute_not_exists(PK)"),
+            # Listed under the day its confirmation window ends: the jobs remove it if unconfirmed.
+            put(member_item(member) | pending_entry(member), "attribute_not_exists(PK)"),
             put(keys.card_index(member.club_id, member.card_code) | {"member_id": member.member_id},
                 "attribute_not_exists(PK)"),
             put(join_item(member, join, join_expire_at)),
@@ -154,14 +156,16 @@ class SignupStore(MemberStore):
     # --- confirming -------------------------------------------------------------------
 
     def activate(self, member: Member, confirmed_at: str, welcome: Coupon | None, stats_month: str,
-                 join: JoinConsents | None) -> bool:
+                 join: JoinConsents | None, first_day: str | None = None) -> bool:
         """Pending → active with the welcome coupon, the month's count, the birthday index and
         the consents of the join whose link was followed (with their proof), exactly once
-        (the status condition): False, and nothing written, if the member is no longer pending."""
+        (the status condition): False, and nothing written, if the member is no longer pending.
+        ``first_day`` (the club's local date) starts the onboarding agenda (``storage.jobs``)."""
         proofs = join.proofs(confirmed_at) if join else []
         consents = {proof.purpose: proof.granted for proof in proofs} or {p: False for p in ("email", "sms", "profiling")}
         expression, names, values = set_expression(
-            {"status": "active", "confirmed_at": confirmed_at, "welcome_published": False, "consents": consents}
+            {"status": "active", "confirmed_at": confirmed_at, "welcome_published": False, "consents": consents,
+             "expiry_pk": None, "expiry_sk": None}  # off the pending clean-up's list
             | ({"locale": join.locale} if join else {}) | _birthday_index(member)
         )
         actions = [
@@ -177,6 +181,8 @@ class SignupStore(MemberStore):
             actions.append(delete(keys.join_request(member.club_id, member.member_id, join.join_id)))
         if welcome is not None:
             actions.append(put(coupon_item(welcome, welcome.expires_at[:10]), "attribute_not_exists(PK)"))
+        if first_day is not None:
+            actions.append(put(first_onboarding_step(member, first_day, welcome)))
         try:
             self.table.transact(actions)
         except ConditionFailed:

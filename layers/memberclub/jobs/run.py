@@ -1,0 +1,74 @@
+"""One run of a job as EventBridge Scheduler asked for it: every club whose local hour for
+the job has come at the scheduled time, for that club's local date."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel, field_validator
+
+from memberclub.club import Club
+from memberclub.errors import Invalid
+from memberclub.jobs.activity import mark_lapsed_members
+from memberclub.jobs.birthday import birthday_gifts_for
+from memberclub.jobs.calendar import JOBS, Job, club_day, parse_scheduled_time
+from memberclub.jobs.cleanup import remove_unconfirmed
+from memberclub.jobs.expiry import expire_coupons, expiring_coupons_on, release_held_messages
+from memberclub.jobs.onboarding import onboarding_steps_due
+from memberclub.jobs.services import JobServices
+from memberclub.observability import logger
+
+Step = Callable[[JobServices, Club, date, datetime], Counter[str]]
+
+STEPS: dict[Job, tuple[Step, ...]] = {
+    "birthday": (birthday_gifts_for,),
+    "expiry": (release_held_messages, expiring_coupons_on, expire_coupons, remove_unconfirmed, mark_lapsed_members),
+    "onboarding": (onboarding_steps_due,),
+}
+
+
+# What every answer counts, 0 included (other counts appear when they happen).
+MAIN_COUNTS: dict[Job, tuple[str, ...]] = {
+    "birthday": ("clubs", "gifts"),
+    "expiry": ("clubs", "reminders", "expired"),
+    "onboarding": ("clubs", "steps"),
+}
+
+
+class JobPayload(BaseModel):
+    """What the schedule hands the function: ``{"job", "scheduled_time"}``."""
+
+    job: Job
+    scheduled_time: datetime
+
+    @field_validator("scheduled_time", mode="before")
+    @classmethod
+    def _scheduled(cls, value: Any) -> Any:
+        return parse_scheduled_time(value) if isinstance(value, str) else value
+
+
+def parse_payload(event: Any) -> JobPayload:
+    if not isinstance(event, dict) or event.get("job") not in JOBS:
+        raise Invalid("Not a job's payload.", fields={"job": f"one of {', '.join(JOBS)}"})
+    try:
+        return JobPayload.model_validate(event)
+    except ValueError as error:
+        raise Invalid("Not a job's payload.", fields={"scheduled_time": str(error)}) from None
+
+
+def run_job(services: JobServices, payload: JobPayload) -> dict[str, Any]:
+    """Run ``payload.job`` for each club it is due for at the scheduled time; the counts."""
+    counts: Counter[str] = Counter(dict.fromkeys(MAIN_COUNTS[payload.job], 0))
+    for club_id in services.store.club_ids():
+        club = services.store.club(club_id)
+        day = club_day(payload.job, payload.scheduled_time, club.zone) if club else None
+        if club is None or day is None:
+            continue
+        counts["clubs"] += 1
+        for step in STEPS[payload.job]:
+            counts.update(step(services, club, day, payload.scheduled_time))
+        logger.info("job ran", extra={"job": payload.job, "club_id": club_id, "day": day.isoformat()})
+    return {name: count for name, count in counts.items()}

@@ -1,0 +1,110 @@
+"""What the jobs need from the outside, as small Protocols: ``storage.jobs.JobStore`` is the
+real one, and the unit tests pass an in-memory fake (tests/unit/test_jobs.py).
+
+Every write the jobs make is one transaction with its events (the outbox) and the month's
+counters, under a condition that makes it happen once: a second run for the same date
+finds the condition false and issues nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from pydantic import BaseModel
+
+from memberclub.club import Club
+from memberclub.coupons import Coupon
+from memberclub.events import EventDetail
+from memberclub.members import Member
+
+
+class OnboardingAgenda(BaseModel):
+    """A confirmed member's next onboarding step: written with the confirmation, moved on by
+    the sweep from step to step, removed after the last."""
+
+    club_id: str
+    member_id: str
+    first_day: str  # the club's local date of the confirmation (day 0)
+    step_day: int  # the day of the next step (2, 5)
+    welcome_coupon: str | None = None
+
+
+class JobStore(Protocol):
+    def club_ids(self) -> list[str]:
+        """Every club of the deployment (the club registry: one small item per club)."""
+        ...
+
+    def club(self, club_id: str) -> Club | None: ...
+
+    def members(self, club_id: str, member_ids: Sequence[str]) -> list[Member]:
+        """The profiles of these members that exist (BatchGetItem, 100 at a time)."""
+        ...
+
+    def birthday_member_ids(self, club_id: str, month_day: str) -> list[str]:
+        """The club's active members born on ``MM-DD``: the birthday index, never a scan."""
+        ...
+
+    def give_birthday_gift(self, member: Member, coupon: Coupon, year: int, month: str,
+                           events: Sequence[EventDetail], now: datetime) -> bool:
+        """The year's gift, its events and count, once: False if this year's gift exists."""
+        ...
+
+    def coupons_expiring(self, club_id: str, index_day: str) -> list[Coupon]:
+        """The club's issued coupons in the expiry index under ``index_day``."""
+        ...
+
+    def coupons_by_code(self, club_id: str, codes: Sequence[str]) -> list[Coupon]: ...
+
+    def remind_coupon(self, coupon: Coupon, events: Sequence[EventDetail], now: datetime) -> bool:
+        """Mark the coupon reminded with its events, once: False if reminded, used or gone."""
+        ...
+
+    def expire_coupon(self, coupon: Coupon, month: str, events: Sequence[EventDetail], now: datetime) -> bool:
+        """Mark an issued coupon past its expiry expired with its events and count, once."""
+        ...
+
+    def pending_due(self, club_id: str, day: str) -> list[Member]:
+        """The pending members listed under ``day``, the end of their confirmation window."""
+        ...
+
+    def postpone_pending(self, member: Member, not_before: str) -> None:
+        """List the member again under the end of its newest link's window (``not_before`` at the earliest)."""
+        ...
+
+    def remove_pending(self, member: Member) -> bool:
+        """Remove a contact who never confirmed, once; False if it confirmed or joined again."""
+        ...
+
+    def last_active_in(self, club_id: str, month: str) -> list[Member]:
+        """Members whose last purchase was in the (UTC) ``month`` and who have not lapsed yet."""
+        ...
+
+    def mark_inactive(self, member: Member, month: str, now: datetime) -> bool:
+        """Mark the member inactive and count ``lapsed`` in ``month``, once."""
+        ...
+
+    def held_messages_due(self, club_id: str, day: str) -> list[tuple[str, str]]:
+        """(held id, member id) of the marketing SMS held until the club's local ``day``."""
+        ...
+
+    def release_held_message(self, club_id: str, held_id: str, events: Sequence[EventDetail], now: datetime) -> bool:
+        """Take a held message off the index with its event, once."""
+        ...
+
+    def onboarding_due(self, club_id: str, day: str) -> list[OnboardingAgenda]:
+        """The club's onboarding agenda items whose next step falls on the local ``day``."""
+        ...
+
+    def advance_onboarding(self, agenda: OnboardingAgenda, next_day: str | None, next_step_day: int | None,
+                           events: Sequence[EventDetail], now: datetime) -> bool:
+        """Move the agenda to its next step (or remove it after the last) with the step's
+        events, once: False if another run moved it already."""
+        ...
+
+
+@dataclass(frozen=True)
+class JobServices:
+    store: JobStore

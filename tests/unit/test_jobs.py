@@ -1,0 +1,239 @@
+"""The jobs' date logic and use cases with an in-memory store: which clubs a run serves
+(each at its local hour, DST included), leap-day birthdays, expiry days, and that a second
+run for a date issues nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from memberclub.club import Club
+from memberclub.coupons import Coupon, issue_coupon
+from memberclub.errors import Invalid
+from memberclub.events import EventDetail
+from memberclub.jobs.calendar import (
+    birthday_keys,
+    club_day,
+    expiry_index_day,
+    hourly_runs,
+    runs_for,
+)
+from memberclub.jobs.run import parse_payload, run_job
+from memberclub.jobs.services import JobServices, OnboardingAgenda
+from memberclub.members import Member
+
+OSLO = ZoneInfo("Europe/Oslo")
+COPENHAGEN = ZoneInfo("Europe/Copenhagen")
+
+
+def utc(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+# --- calendar ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("day", "keys"), [
+    (date(2027, 2, 28), ["02-28", "02-29"]),  # common year: the leap-day born celebrate today
+    (date(2028, 2, 28), ["02-28"]),  # leap year: they wait a day
+    (date(2028, 2, 29), ["02-29"]),
+    (date(2100, 2, 28), ["02-28", "02-29"]),  # 2100 is no leap year
+    (date(2027, 3, 1), ["03-01"]),
+])
+def test_birthday_keys_put_29_february_on_28_february_in_common_years(day, keys):
+    assert birthday_keys(day) == keys
+
+
+@pytest.mark.parametrize("zone", [OSLO, COPENHAGEN])
+@pytest.mark.parametrize("day", [date(2026, 3, 29), date(2026, 10, 25), date(2026, 7, 1), date(2026, 12, 1)])
+def test_each_club_is_served_exactly_once_a_day_across_dst_changes(zone, day):
+    """29 March and 25 October 2026 are the days the clocks change in Oslo and Copenhagen."""
+    served = [moment for moment in hourly_runs(day) if club_day("birthday", moment, zone) == day]
+    assert len(served) == 1 and served[0].astimezone(zone).hour == 8
+
+
+def test_a_run_serves_only_clubs_whose_hour_has_come():
+    moment = utc("2026-12-01T07:15:00")  # 08:15 in Oslo, 02:15 in New York
+    assert club_day("birthday", moment, OSLO) == date(2026, 12, 1)
+    assert club_day("birthday", moment, ZoneInfo("America/New_York")) is None
+    assert club_day("onboarding", moment, OSLO) is None  # onboarding runs at 10
+    assert runs_for("birthday", date(2026, 7, 1), {"Europe/Oslo"}) == [utc("2026-07-01T06:15:00")]
+
+
+def test_the_expiry_index_day_is_the_utc_date_of_the_last_second():
+    assert expiry_index_day(date(2026, 12, 12), OSLO) == "2026-12-12"  # 22:59:59Z
+    assert expiry_index_day(date(2026, 12, 12), ZoneInfo("America/New_York")) == "2026-12-13"  # 04:59:59Z
+
+
+def test_a_payload_without_a_zone_or_for_no_job_is_refused():
+    assert parse_payload({"job": "expiry", "scheduled_time": "2026-12-01T07:15:00Z"}).scheduled_time == utc(
+        "2026-12-01T07:15:00")
+    for bad in ({"job": "nightly", "scheduled_time": "2026-12-01T07:15:00Z"},
+                {"job": "expiry", "scheduled_time": "2026-12-01T07:15:00"}, {"job": "expiry"}, []):
+        with pytest.raises(Invalid):
+            parse_payload(bad)
+
+
+# --- use cases with a fake store --------------------------------------------------------
+
+
+class FakeStore:
+    def __init__(self, club: Club):
+        self._club = club
+        self.members_by_id: dict[str, Member] = {}
+        self.coupons: dict[str, Coupon] = {}
+        self.gifts: set[tuple[str, int]] = set()
+        self.reminded: set[str] = set()
+        self.agendas: dict[str, OnboardingAgenda] = {}
+        self.events: list[EventDetail] = []
+
+    def club_ids(self) -> list[str]:
+        return [self._club.club_id]
+
+    def club(self, club_id: str) -> Club | None:
+        return self._club if club_id == self._club.club_id else None
+
+    def members(self, club_id: str, member_ids: Sequence[str]) -> list[Member]:
+        return [self.members_by_id[m] for m in member_ids if m in self.members_by_id]
+
+    def birthday_member_ids(self, club_id: str, month_day: str) -> list[str]:
+        return [m.member_id for m in self.members_by_id.values() if m.birthday and m.birthday[-5:] == month_day]
+
+    def give_birthday_gift(self, member, coupon, year, month, events, now) -> bool:
+        if (member.member_id, year) in self.gifts:
+            return False
+        self.gifts.add((member.member_id, year))
+        self.coupons[coupon.code] = coupon
+        self.events += events
+        return True
+
+    def coupons_by_code(self, club_id: str, codes: Sequence[str]) -> list[Coupon]:
+        return [self.coupons[c] for c in codes if c in self.coupons]
+
+    def coupons_expiring(self, club_id: str, index_day: str) -> list[Coupon]:
+        return [c for c in self.coupons.values() if c.status == "issued" and c.expires_at[:10] == index_day]
+
+    def remind_coupon(self, coupon, events, now) -> bool:
+        if coupon.code in self.reminded:
+            return False
+        self.reminded.add(coupon.code)
+        self.events += events
+        return True
+
+    def expire_coupon(self, coupon, month, events, now) -> bool:
+        if self.coupons[coupon.code].status != "issued":
+            return False
+        self.coupons[coupon.code] = coupon.model_copy(update={"status": "expired"})
+        self.events += events
+        return True
+
+    def pending_due(self, club_id: str, day: str) -> list[Member]:
+        return []
+
+    def last_active_in(self, club_id: str, month: str) -> list[Member]:
+        return [m for m in self.members_by_id.values()
+                if m.last_purchase_at and m.last_purchase_at.startswith(month) and not m.inactive_since]
+
+    def mark_inactive(self, member, month, now) -> bool:
+        if self.members_by_id[member.member_id].inactive_since:
+            return False
+        self.members_by_id[member.member_id] = member.model_copy(update={"inactive_since": "x"})
+        return True
+
+    def held_messages_due(self, club_id: str, day: str) -> list[tuple[str, str]]:
+        return []
+
+    def release_held_message(self, club_id, held_id, events, now) -> bool:
+        return True
+
+    def onboarding_due(self, club_id: str, day: str) -> list[OnboardingAgenda]:
+        return [a for a in self.agendas.values()
+                if (date.fromisoformat(a.first_day).toordinal() + a.step_day) == date.fromisoformat(day).toordinal()]
+
+    def advance_onboarding(self, agenda, next_day, next_step_day, events, now) -> bool:
+        current = self.agendas.get(agenda.member_id)
+        if current is None or current.step_day != agenda.step_day:
+            return False
+        if next_step_day is None:
+            del self.agendas[agenda.member_id]
+        else:
+            self.agendas[agenda.member_id] = agenda.model_copy(update={"step_day": next_step_day})
+        self.events += events
+        return True
+
+
+CLUB = Club(club_id="demo", name="Bakeri")
+
+
+def member(member_id: str, **fields) -> Member:
+    return Member(club_id="demo", member_id=member_id, created_at="2026-01-01T00:00:00Z", **({"status": "active"} | fields))
+
+
+def run(store: FakeStore, job: str, moment: str) -> dict:
+    """The counts that are not 0."""
+    answer = run_job(JobServices(store=store), parse_payload({"job": job, "scheduled_time": moment}))
+    return {name: count for name, count in answer.items() if count}
+
+
+def test_every_answer_counts_the_jobs_main_figures_even_when_0():
+    store = FakeStore(CLUB)
+    for job, moment, counts in [("birthday", "2026-12-01T07:15:00Z", {"clubs": 1, "gifts": 0}),
+                                ("expiry", "2026-12-01T07:15:00Z", {"clubs": 1, "reminders": 0, "expired": 0}),
+                                ("onboarding", "2026-12-01T03:15:00Z", {"clubs": 0, "steps": 0})]:
+        assert run_job(JobServices(store=store), parse_payload({"job": job, "scheduled_time": moment})) == counts
+
+
+def test_a_second_birthday_run_for_a_date_issues_nothing():
+    store = FakeStore(CLUB)
+    store.members_by_id = {"a": member("a", birthday="1990-12-01"), "b": member("b", birthday="--12-01"),
+                           "c": member("c"), "d": member("d", birthday="1990-12-02"),
+                           "e": member("e", birthday="1990-12-01", status="erased")}
+    first = run(store, "birthday", "2026-12-01T07:15:00Z")
+    assert first == {"clubs": 1, "gifts": 2, "skipped": 1}
+    assert sorted(e.member_id for e in store.events if e.DETAIL_TYPE == "BirthdayGiftIssued") == ["a", "b"]
+    assert run(store, "birthday", "2026-12-01T07:15:00Z") == {"clubs": 1, "already_given": 2, "skipped": 1}
+    assert run(store, "birthday", "2026-12-01T08:15:00Z") == {}, "not the club's hour: nothing"
+    [coupon, _] = store.coupons.values()
+    assert coupon.kind == "birthday" and coupon.expires_at == "2026-12-31T22:59:59Z"  # 30 days, to the day's end
+
+
+def test_expiry_reminds_once_and_expires_once():
+    store = FakeStore(CLUB)
+    coupon = issue_coupon(CLUB, "a", "welcome", CLUB.settings.welcome_coupon, issued=utc("2026-12-01T10:00:00"),
+                          cause="welcome")  # last day 11 December
+    store.coupons[coupon.code] = coupon
+    assert run(store, "expiry", "2026-12-08T07:15:00Z") == {"clubs": 1}
+    assert run(store, "expiry", "2026-12-09T07:15:00Z") == {"clubs": 1, "reminders": 1}
+    assert run(store, "expiry", "2026-12-09T07:15:00Z") == {"clubs": 1, "already_reminded": 1}
+    assert run(store, "expiry", "2026-12-11T07:15:00Z") == {"clubs": 1}
+    assert run(store, "expiry", "2026-12-14T07:15:00Z") == {"clubs": 1, "expired": 1}  # late: it looks back
+    assert run(store, "expiry", "2026-12-14T07:15:00Z") == {"clubs": 1}
+    assert [e.DETAIL_TYPE for e in store.events] == ["CouponExpiring", "CouponExpired"]
+
+
+def test_onboarding_steps_once_each_and_nothing_for_a_member_who_left():
+    store = FakeStore(CLUB)
+    store.members_by_id = {"a": member("a"), "b": member("b", status="erased")}
+    store.agendas = {m: OnboardingAgenda(club_id="demo", member_id=m, first_day="2026-12-01", step_day=2)
+                     for m in ("a", "b")}
+    assert run(store, "onboarding", "2026-12-03T09:15:00Z") == {"clubs": 1, "steps": 1, "skipped": 1}
+    assert list(store.agendas) == ["a"] and store.agendas["a"].step_day == 5
+    assert run(store, "onboarding", "2026-12-03T09:15:00Z") == {"clubs": 1}
+    # No welcome coupon to speak of: the first-benefit step is skipped, and the agenda ends.
+    assert run(store, "onboarding", "2026-12-06T09:15:00Z") == {"clubs": 1, "skipped": 1}
+    assert store.agendas == {}
+    assert [(e.member_id, e.step) for e in store.events] == [("a", "card")]
+
+
+def test_a_member_lapses_after_the_days_without_a_purchase_at_month_granularity():
+    store = FakeStore(CLUB)
+    store.members_by_id = {"a": member("a", last_purchase_at="2026-08-31T18:00:00Z"),
+                           "b": member("b", last_purchase_at="2026-09-01T08:00:00Z")}
+    # 90 days after 31 August is 29 November; the whole of August is past the cut-off on 30 November.
+    assert run(store, "expiry", "2026-11-29T07:15:00Z").get("lapsed") is None
+    assert run(store, "expiry", "2026-11-30T07:15:00Z")["lapsed"] == 1
+    assert run(store, "expiry", "2026-12-01T07:15:00Z").get("lapsed") is None
+    assert run(store, "expiry", "2026-12-31T07:15:00Z")["lapsed"] == 1  # September's
