@@ -139,9 +139,10 @@ class MessagingRules(_Strict):
 
 
 class ActivityRules(_Strict):
-    """Who counts as active for the churn figures: a purchase in the last N days."""
+    """Active: a purchase or redemption in the last N days, for the owner's figures (spells,
+    churn) and the expiry job's lapsed marking alike; at most a year (the figures read ahead)."""
 
-    inactive_after_days: int = Field(90, ge=7, le=3650, description="days without a purchase before a member lapses")
+    inactive_after_days: int = Field(90, ge=7, le=365, description="days without a purchase before a member lapses")
 
 
 class ClubSettings(_Strict):

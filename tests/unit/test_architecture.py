@@ -30,7 +30,7 @@ ALLOWED = {
     "orders": {"kernel"},
     "signup": {"kernel", "orders", "web"},  # orders: the Order model in a member's export
     "loyalty": {"kernel", "orders"},
-    # loyalty: the till's use cases behind the owner key, and the active spell (ACTIVE_DAYS)
+    # loyalty: the till's use cases behind the owner key, and the active spell (loyalty.activity)
     # the figures read; web: the owner's pages and the poster's QR code.
     "owner": {"kernel", "loyalty", "web"},
     "premium": {"kernel", "web"},

@@ -129,6 +129,16 @@ def test_a_purchase_after_ninety_quiet_days_starts_a_new_spell():
     assert moves["2026-11"] == {"active_started": 1}
 
 
+def test_the_clubs_activity_setting_is_the_one_length_of_a_spell():
+    """The same N days decide the owner's active members and the expiry job's lapsed marking."""
+    monthly = CLUB.model_copy(update={"settings": ClubSettings.model_validate({"activity": {"inactive_after_days": 30}})})
+    assert activity_moves(monthly, None, "2026-11-15T12:00:00Z") == {"2026-11": {"active_started": 1},
+                                                                       "2026-12": {"active_ended": 1}}
+    assert activity_moves(monthly, "2026-11-15T12:00:00Z", "2026-12-20T12:00:00Z")["2026-12"] == {"active_started": 1}
+    with pytest.raises(ValueError):  # the figures read that far ahead: at most a year
+        ClubSettings.model_validate({"activity": {"inactive_after_days": 400}})
+
+
 def test_buyers_and_repeat_buyers_count_once_a_month():
     month = "2026-11"
     assert buyer_counters(member(), month) == {"buyers": 1}

@@ -1,8 +1,9 @@
 """A member's activity as the owner's figures count it (docs/kpis.md), planned purely.
 
-A member is *active* while their last purchase or redemption is at most ``ACTIVE_DAYS`` old.
-Each stretch of activity is a *spell*: it starts with a purchase or redemption after none for
-``ACTIVE_DAYS`` and ends ``ACTIVE_DAYS`` after the last one. The counters say, per month, how
+A member is *active* while their last purchase or redemption is at most N days old, N being
+the club's ``activity.inactive_after_days`` (90 by default; the expiry job's lapsed marking
+uses the same). Each stretch of activity is a *spell*: it starts with a purchase or
+redemption after none for N days and ends N days after the last one. The counters say, per month, how
 many spells started (``active_started``) and how many end (``active_ended``, counted in the
 month the spell runs out, which may lie ahead: a later purchase moves it on). So the active
 members of a month and the churned are sums of counters, read without touching a member.
@@ -19,7 +20,9 @@ from memberclub.clock import parse_iso
 from memberclub.club import Club
 from memberclub.members import Member
 
-ACTIVE_DAYS = 90
+
+def active_days(club: Club) -> int:
+    return club.settings.activity.inactive_after_days
 
 MonthlyCounters = dict[str, dict[str, int]]
 
@@ -29,7 +32,7 @@ def activity_moves(club: Club, previous: str | None, at: str) -> MonthlyCounters
     ``previous`` (None: never). An event older than the last one moves nothing (the spell
     already reaches past it)."""
     moment = parse_iso(at)
-    spell = timedelta(days=ACTIVE_DAYS)
+    spell = timedelta(days=active_days(club))
     if previous is not None:
         last = parse_iso(previous)
         if moment <= last:

@@ -17,7 +17,7 @@ from typing import Any
 from memberclub import money
 from memberclub.club import Club
 from memberclub.errors import Invalid
-from memberclub.loyalty.activity import ACTIVE_DAYS
+from memberclub.loyalty.activity import active_days
 from memberclub.members import JOIN_SOURCES
 
 TOTAL = "total"  # the lifetime sums, as ``storage.stats`` keeps them
@@ -57,9 +57,9 @@ def months_between(first: str, last: str) -> list[str]:
 
 
 def horizon(club: Club, now: datetime) -> str:
-    """The last month a counter may have been written to: spells end ``ACTIVE_DAYS`` after
-    the last purchase (and a shop's clock may run a little ahead)."""
-    return club.month_of(now + timedelta(days=ACTIVE_DAYS + 31))
+    """The last month a counter may have been written to: spells end the club's active days
+    after the last purchase (and a shop's clock may run a little ahead)."""
+    return club.month_of(now + timedelta(days=active_days(club) + 31))
 
 
 def months_to_read(first: str, club: Club, now: datetime) -> list[str]:
