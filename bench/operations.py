@@ -51,15 +51,13 @@ class RequestCounter:
 def read_units(operation: str, params: dict[str, Any], answer: dict[str, Any]) -> float:
     """What DynamoDB bills for a read: each item (a query: all items together) rounded up to
     4 KB; half for an eventually consistent read. A read that finds nothing still costs 0.5/1."""
-    consistent = bool(params.get("ConsistentRead"))
-    factor = 1.0 if consistent else 0.5
+    factor = 1.0 if params.get("ConsistentRead") else 0.5
     if operation == "GetItem":
         return factor * max(1, math.ceil(dynamodb_item_size(answer.get("Item", {})) / 4096))
     if operation == "BatchGetItem":
         found = [item for items in answer.get("Responses", {}).values() for item in items]
         asked = sum(len(request["Keys"]) for request in params.get("RequestItems", {}).values())
-        consistent_batch = any(r.get("ConsistentRead") for r in params.get("RequestItems", {}).values())
-        factor = 1.0 if consistent_batch else 0.5
+        factor = 1.0 if any(r.get("ConsistentRead") for r in params.get("RequestItems", {}).values()) else 0.5
         units = sum(max(1, math.ceil(dynamodb_item_size(item) / 4096)) for item in found)
         return factor * (units + max(0, asked - len(found)))  # a key not found costs a unit too
     if operation in ("Query", "Scan"):

@@ -143,10 +143,11 @@ class Outcome:
 def receive_webhook(services: IntakeServices, club_id: str, kind: Kind, headers: Mapping[str, str],
                     body: bytes) -> Outcome:
     """One delivery to ``POST /webhooks/{club}/{kind}``, from the club to the bus."""
-    club = services.clubs.cached(club_id) if re.fullmatch(CLUB_ID_PATTERN, club_id) else None
+    can_be_a_club = re.fullmatch(CLUB_ID_PATTERN, club_id) is not None  # else not even looked up
+    club = services.clubs.cached(club_id) if can_be_a_club else None
     early: DeliveryLookup | None = None
     guessed: LookupInputs | None = None
-    if club is None and re.fullmatch(CLUB_ID_PATTERN, club_id):
+    if club is None and can_be_a_club:
         guessed = tentative(kind, headers, body)
         early = services.orders.delivery_lookup(club_id, *guessed, with_club=True)
         club = early.club

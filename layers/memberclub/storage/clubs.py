@@ -42,9 +42,13 @@ class ClubStore:
 
     def cached(self, club_id: str) -> Club | None:
         """The club as this instance read it lately, or None: never a request."""
+        fresh = self._fresh(club_id)
+        return fresh[0] if fresh else None
+
+    def _fresh(self, club_id: str) -> tuple[Club, str] | None:
         cached = self._cache.get(club_id)
         if cached and time.monotonic() - cached[0] < self.CACHE_SECONDS:
-            return cached[1]
+            return cached[1], cached[2]
         return None
 
     def remember(self, item: Item) -> Club:
@@ -99,9 +103,9 @@ class ClubStore:
         return item["club_id"] if item else None
 
     def _read(self, club_id: str) -> tuple[Club, str] | None:
-        cached = self._cache.get(club_id)
-        if cached and time.monotonic() - cached[0] < self.CACHE_SECONDS:
-            return cached[1], cached[2]
+        fresh = self._fresh(club_id)
+        if fresh:
+            return fresh
         item = self.table.get(keys.club(club_id))
         if item is None:
             return None

@@ -52,9 +52,9 @@ def ledger_item(member: Member, at: str, seq: int, entry: LedgerEntry) -> Item:
 
 
 class OrderStore:
-    def __init__(self, table: Table, clubs: ClubStore | None = None):
+    def __init__(self, table: Table, clubs: ClubStore):
         self.table = table
-        self.clubs = clubs or ClubStore(table)
+        self.clubs = clubs  # the process's club store: a club read here warms its cache
 
     def delivery_lookup(self, club_id: str, customer: Customer, orders: Sequence[tuple[str, str]] = (),
                         *, with_club: bool = False) -> DeliveryLookup:
