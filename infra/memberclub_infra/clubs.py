@@ -14,7 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from memberclub import clock, ids, parameters
 from memberclub.bodies import require_object
-from memberclub.club import CLUB_ID_PATTERN, Club, ClubSettings, merge_settings
+from memberclub.club import CLUB_ID_PATTERN, Club
+from memberclub.club_rules import ClubSettings, merge_settings
 from memberclub.errors import Invalid, field_errors
 from memberclub.owner.keys import hash_owner_key
 from memberclub.settings import Settings

@@ -13,7 +13,8 @@ from pydantic import BaseModel
 
 from memberclub import ids
 from memberclub.clock import iso, parse_iso
-from memberclub.club import Club, CouponRule, CouponValue
+from memberclub.club import Club
+from memberclub.club_rules import CouponRule, CouponValue
 
 CouponKind = Literal["welcome", "reward", "birthday", "premium", "campaign"]
 CouponStatus = Literal["issued", "redeemed", "expired"]

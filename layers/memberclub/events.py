@@ -195,12 +195,14 @@ class PremiumActivated(EventDetail):
     member_id: str
     until: str
     trial: bool = False
+    coupon_code: str | None = None  # the club's premium welcome coupon, when it gives one
 
 
 class PremiumRenewed(EventDetail):
     DETAIL_TYPE = "PremiumRenewed"
     member_id: str
     until: str
+    coupon_code: str | None = None  # the club's yearly premium gift, when this renewal starts a year
 
 
 class PremiumPaymentFailed(EventDetail):

@@ -124,6 +124,18 @@ PHRASES: dict[str, dict[str, str]] = {
     "premium.benefit_stamps": {"nb": "{multiplier} ganger så mange stempler på hvert kjøp",
                                "da": "{multiplier} gange så mange stempler på hvert køb",
                                "en": "{multiplier} times the stamps on every purchase"},
+    "premium.benefit_points": {"nb": "{multiplier} ganger så mange poeng på hvert kjøp",
+                               "da": "{multiplier} gange så mange point på hvert køb",
+                               "en": "{multiplier} times the points on every purchase"},
+    "premium.benefit_welcome": {"nb": "Velkomstgave når premium starter: {offer}",
+                                "da": "Velkomstgave når premium starter: {offer}",
+                                "en": "A welcome gift when premium starts: {offer}"},
+    "premium.benefit_yearly_gift": {"nb": "En gave hvert år du fornyer: {offer}",
+                                    "da": "En gave hvert år du fornyer: {offer}",
+                                    "en": "A gift every year you renew: {offer}"},
+    "premium.calculation_welcome": {"nb": "Velkomstgaven er verdt {worth} for deg: til sammen {value}.",
+                                    "da": "Velkomstgaven er {worth} værd for dig: i alt {value}.",
+                                    "en": "The welcome gift is worth {worth} to you: {value} in all."},
     "premium.calculation": {
         "nb": "Dine siste 12 måneder: {visits} kjøp × {per} ekstra stempel = {extra} stempler ≈ {rewards} belønninger à {reward_value} = {value}.",
         "da": "Dine seneste 12 måneder: {visits} køb × {per} ekstra stempel = {extra} stempler ≈ {rewards} belønninger à {reward_value} = {value}.",
@@ -351,6 +363,11 @@ PHRASES: dict[str, dict[str, str]] = {
         "da": "Tak! Premium gælder til {until}. Fordelene kan du se på premiumsiden.",
         "en": "Thank you! Premium lasts until {until}. Your benefits are on the premium page.",
     },
+    "msg.premium_activated.gift": {
+        "nb": "Velkomstgave for premium: {offer}, kode {code}, gyldig til {date}.",
+        "da": "Velkomstgave for premium: {offer}, kode {code}, gyldig til {date}.",
+        "en": "Your premium welcome gift: {offer}, code {code}, valid until {date}.",
+    },
     "msg.premium_activated.action": {"nb": "Se premiumfordelene", "da": "Se premiumfordelene", "en": "See your premium benefits"},
     "msg.premium_activated.sms": {
         "nb": "{club}: premium er aktivt til {until}. {link}",
@@ -362,6 +379,11 @@ PHRASES: dict[str, dict[str, str]] = {
         "nb": "Takk for at du fortsetter. Premium gjelder nå til {until}.",
         "da": "Tak fordi du fortsætter. Premium gælder nu til {until}.",
         "en": "Thank you for staying. Premium now lasts until {until}.",
+    },
+    "msg.premium_renewed.gift": {
+        "nb": "Årets premiumgave: {offer}, kode {code}, gyldig til {date}.",
+        "da": "Årets premiumgave: {offer}, kode {code}, gyldig til {date}.",
+        "en": "This year's premium gift: {offer}, code {code}, valid until {date}.",
     },
     "msg.premium_renewed.action": {"nb": "Se premiumsiden", "da": "Se premiumsiden", "en": "See the premium page"},
     "msg.premium_renewed.sms": {

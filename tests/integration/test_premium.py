@@ -261,6 +261,11 @@ def test_premium_setup_makes_one_price_and_a_price_change_makes_a_new_one(harnes
     assert stripe.objects[first["price_id"]]["lookup_key"] is None  # the key moved over
     assert wiring.clubs().fresh(buyer.id).settings.premium.stripe_price_id == new["id"]
     assert stack.functions.invoke("premium", envelope)["status"] == "unchanged"  # a repeat makes nothing
+    # Stripe Tax switched on: a Price whose tax behaviour is stated (prices here include VAT).
+    wiring.table().update(keys.club(buyer.id), "SET #s.#p.#t = :t",
+                          names={"#s": "settings", "#p": "premium", "#t": "automatic_tax"}, values={":t": True})
+    taxed = stripe.objects[stack.functions.invoke("premium", envelope)["price_id"]]
+    assert taxed["tax_behavior"] == "inclusive" and taxed["unit_amount"] == 24900
 
 
 def test_erasure_deletes_the_stripe_customer_and_ends_the_subscription(buyer, harness):
@@ -342,3 +347,34 @@ def test_the_clubs_monthly_figures_count_each_premium_change_once(buyer):
     assert "premium_renewals" not in figures and "premium_ended" not in figures
     buyer.stripe.end(sub)
     assert buyer.stats()["premium_ended"] == 1
+
+
+def test_the_clubs_premium_coupons_are_given_once_and_told_in_the_mail(harness):
+    buyer = Buyer(harness, settings={"premium": {
+        "welcome_coupon": {"value": {"type": "amount", "amount": "50"}, "valid_days": 30, "enabled": True},
+        "yearly_gift": {"value": {"type": "free_item", "item": "Kanelbolle"}, "valid_days": 60, "enabled": True}}})
+    sub = buyer.buy()
+    for event in buyer.stripe.sent[-4:]:  # every report again, under new ids as well
+        deliver(harness, event | {"id": event["id"] + "_again"})
+    premium = [c for c in buyer.me()["coupons"] if c["kind"] == "premium"]
+    assert [c["value"] for c in premium] == [{"type": "amount", "amount": "50.00", "currency": "NOK"}]
+    harness.deliver(harness.published())
+    (mail,) = [m for m in harness.outbox(buyer.email) if m["kind"] == "premium_activated"]
+    assert premium[0]["code"] in mail["text"] and "kr 50,00" in mail["text"]
+    # The renewal a year on starts a new premium year: the gift, once, in the renewal's mail.
+    buyer.stripe.renew(sub)
+    deliver(harness, buyer.stripe.sent[-1] | {"id": buyer.stripe.sent[-1]["id"] + "_again"})
+    gifts = [c for c in buyer.me()["coupons"] if c["kind"] == "premium" and c["value"]["type"] == "free_item"]
+    assert [g["value"]["item"] for g in gifts] == ["Kanelbolle"]
+    harness.deliver(harness.published())
+    (renewal,) = [m for m in harness.outbox(buyer.email) if m["kind"] == "premium_renewed"]
+    assert gifts[0]["code"] in renewal["text"]
+    figures = buyer.stats()
+    assert figures["coupons_issued_premium"] == 2 and figures["premium_renewals"] == 1
+
+
+def test_a_club_with_stripe_tax_asks_checkout_for_it(harness):
+    buyer = Buyer(harness, settings={"premium": {"automatic_tax": True}})
+    params = buyer.stripe.objects[buyer.checkout().rsplit("/", 1)[1]]["_params"]
+    assert params["automatic_tax"] == {"enabled": "true"}
+    assert params["line_items"][0]["price_data"]["tax_behavior"] == "inclusive"

@@ -4,7 +4,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from memberclub.club import Club, ClubSettings, merge_settings
+from memberclub.club import Club
+from memberclub.club_rules import ClubSettings, merge_settings
 from memberclub.events import PurchaseRecorded, PurchaseRefunded
 from memberclub.loyalty import rules
 from memberclub.loyalty.plan import plan_purchase, plan_refund

@@ -1,7 +1,8 @@
 import pytest
 from pydantic import ValidationError
 
-from memberclub.club import Club, ClubSettings, merge_settings
+from memberclub.club import Club
+from memberclub.club_rules import ClubSettings, merge_settings
 
 
 def test_defaults_are_the_contracts_demo_defaults():

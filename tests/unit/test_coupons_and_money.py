@@ -3,7 +3,8 @@ from datetime import UTC, datetime
 import pytest
 
 from memberclub import money
-from memberclub.club import Club, CouponRule, CouponValue
+from memberclub.club import Club
+from memberclub.club_rules import CouponRule, CouponValue
 from memberclub.coupons import coupon_expiry, issue_coupon
 
 OSLO = Club(club_id="demo", name="Demo")

@@ -2,7 +2,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from memberclub.club import Club, CouponRule, CouponValue
+from memberclub.club import Club
+from memberclub.club_rules import CouponRule, CouponValue
 from memberclub.coupons import issue_coupon
 from memberclub.events import MemberConfirmed, MemberJoined, MemberJoinRepeated
 from memberclub.members import Member

@@ -9,7 +9,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from memberclub.club import Club, ClubSettings
+from memberclub.club import Club
+from memberclub.club_rules import ClubSettings
 from memberclub.errors import Invalid
 from memberclub.loyalty.activity import activity_moves, buyer_counters
 from memberclub.members import Member, counted_source

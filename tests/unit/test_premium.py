@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 
 from memberclub import clock
-from memberclub.club import Club, ClubSettings
+from memberclub.club import Club
+from memberclub.club_rules import ClubSettings
 from memberclub.errors import BadRequest, Conflict, Unavailable
 from memberclub.members import Member
 from memberclub.premium import checkout, webhook
@@ -25,6 +26,7 @@ from memberclub.premium.state import owner_of, premium_state
 STRIPE = json.loads((Path(__file__).resolve().parents[2] / "infra/memberclub_infra/local/stripe_objects.json").read_text())
 NOW = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
 YEAR_END = NOW + timedelta(days=365)
+DEMO = Club(club_id="demo", name="Demo")
 
 
 def subscription(status: str = "active", **fields: Any) -> dict[str, Any]:
@@ -72,25 +74,25 @@ def test_the_owner_is_in_the_metadata_and_other_subscriptions_are_not_ours():
 ])
 def test_what_each_event_tells_the_member(kind, obj, status, told):
     state = premium_state(subscription(status, ended_at=int(NOW.timestamp())), grace_days=7)
-    effects = webhook.effects_of(kind, obj, state, owner_of(subscription()), NOW)
+    effects = webhook.effects_of(kind, obj, state, owner_of(subscription()), NOW, DEMO)
     assert [e.event.DETAIL_TYPE for e in effects] == ([told] if told else [])
 
 
 def test_one_activation_key_for_both_reports_of_the_first_payment():
     state = premium_state(subscription(), grace_days=7)
     owner = owner_of(subscription())
-    by_session = webhook.effects_of("checkout.session.completed", {}, state, owner, NOW)
-    by_invoice = webhook.effects_of("invoice.paid", {"billing_reason": "subscription_create"}, state, owner, NOW)
+    by_session = webhook.effects_of("checkout.session.completed", {}, state, owner, NOW, DEMO)
+    by_invoice = webhook.effects_of("invoice.paid", {"billing_reason": "subscription_create"}, state, owner, NOW, DEMO)
     assert by_session[0].key == by_invoice[0].key == by_session[0].event.idempotency_key
 
 
 def test_the_action_required_flag_and_the_cancellation_at_period_end():
     owner = owner_of(subscription())
     failed = webhook.effects_of("invoice.payment_action_required", {"id": "in_1"},
-                                premium_state(subscription("past_due"), grace_days=7), owner, NOW)
+                                premium_state(subscription("past_due"), grace_days=7), owner, NOW, DEMO)
     assert failed[0].event.action_required is True
     cancelled = webhook.effects_of("customer.subscription.updated", {},
-                                   premium_state(subscription(cancel_at_period_end=True), grace_days=7), owner, NOW)
+                                   premium_state(subscription(cancel_at_period_end=True), grace_days=7), owner, NOW, DEMO)
     assert cancelled[0].event.at_period_end is True and cancelled[0].event.until == clock.iso(YEAR_END)
 
 
@@ -264,3 +266,68 @@ def test_the_calculation_is_written_as_the_members_language_writes_numbers():
     assert "15 kjøp × 1 ekstra stempel = 15 stempler ≈ 1,5 belønninger à kr 50,00 = kr 75,00" in \
         offer_lines(club, offer, "nb")["calculation"]
     assert "≈ 1.5 rewards at NOK 50.00" in offer_lines(club, offer, "en")["calculation"]
+
+
+def gifting_club(**premium: Any) -> Club:
+    return Club(club_id="demo", name="Demo", settings=ClubSettings.model_validate({"premium": {
+        "welcome_coupon": {"value": {"type": "amount", "amount": "50"}, "valid_days": 30, "enabled": True},
+        "yearly_gift": {"value": {"type": "free_item"}, "valid_days": 60, "enabled": True}} | premium}))
+
+
+def test_the_premium_coupons_come_with_the_activation_and_with_each_new_year():
+    club, owner = gifting_club(), owner_of(subscription())
+    state = premium_state(subscription(), grace_days=7)
+    activated = webhook.effects_of("checkout.session.completed", {}, state, owner, NOW, club)[0]
+    (welcome,) = activated.coupons
+    assert (welcome.kind, welcome.value.amount, welcome.member_id) == ("premium", "50.00", "m1")
+    assert activated.event.coupon_code == welcome.code
+    assert [e.DETAIL_TYPE for e in activated.events] == ["PremiumActivated", "CouponIssued"]
+    assert activated.counters == {"premium_activations": 1, "coupons_issued": 1, "coupons_issued_premium": 1}
+    # A renewal a year on starts a new premium year: the gift (named in the club's words).
+    year_on = subscription(start_date=int((NOW - timedelta(days=365)).timestamp()))
+    renewed = webhook.effects_of("invoice.paid", {"billing_reason": "subscription_cycle", "id": "in_9"},
+                                 premium_state(year_on, grace_days=7), owner, NOW, club)[0]
+    (gift,) = renewed.coupons
+    assert gift.value.item == "1 gratis vare" and renewed.event.coupon_code == gift.code
+    # Not without the club's rule, and not on the first period's invoice.
+    assert webhook.effects_of("checkout.session.completed", {}, state, owner, NOW, DEMO)[0].coupons == ()
+    first = subscription(start_date=int(NOW.timestamp()))
+    again = webhook.effects_of("invoice.paid", {"billing_reason": "subscription_cycle", "id": "in_8"},
+                               premium_state(first, grace_days=7), owner, NOW, club)[0]
+    assert again.coupons == () and again.event.coupon_code is None
+
+
+@pytest.mark.parametrize(("days", "new_year"), [(0, False), (31, False), (334, False), (365, True),
+                                                (366, True), (395, False), (730, True)])
+def test_a_monthly_subscription_starts_a_premium_year_every_twelfth_month(days, new_year):
+    sub = subscription(start_date=int((NOW - timedelta(days=days)).timestamp()))
+    assert premium_state(sub, grace_days=7).starts_a_year() is new_year
+
+
+def test_automatic_tax_is_a_club_setting():
+    taxed = buyer()
+    assert "automatic_tax" not in checkout.checkout_params(taxed, "https://x")
+    taxed.club.settings.premium.automatic_tax = True
+    params = checkout.checkout_params(taxed, "https://x")
+    assert params["automatic_tax"] == {"enabled": True}
+    assert params["line_items"][0]["price_data"]["tax_behavior"] == "inclusive"
+    taxed.member.premium_customer_id = "cus_1"
+    assert checkout.checkout_params(taxed, "https://x")["customer_update"] == {"address": "auto"}
+
+
+def test_the_premium_page_counts_the_welcome_coupon_and_lists_every_benefit():
+    from memberclub.premium.offer import offer_lines
+
+    club = gifting_club(points_multiplier=2)
+    # 10 visits (1 extra stamp each: one reward at 50) and the 50 kr welcome coupon.
+    offer = premium_offer(club, member(visits_by_month={"2026-12": 10}, spend_by_month={"2026-12": 100_000}), NOW)
+    assert (offer.stamps_value_minor, offer.welcome_value_minor, offer.value_minor) == (5000, 5000, 10000)
+    lines = offer_lines(club, offer, "en")
+    assert lines["benefits"] == ["2 times the stamps on every purchase", "2 times the points on every purchase",
+                                 "A welcome gift when premium starts: NOK 50.00 off",
+                                 "A gift every year you renew: 1 gratis vare"]  # the club's own words
+    assert "The welcome gift is worth NOK 50.00 to you: NOK 100.00 in all." in lines["calculation"]
+    # A percentage off is worth that share of the member's own average basket (1,000 kr here).
+    percent = gifting_club(welcome_coupon={"value": {"type": "percent", "percent": 10}, "valid_days": 30})
+    assert premium_offer(percent, member(visits_by_month={"2026-12": 10}, spend_by_month={"2026-12": 1_000_000}),
+                         NOW).welcome_value_minor == 10_000

@@ -10,7 +10,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from memberclub import clock, tokens
-from memberclub.club import Club, ClubSettings, MessagingRules
+from memberclub.club import Club
+from memberclub.club_rules import ClubSettings, MessagingRules
 from memberclub.consent import ConsentProof, JoinConsents
 from memberclub.coupons import Coupon
 from memberclub.errors import Unavailable

@@ -107,6 +107,7 @@ class LocalStripe:
             "id": params.get("id") or new_id("price"), "currency": params.get("currency", "nok"),
             "unit_amount": int(params.get("unit_amount", 0)), "unit_amount_decimal": str(params.get("unit_amount", 0)),
             "lookup_key": params.get("lookup_key"), "product": params.get("product"), "metadata": params.get("metadata") or {},
+            "tax_behavior": params.get("tax_behavior") or "unspecified",
             "recurring": TEMPLATES["price"]["recurring"] | {"interval": recurring.get("interval", "year"),
                                                             "interval_count": 1}}
 
@@ -316,7 +317,9 @@ class LocalStripe:
                             customer_email=params.get("customer_email"), locale=params.get("locale"),
                             success_url=params.get("success_url"), cancel_url=params.get("cancel_url"),
                             subscription=None, invoice=None, payment_intent=None,
-                            payment_method_types=["card"], expires_at=_stamp(self.now() + timedelta(hours=24)))
+                            payment_method_types=["card"], expires_at=_stamp(self.now() + timedelta(hours=24)),
+                            automatic_tax={"enabled": (params.get("automatic_tax") or {}).get("enabled") == "true",
+                                           "liability": None, "provider": None, "status": None})
         session["url"] = f"{self.page_base}/_local/stripe/checkout/{session['id']}"
         session["_params"] = params
         return session

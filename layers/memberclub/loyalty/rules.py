@@ -23,7 +23,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from memberclub import money
-from memberclub.club import Club, TierRules
+from memberclub.club import Club
+from memberclub.club_rules import TierRules
 
 
 @dataclass(frozen=True)

@@ -68,8 +68,8 @@ TEMPLATES: dict[str, Template] = {
         Template("coupon_expiring", link="card", show_coupon=True, needs_usable_coupon=True),
         Template("birthday", link="card", show_coupon=True),
         # Premium: the member's own subscription (service).
-        Template("premium_activated", link="premium", links_to_settings=True, dates=("until",)),
-        Template("premium_renewed", link="premium", links_to_settings=True, dates=("until",)),
+        Template("premium_activated", link="premium", show_coupon=True, links_to_settings=True, dates=("until",)),
+        Template("premium_renewed", link="premium", show_coupon=True, links_to_settings=True, dates=("until",)),
         Template("premium_payment_failed", link="premium", links_to_settings=True, dates=("until",)),
         # Stripe needs the member's action (3-D Secure): the same kind, another text.
         Template("premium_payment_failed", link="premium", links_to_settings=True, dates=("until",),

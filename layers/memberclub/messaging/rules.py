@@ -61,8 +61,8 @@ RULES: dict[str, tuple[Rule, ...]] = {
     # A message held through the quiet hours was rendered when it was held: no rule picks a
     # template, ``delivery.release_held`` sends it as it is.
     "HeldMessageDue": (),
-    "PremiumActivated": (Rule("premium_activated"),),
-    "PremiumRenewed": (Rule("premium_renewed"),),
+    "PremiumActivated": (Rule("premium_activated", coupon_field="coupon_code"),),
+    "PremiumRenewed": (Rule("premium_renewed", coupon_field="coupon_code"),),
     # Also when Stripe needs the member's action (3-D Secure): the text asks them to look.
     "PremiumPaymentFailed": (
         Rule("premium_payment_failed", lambda d, m: _active(d, m) and not _action_required(d)),

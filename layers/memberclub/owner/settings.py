@@ -17,7 +17,8 @@ from pydantic import ValidationError
 
 from memberclub import clock
 from memberclub.bodies import require_object
-from memberclub.club import Club, ClubSettings, merge_settings
+from memberclub.club import Club
+from memberclub.club_rules import ClubSettings, merge_settings
 from memberclub.errors import Invalid, field_errors
 from memberclub.events import ClubSettingsChanged
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from memberclub.club import ClubSettings
+from memberclub.club_rules import ClubSettings
 from memberclub.errors import Invalid
 
 
@@ -36,6 +36,14 @@ FIELDS = (
     FormField("expiry_reminder_days", "int", "Remind before a coupon expires (days)"),
     FormField("premium.price", "amount", "Premium price"),
     FormField("premium.trial_days", "int", "Premium trial (days)"),
+    FormField("premium.stamp_multiplier", "int", "Premium: stamps per order multiplied by"),
+    FormField("premium.points_multiplier", "int", "Premium: points per order multiplied by"),
+    FormField("premium.welcome_coupon.value.amount", "amount", "Premium welcome coupon (amount off)"),
+    FormField("premium.welcome_coupon.valid_days", "int", "Premium welcome coupon valid (days)"),
+    FormField("premium.welcome_coupon.enabled", "bool", "Give a premium welcome coupon"),
+    FormField("premium.yearly_gift.valid_days", "int", "Premium yearly gift valid (days)"),
+    FormField("premium.yearly_gift.enabled", "bool", "Give premium members a gift each renewed year"),
+    FormField("premium.automatic_tax", "bool", "Stripe Tax on premium (needs a tax registration in Stripe)"),
     FormField("messaging.sms_daily_cap", "int", "SMS a day at most"),
 )
 

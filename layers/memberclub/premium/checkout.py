@@ -91,6 +91,14 @@ def checkout_params(buyer: Buyer, base_url: str) -> dict[str, Any]:
         params["customer"] = member.premium_customer_id
     elif member.email:
         params["customer_email"] = member.email
+    if rules.automatic_tax:
+        # Stripe Tax works out the VAT from the buyer's address (Checkout asks for what it
+        # needs); a known customer's address is saved on them. Nordic prices include VAT.
+        params["automatic_tax"] = {"enabled": True}
+        if "price_data" in line:
+            line["price_data"]["tax_behavior"] = "inclusive"
+        if "customer" in params:
+            params["customer_update"] = {"address": "auto"}
     if rules.trial_days:
         params["subscription_data"]["trial_period_days"] = rules.trial_days
         params["payment_method_collection"] = "if_required"

@@ -50,7 +50,8 @@ def _matches(price: dict[str, Any], club: Club) -> bool:
     rules = club.settings.premium
     return (price.get("unit_amount") == money.to_minor(rules.price)
             and str(price.get("currency", "")).lower() == club.currency.lower()
-            and (price.get("recurring") or {}).get("interval") == rules.interval)
+            and (price.get("recurring") or {}).get("interval") == rules.interval
+            and (not rules.automatic_tax or price.get("tax_behavior") == "inclusive"))
 
 
 def set_up_premium_price(catalog: PriceCatalog, clubs: PriceRecorder, club: Club) -> PriceSetup:
@@ -65,7 +66,10 @@ def set_up_premium_price(catalog: PriceCatalog, clubs: PriceRecorder, club: Club
         params = {"product": product, "currency": club.currency.lower(), "unit_amount": amount,
                   "recurring": {"interval": rules.interval}, "lookup_key": key, "transfer_lookup_key": True,
                   "metadata": {"club_id": club.club_id}}
-        price = catalog.create_price(params, f"{key}-{club.currency}-{amount}-{rules.interval}")
+        if rules.automatic_tax:
+            params["tax_behavior"] = "inclusive"  # consumer prices in the Nordics include VAT
+        tax = "-inclusive" if rules.automatic_tax else ""
+        price = catalog.create_price(params, f"{key}-{club.currency}-{amount}-{rules.interval}{tax}")
         price_id, created = str(price["id"]), True
     if rules.stripe_price_id != price_id:
         clubs.set_premium_price(club.club_id, price_id)

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from memberclub.club import ClubReader
+from memberclub.coupons import Coupon
 from memberclub.events import EventDetail
 from memberclub.members import Member
 from memberclub.premium.price import PriceCatalog
@@ -43,6 +44,14 @@ class Effect:
     event: EventDetail
     # The club's monthly figures it moves (storage.stats), counted with it, once.
     counters: Mapping[str, int] = field(default_factory=dict)
+    # The coupons it gives (the club's premium welcome coupon, the yearly gift), given with it,
+    # once, and their ``CouponIssued`` events.
+    coupons: Sequence[Coupon] = ()
+    coupon_events: Sequence[EventDetail] = ()
+
+    @property
+    def events(self) -> list[EventDetail]:
+        return [self.event, *self.coupon_events]
 
 
 @dataclass(frozen=True)

@@ -32,10 +32,21 @@ class PremiumState:
     period_end: datetime | None
     cancel_at_period_end: bool
     trial_end: datetime | None
+    started: datetime | None = None  # the subscription's start (its premium years count from it)
 
     @property
     def trialing(self) -> bool:
         return self.status == "trialing"
+
+    def starts_a_year(self) -> bool:
+        """The current period starts a new premium year: every period of a yearly
+        subscription; every twelfth month of a monthly one."""
+        if self.period_start is None or self.started is None:
+            return False
+        # Whole months by length (a month is 30.44 days on average), so a period that Stripe
+        # anchored a day off at a month's end still counts right.
+        months = round((self.period_start - self.started).days / 30.4375)
+        return months > 0 and months % 12 == 0
 
 
 @dataclass(frozen=True)
@@ -93,4 +104,5 @@ def premium_state(subscription: dict[str, Any], grace_days: int) -> PremiumState
         status=status, until=until, period_start=start, period_end=end,
         cancel_at_period_end=bool(subscription.get("cancel_at_period_end")),
         trial_end=moment(subscription.get("trial_end")),
+        started=moment(subscription.get("start_date")),
     )

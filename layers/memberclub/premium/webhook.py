@@ -14,8 +14,12 @@ from __future__ import annotations
 from typing import Any
 
 from memberclub import clock
+from memberclub.club import Club
+from memberclub.club_rules import CouponRule
+from memberclub.coupons import issue_coupon
 from memberclub.errors import BadRequest
 from memberclub.events import (
+    CouponIssued,
     PremiumActivated,
     PremiumCancelled,
     PremiumPaymentFailed,
@@ -90,7 +94,7 @@ def receive_stripe_event(services: PremiumServices, payload: bytes, signature: s
     state = premium_state(subscription, club.settings.premium.grace_days)
     now = clock.now()
     change = PremiumChange(event_id, owner.club_id, owner.member_id, state, read_at,
-                           effects_of(kind, obj, state, owner, read_at), now, club.month_of(now))
+                           effects_of(kind, obj, state, owner, read_at, club), now, club.month_of(now))
     if not services.records.record(change):
         return answer | {"handled": False, "duplicate": True}
     return answer | {"handled": True, "premium": {"status": state.status, "until": _iso(state.until)}}
@@ -101,22 +105,37 @@ def _iso(moment: Any) -> str | None:
 
 
 def effects_of(kind: str, obj: dict[str, Any], state: PremiumState, owner: SubscriptionOwner,
-               now: Any) -> list[Effect]:
-    """What the member is told, each under the key of its own cause."""
+               now: Any, club: Club) -> list[Effect]:
+    """What the member is told and given, each under the key of its own cause."""
     sub, until = state.subscription_id, _iso(state.until)
     base = {"club_id": owner.club_id, "member_id": owner.member_id, "occurred_at": clock.iso(now)}
 
-    def effect(key: str, model: Any, **fields: Any) -> list[Effect]:
-        return [Effect(key, model(idempotency_key=key, **base, **fields), {COUNTERS[model.DETAIL_TYPE]: 1})]
+    def effect(key: str, model: Any, gift: CouponRule | None = None, **fields: Any) -> list[Effect]:
+        counters = {COUNTERS[model.DETAIL_TYPE]: 1}
+        coupon = (issue_coupon(club, owner.member_id, "premium", gift, issued=now, cause=key)
+                  if gift is not None and gift.enabled else None)
+        if coupon is None:
+            return [Effect(key, model(idempotency_key=key, **base, **fields), counters)]
+        # The coupon is given with the effect, under its key: a second report of the same
+        # change gives nothing more.
+        issued = CouponIssued(idempotency_key=f"coupon#{coupon.code}", club_id=owner.club_id, member_id=owner.member_id,
+                              occurred_at=coupon.issued_at, code=coupon.code, kind=coupon.kind,
+                              expires_at=coupon.expires_at)
+        return [Effect(key, model(idempotency_key=key, **base, **fields, coupon_code=coupon.code),
+                       counters | {"coupons_issued": 1, "coupons_issued_premium": 1}, (coupon,), (issued,))]
+
+    rules = club.settings.premium
 
     reason = obj.get("billing_reason") if kind.startswith("invoice.") else None
     if kind in CHECKOUT_DONE or (kind == "invoice.paid" and reason == "subscription_create"):
         # The first invoice is the activation, not a renewal: one key for both reports of it.
         if state.status in PAID and until:
-            return effect(f"premium-activated#{sub}", PremiumActivated, until=until, trial=state.trialing)
+            return effect(f"premium-activated#{sub}", PremiumActivated, rules.welcome_coupon, until=until,
+                          trial=state.trialing)
     elif kind == "invoice.paid" and reason == "subscription_cycle":
         if state.status in PAID and until:
-            return effect(f"premium-renewed#{obj.get('id')}", PremiumRenewed, until=until)
+            gift = rules.yearly_gift if state.starts_a_year() else None
+            return effect(f"premium-renewed#{obj.get('id')}", PremiumRenewed, gift, until=until)
     elif kind in PAYMENT_FAILED:
         if state.status not in ENDED and until:
             return effect(f"premium-payment-failed#{obj.get('id')}", PremiumPaymentFailed, until=until,

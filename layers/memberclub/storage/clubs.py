@@ -7,7 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from memberclub.clock import iso
-from memberclub.club import Club, ClubSettings
+from memberclub.club import Club
+from memberclub.club_rules import ClubSettings
 from memberclub.errors import Conflict, NotFound
 from memberclub.events import ClubSettingsChanged
 from memberclub.storage import keys

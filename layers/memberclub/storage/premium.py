@@ -5,7 +5,8 @@ condition that no newer read is stored (``premium_read_at``) and that the member
 erased; ``rev`` moves, so an order planned on the old premium state is planned again. Each
 effect's events go into the outbox under the effect's own key (``attribute_not_exists``: an
 effect already caused is left out and the rest is written), with the club's monthly figures
-it moves (``premium_activations``, ``premium_renewals``, ``premium_cancellations``, …). The event id's marker makes a
+it moves (``premium_activations``, ``premium_renewals``, ``premium_cancellations``, …) and the
+coupons it gives (a coupon goes with its effect: left out with it). The event id's marker makes a
 second delivery of the same event a no-op; markers expire after 30 days (Stripe retries
 for three).
 """
@@ -21,6 +22,7 @@ from memberclub.errors import Unavailable
 from memberclub.members import Member
 from memberclub.premium.services import PremiumChange
 from memberclub.storage import keys
+from memberclub.storage.items import coupon_item
 from memberclub.storage.outbox import outbox_put
 from memberclub.storage.stats import stats_adds
 from memberclub.storage.table import ConditionFailed, Table, put, set_expression, update
@@ -56,7 +58,10 @@ class PremiumStore:
             counters: Counter[str] = Counter()
             for number, effect in enumerate(effects):
                 outbox_at[len(actions)] = number
-                actions.append(outbox_put(change.club_id, effect.key, [effect.event], change.at))
+                actions.append(outbox_put(change.club_id, effect.key, effect.events, change.at))
+                for coupon in effect.coupons:
+                    outbox_at[len(actions)] = number
+                    actions.append(put(coupon_item(coupon, coupon.expires_at[:10]), "attribute_not_exists(PK)"))
                 counters.update(effect.counters or {})
             # The effects' figures in one ADD per item (a transaction names an item once), to
             # the month and to the club's lifetime total, which the owner's figures read.
