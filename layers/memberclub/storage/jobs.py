@@ -68,7 +68,8 @@ class JobStore:
                 put(keys.birthday_gift(member.club_id, member.member_id, year)
                     | {"type": "birthday_gift", "code": coupon.code, "given_at": iso(now)}, "attribute_not_exists(PK)"),
                 put(coupon_item(coupon, coupon.expires_at[:10]), "attribute_not_exists(PK)"),
-                stats_add(member.club_id, month, {"birthday_gifts": 1}, cause=f"{member.member_id}#{year}"),
+                stats_add(member.club_id, month, {"birthday_gifts": 1, "coupons_issued": 1, "coupons_issued_birthday": 1},
+                          cause=f"{member.member_id}#{year}"),
                 outbox_put(member.club_id, f"birthday#{member.member_id}#{year}", events, now),
             ])
         except ConditionFailed:
