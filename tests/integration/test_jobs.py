@@ -273,6 +273,26 @@ def test_a_member_without_purchases_lapses_once_and_a_purchase_makes_them_active
     assert club.stats("2031-07")["became_active"] == 1
 
 
+def test_a_redemption_is_activity_a_member_lapses_only_after_the_days_since_it(harness, table):
+    from tests.integration.test_loyalty import paid
+
+    at("2031-03-10T12:00:00")
+    club = JobClub(harness, settings={"welcome_coupon": {"valid_days": 120}})
+    email, member_id = club.member()
+    assert harness.stack.functions.invoke("stamps", paid(club.id, "R1", member_id))["status"] == "applied"
+    welcome = next(c for c in club.me(club.token_of(email))["coupons"] if c["kind"] == "welcome")
+    at("2031-05-05T12:00:00")
+    assert club.redeem(welcome["code"])["statusCode"] == 200
+    assert table.get(keys.member(club.id, member_id))["expiry_pk"] == "EXP#2031-05"  # listed by the redemption
+    at("2031-07-02T07:00:00")  # March is past the 90 days, May is not: still active
+    run(harness, "expiry", "2031-07-02")
+    assert table.get(keys.member(club.id, member_id)).get("inactive_since") is None
+    at("2031-09-01T07:00:00")
+    run(harness, "expiry", "2031-09-01")
+    assert table.get(keys.member(club.id, member_id))["inactive_since"]
+    assert club.stats("2031-09")["lapsed"] == 1
+
+
 # --- quiet hours -------------------------------------------------------------------------
 
 

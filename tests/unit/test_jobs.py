@@ -89,6 +89,7 @@ class FakeStore:
         self.reminded: set[str] = set()
         self.agendas: dict[str, OnboardingAgenda] = {}
         self.events: list[EventDetail] = []
+        self.listed: dict[str, str] = {}  # member id → the month the expiry index lists them under
 
     def club_ids(self) -> list[str]:
         return [self._club.club_id]
@@ -134,13 +135,18 @@ class FakeStore:
         return []
 
     def last_active_in(self, club_id: str, month: str) -> list[Member]:
-        return [m for m in self.members_by_id.values()
-                if m.last_purchase_at and m.last_purchase_at.startswith(month) and not m.inactive_since]
+        return [m for m in self.members_by_id.values() if self.listed.get(m.member_id, m.last_purchase_at[:7]
+                                                                          if m.last_purchase_at else None) == month
+                and not m.inactive_since]
 
-    def mark_inactive(self, member, month, now) -> bool:
+    def mark_inactive(self, member, listed, month, now) -> bool:
         if self.members_by_id[member.member_id].inactive_since:
             return False
         self.members_by_id[member.member_id] = member.model_copy(update={"inactive_since": "x"})
+        return True
+
+    def relist_active(self, member, listed) -> bool:
+        self.listed[member.member_id] = (member.last_active_at or member.last_purchase_at)[:7]
         return True
 
     def held_messages_due(self, club_id: str, day: str) -> list[tuple[str, str]]:
@@ -237,3 +243,15 @@ def test_a_member_lapses_after_the_days_without_a_purchase_at_month_granularity(
     assert run(store, "expiry", "2026-11-30T07:15:00Z")["lapsed"] == 1
     assert run(store, "expiry", "2026-12-01T07:15:00Z").get("lapsed") is None
     assert run(store, "expiry", "2026-12-31T07:15:00Z")["lapsed"] == 1  # September's
+
+
+def test_a_redemption_the_list_had_not_followed_keeps_the_member_active_and_lists_them_again():
+    store = FakeStore(CLUB)
+    # Listed under August (an old entry); a coupon redeemed in October counts as activity.
+    store.members_by_id = {"a": member("a", last_purchase_at="2026-08-31T18:00:00Z",
+                                       last_active_at="2026-10-05T12:00:00Z")}
+    assert run(store, "expiry", "2026-11-30T07:15:00Z")["still_active"] == 1
+    assert store.listed == {"a": "2026-10"} and not store.members_by_id["a"].inactive_since
+    # 90 days after the end of October.
+    assert run(store, "expiry", "2027-01-29T07:15:00Z").get("lapsed") is None
+    assert run(store, "expiry", "2027-01-30T07:15:00Z")["lapsed"] == 1

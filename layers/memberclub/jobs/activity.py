@@ -1,10 +1,10 @@
-"""Inactive marking for the churn figures: a member with no purchase for the club's
-``activity.inactive_after_days`` (90) lapses (``lapsed`` in the month's figures); the next
-purchase makes them active again (``became_active``, counted by the order).
+"""Inactive marking for the churn figures: a member with no purchase or redemption for the
+club's ``activity.inactive_after_days`` (90) lapses (``lapsed`` in the month's figures); the
+next purchase or redemption makes them active again (``became_active``).
 
-The index lists members by the month of their last purchase (it moves once a month at most,
-so an order rewrites no index entry each time), so the marking is at month granularity: a
-member whose last purchase was in month M lapses on the first run more than N days after
+The index lists members by the month of their last purchase or redemption (it moves once a
+month at most, so an order rewrites no index entry each time), so the marking is at month
+granularity: a member last active in month M lapses on the first run more than N days after
 the end of M. Each month's list is read once it is wholly past the cut-off; the members it
 marks leave it, so the next days find it empty.
 """
@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 
+from memberclub.clock import parse_iso
 from memberclub.club import Club
 from memberclub.jobs.services import JobServices
 
@@ -31,7 +32,12 @@ def mark_lapsed_members(services: JobServices, club: Club, day: date, scheduled:
     month = _month_before(cutoff.strftime("%Y-%m"))  # the last month wholly before the cut-off
     for _ in range(LOOK_BACK_MONTHS):
         for member in services.store.last_active_in(club.club_id, month):
-            if services.store.mark_inactive(member, club.month_of(scheduled), scheduled):
+            last = member.last_active_at or member.last_purchase_at
+            if last and parse_iso(last) >= cutoff:
+                # Active since (a redemption the list had not followed): listed again, under
+                # the month of that activity, for a later run to look at.
+                counts["still_active" if services.store.relist_active(member, month) else "moved"] += 1
+            elif services.store.mark_inactive(member, month, club.month_of(scheduled), scheduled):
                 counts["lapsed"] += 1
         month = _month_before(month)
     return counts

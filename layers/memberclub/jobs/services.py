@@ -79,11 +79,18 @@ class JobStore(Protocol):
         ...
 
     def last_active_in(self, club_id: str, month: str) -> list[Member]:
-        """Members whose last purchase was in the (UTC) ``month`` and who have not lapsed yet."""
+        """Members listed under the (UTC) ``month`` of their last purchase or redemption, and
+        not lapsed yet."""
         ...
 
-    def mark_inactive(self, member: Member, month: str, now: datetime) -> bool:
-        """Mark the member inactive and count ``lapsed`` in ``month``, once."""
+    def mark_inactive(self, member: Member, listed: str, month: str, now: datetime) -> bool:
+        """Mark the member inactive and count ``lapsed`` in ``month``, once: False if they
+        moved off the ``listed`` month meanwhile."""
+        ...
+
+    def relist_active(self, member: Member, listed: str) -> bool:
+        """List the member under the month of their last activity (a redemption the list
+        did not follow yet); False if they moved meanwhile."""
         ...
 
     def held_messages_due(self, club_id: str, day: str) -> list[tuple[str, str]]:

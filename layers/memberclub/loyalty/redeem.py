@@ -12,7 +12,7 @@ from memberclub.club import Club
 from memberclub.coupons import Coupon
 from memberclub.errors import Conflict, Gone, Invalid, NotFound, Unavailable
 from memberclub.events import CouponRedeemed
-from memberclub.loyalty.activity import MonthlyCounters, activity_moves
+from memberclub.loyalty.activity import MonthlyCounters, activity_moves, added
 from memberclub.loyalty.change import MemberChanged
 from memberclub.loyalty.services import LoyaltyServices
 from memberclub.members import Member
@@ -64,7 +64,9 @@ def _member_active_now(services: LoyaltyServices, club: Club, coupon: Coupon,
     if previous is not None and clock.parse_iso(previous) >= now:
         return None, {}
     activity = activity_moves(club, previous, at)
-    return member.model_copy(update={"last_active_at": at, "rev": member.rev + 1}), activity
+    if member.inactive_since:  # a lapsed member who comes back to use a coupon is active again
+        activity = added(activity, {club.month_of(now): {"became_active": 1}})
+    return member.model_copy(update={"last_active_at": at, "inactive_since": None, "rev": member.rev + 1}), activity
 
 
 def _usable_coupon(services: LoyaltyServices, club: Club, code: str, now: datetime) -> Coupon:

@@ -44,12 +44,13 @@ def pending_entry(member: Member, not_before: str = "") -> Item:
 
 
 def activity_entry(member: Member) -> Item:
-    """A member's entry in the expiry index by the (UTC) month of the last purchase, on the
-    profile: it moves once a month at most, so an order rewrites no index entry each time. A
-    pending member keeps its clean-up entry until it confirms."""
-    if member.status != "active" or not member.last_purchase_at or member.inactive_since:
+    """A member's entry in the expiry index by the (UTC) month of the last purchase or
+    redemption, on the profile: it moves once a month at most, so an order rewrites no index
+    entry each time. A pending member keeps its clean-up entry until it confirms."""
+    last = member.last_active_at or member.last_purchase_at
+    if member.status != "active" or not last or member.inactive_since:
         return {}  # a lapsed member's refund does not list them again: the next purchase does
-    return keys.expiry_index_keys(member.last_purchase_at[:7], "active", member.club_id, member.member_id)
+    return keys.expiry_index_keys(last[:7], "active", member.club_id, member.member_id)
 
 
 def first_onboarding_step(member: Member, first_day: str, welcome: Coupon | None) -> Item:

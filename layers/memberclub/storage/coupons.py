@@ -12,6 +12,7 @@ from memberclub.loyalty.activity import added
 from memberclub.loyalty.change import MemberChanged
 from memberclub.members import Member
 from memberclub.storage import keys
+from memberclub.storage.agenda import activity_entry
 from memberclub.storage.outbox import outbox_put
 from memberclub.storage.stats import stats_adds
 from memberclub.storage.table import ConditionFailed, Table, update
@@ -44,13 +45,18 @@ class CouponStore:
             outbox_put(coupon.club_id, f"redeemed#{coupon.code}", events, now),
         ]
         if active is not None:
-            actions.append(update(keys.member(active.club_id, active.member_id), "SET last_active_at = :at, #rev = :rev",
+            # The redemption lists the member under its month (the expiry job's lapsed marking)
+            # and ends a lapse.
+            entry = activity_entry(active)
+            actions.append(update(keys.member(active.club_id, active.member_id),
+                                  "SET last_active_at = :at, #rev = :rev, expiry_pk = :epk, expiry_sk = :esk"
+                                  " REMOVE inactive_since",
                                   # A profile no order has moved yet may have no rev at all.
                                   condition="#st = :active AND " + ("(attribute_not_exists(#rev) OR #rev = :read)"
                                                                     if active.rev == 1 else "#rev = :read"),
                                   names={"#st": "status", "#rev": "rev"},
                                   values={":at": active.last_active_at, ":rev": active.rev, ":read": active.rev - 1,
-                                          ":active": "active"}))
+                                          ":active": "active", ":epk": entry["expiry_pk"], ":esk": entry["expiry_sk"]}))
         try:
             self.table.transact(actions)
         except ConditionFailed as failure:

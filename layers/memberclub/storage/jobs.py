@@ -150,13 +150,23 @@ class JobStore:
         return True
 
     def last_active_in(self, club_id: str, month: str) -> list[Member]:
-        """The club's members whose last purchase was in the (UTC) ``month``, not yet lapsed."""
+        """The club's members listed under the (UTC) ``month`` of their last activity, not yet lapsed."""
         return [m for m in self.members(club_id, self._expiry_entries(month, "active", club_id))
-                if m.status == "active" and m.last_purchase_at and m.last_purchase_at.startswith(month)]
+                if m.status == "active" and not m.inactive_since]
 
-    def mark_inactive(self, member: Member, month: str, now: datetime) -> bool:
-        """Mark the member lapsed and count it, once: False if a purchase moved it meanwhile."""
+    def relist_active(self, member: Member, listed: str) -> bool:
         entry = activity_entry(member)
+        try:
+            self.table.update(keys.member(member.club_id, member.member_id),
+                              "SET expiry_pk = :new, expiry_sk = :sk", condition="expiry_pk = :listed",
+                              values={":new": entry["expiry_pk"], ":sk": entry["expiry_sk"], ":listed": f"EXP#{listed}"})
+        except ConditionFailed:
+            return False
+        return True
+
+    def mark_inactive(self, member: Member, listed: str, month: str, now: datetime) -> bool:
+        """Mark the member lapsed and count it, once: False if a purchase moved it meanwhile."""
+        entry = {"expiry_pk": f"EXP#{listed}"}
         try:
             self.table.transact([
                 update(keys.member(member.club_id, member.member_id),
