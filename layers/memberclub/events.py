@@ -152,6 +152,16 @@ class CouponExpired(EventDetail):
     kind: str
 
 
+class TierChanged(EventDetail):
+    """The expiry job's review: the member's spend (or visits) of the last twelve months no
+    longer reaches their tier (promotions come with the order, in ``StampsAccrued``)."""
+
+    DETAIL_TYPE = "TierChanged"
+    member_id: str
+    tier: str | None
+    previous: str | None
+
+
 class BirthdayGiftIssued(EventDetail):
     """The birthday job gave a member this year's gift (one a year)."""
 
@@ -251,7 +261,8 @@ DETAIL_TYPES: dict[str, type[EventDetail]] = {
     model.DETAIL_TYPE: model
     for model in (MemberJoined, MemberJoinRepeated, MemberConfirmed, CouponIssued, MemberErased,
                   PurchaseRecorded, PurchaseRefunded, StampsAccrued, RewardEarned, CouponRedeemed,
-                  CouponExpiring, CouponExpired, BirthdayGiftIssued, OnboardingStepDue, HeldMessageDue, PointsExchanged,
+                  CouponExpiring, CouponExpired, TierChanged, BirthdayGiftIssued, OnboardingStepDue, HeldMessageDue,
+                  PointsExchanged,
                   PremiumActivated, PremiumRenewed, PremiumPaymentFailed, PremiumTrialEnding, PremiumCancelled,
                   ClubSettingsChanged, MembersExportRequested)
 }

@@ -293,6 +293,33 @@ def test_a_redemption_is_activity_a_member_lapses_only_after_the_days_since_it(h
     assert club.stats("2031-09")["lapsed"] == 1
 
 
+# --- tiers -------------------------------------------------------------------------------
+
+
+def test_a_tier_reached_by_an_order_falls_when_its_spend_leaves_the_twelve_months(harness, table):
+    from tests.integration.test_loyalty import paid
+
+    at("2031-01-15T12:00:00")
+    club = JobClub(harness)
+    email, member_id = club.member()
+    stamps = harness.stack.functions.invoke
+    assert stamps("stamps", paid(club.id, "T1", member_id, "2500.00"))["status"] == "applied"
+    assert club.me(club.token_of(email))["tier"] == "silver"  # promoted at once
+    review = table.get(keys.tier_review(club.id, member_id))
+    assert review["month"] == "2032-01" and review["expiry_pk"] == "EXP#2032-01"
+    at("2031-06-10T12:00:00")
+    assert stamps("stamps", paid(club.id, "T2", member_id, "1000.00"))["status"] == "applied"
+    at("2031-12-31T07:00:00")
+    assert run(harness, "expiry", "2031-12-31").get("tiers_lowered", 0) == 0
+    at("2032-01-01T07:00:00")  # January 2031 has left the window: 1,000.00 is under Silver
+    assert run(harness, "expiry", "2032-01-01")["tiers_lowered"] == 1
+    assert club.me(club.token_of(email))["tier"] is None
+    assert table.get(keys.tier_review(club.id, member_id)) is None
+    assert [(e["tier"], e["previous"]) for e in club.events("TierChanged")] == [(None, "silver")]
+    assert club.stats("2032-01")["tier_demotions"] == 1
+    assert run(harness, "expiry", "2032-01-02").get("tiers_lowered", 0) == 0  # once
+
+
 # --- quiet hours -------------------------------------------------------------------------
 
 

@@ -90,6 +90,7 @@ class FakeStore:
         self.agendas: dict[str, OnboardingAgenda] = {}
         self.events: list[EventDetail] = []
         self.listed: dict[str, str] = {}  # member id → the month the expiry index lists them under
+        self.reviews: dict[str, str] = {}  # member id → the month of their tier review
 
     def club_ids(self) -> list[str]:
         return [self._club.club_id]
@@ -143,6 +144,20 @@ class FakeStore:
         if self.members_by_id[member.member_id].inactive_since:
             return False
         self.members_by_id[member.member_id] = member.model_copy(update={"inactive_since": "x"})
+        return True
+
+    def tier_reviews_due(self, club_id: str, month: str) -> list[Member]:
+        return [self.members_by_id[m] for m, listed in self.reviews.items() if listed == month]
+
+    def review_tier(self, member, tier, next_review, listed, month, events, now) -> bool:
+        if self.reviews.get(member.member_id) != listed:
+            return False
+        if next_review:
+            self.reviews[member.member_id] = next_review
+        else:
+            del self.reviews[member.member_id]
+        self.members_by_id[member.member_id] = member.model_copy(update={"tier": tier})
+        self.events += events
         return True
 
     def relist_active(self, member, listed) -> bool:
@@ -255,3 +270,39 @@ def test_a_redemption_the_list_had_not_followed_keeps_the_member_active_and_list
     # 90 days after the end of October.
     assert run(store, "expiry", "2027-01-29T07:15:00Z").get("lapsed") is None
     assert run(store, "expiry", "2027-01-30T07:15:00Z")["lapsed"] == 1
+
+
+def test_a_tier_falls_only_when_the_spend_that_reached_it_leaves_the_twelve_months():
+    store = FakeStore(CLUB)
+    # Silver from 2,000.00: 2,500 in January 2026 reached it; 1,000 in June 2026 alone does not.
+    store.members_by_id = {
+        "a": member("a", tier="silver", spend_by_month={"2026-01": 250_000, "2026-06": 100_000}),
+        "b": member("b", tier="silver", spend_by_month={"2026-01": 250_000, "2026-06": 250_000}),
+    }
+    store.reviews = {"a": "2027-01", "b": "2027-01"}
+    assert run(store, "expiry", "2026-12-31T07:15:00Z").get("tiers_lowered") is None  # not due yet
+    assert run(store, "expiry", "2027-01-01T07:15:00Z") == {"clubs": 1, "tiers_lowered": 1, "tiers_kept": 1}
+    assert store.members_by_id["a"].tier is None and store.members_by_id["b"].tier == "silver"
+    # a: nothing left to review; b: June's spend carries the tier until June 2027.
+    assert store.reviews == {"b": "2027-06"}
+    (changed,) = store.events
+    assert (changed.member_id, changed.tier, changed.previous) == ("a", None, "silver")
+    assert run(store, "expiry", "2027-01-02T07:15:00Z").get("tiers_lowered") is None  # the list moved on
+    assert run(store, "expiry", "2027-06-01T06:15:00Z")["tiers_lowered"] == 1  # 08:15 in Oslo, summer time
+    assert store.members_by_id["b"].tier is None and store.reviews == {}
+
+
+def test_gold_falls_to_the_silver_still_reached_and_a_missed_month_is_caught_up():
+    store = FakeStore(CLUB)
+    store.members_by_id = {"c": member("c", tier="gold", spend_by_month={"2026-02": 300_000, "2026-09": 250_000})}
+    store.reviews = {"c": "2027-02"}
+    assert run(store, "expiry", "2027-03-01T07:15:00Z")["tiers_lowered"] == 1  # February's run was missed
+    assert store.members_by_id["c"].tier == "silver" and store.reviews == {"c": "2027-09"}
+
+
+def test_a_promotion_lists_the_member_for_review_when_its_spend_leaves_the_window():
+    from memberclub.loyalty.rules import tier_review_month
+
+    assert tier_review_month({"2026-03": 10, "2026-12": 5}, {"2026-02": 0}) == "2027-03"
+    assert tier_review_month({}, {"2026-05": 1}) == "2027-05"
+    assert tier_review_month({"2026-05": 0}, {}) is None

@@ -21,7 +21,7 @@ from memberclub.jobs.services import JobServices
 LOOK_BACK_MONTHS = 2  # a missed run's months are read by the next ones
 
 
-def _month_before(month: str) -> str:
+def month_before(month: str) -> str:
     year, number = int(month[:4]), int(month[5:7])
     return f"{year - 1}-12" if number == 1 else f"{year}-{number - 1:02d}"
 
@@ -29,7 +29,7 @@ def _month_before(month: str) -> str:
 def mark_lapsed_members(services: JobServices, club: Club, day: date, scheduled: datetime) -> Counter[str]:
     counts: Counter[str] = Counter()
     cutoff = scheduled.astimezone(UTC) - timedelta(days=club.settings.activity.inactive_after_days)
-    month = _month_before(cutoff.strftime("%Y-%m"))  # the last month wholly before the cut-off
+    month = month_before(cutoff.strftime("%Y-%m"))  # the last month wholly before the cut-off
     for _ in range(LOOK_BACK_MONTHS):
         for member in services.store.last_active_in(club.club_id, month):
             last = member.last_active_at or member.last_purchase_at
@@ -39,5 +39,5 @@ def mark_lapsed_members(services: JobServices, club: Club, day: date, scheduled:
                 counts["still_active" if services.store.relist_active(member, month) else "moved"] += 1
             elif services.store.mark_inactive(member, month, club.month_of(scheduled), scheduled):
                 counts["lapsed"] += 1
-        month = _month_before(month)
+        month = month_before(month)
     return counts

@@ -88,6 +88,17 @@ class JobStore(Protocol):
         moved off the ``listed`` month meanwhile."""
         ...
 
+    def tier_reviews_due(self, club_id: str, month: str) -> list[Member]:
+        """Members whose tier review is listed under the club-local ``month``."""
+        ...
+
+    def review_tier(self, member: Member, tier: str | None, next_review: str | None, listed: str, month: str,
+                    events: Sequence[EventDetail], now: datetime) -> bool:
+        """Set the member's tier (a demotion, counted in ``month`` with its events) and move
+        the review listed under ``listed`` to ``next_review`` (None: removed), once: False
+        if the member or the review moved meanwhile."""
+        ...
+
     def relist_active(self, member: Member, listed: str) -> bool:
         """List the member under the month of their last activity (a redemption the list
         did not follow yet); False if they moved meanwhile."""

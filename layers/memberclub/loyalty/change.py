@@ -44,6 +44,8 @@ class OrderChange:
     # Figures of other months the change moves too (a member's active spell: loyalty.activity).
     other_months: dict[str, dict[str, int]] = field(default_factory=dict)
     events: list[EventDetail] = field(default_factory=list)  # what the change causes (the outbox)
+    # A promotion lists the member for the expiry job's tier review in this month (yyyy-mm).
+    tier_review: str | None = None
 
 
 @dataclass

@@ -185,6 +185,8 @@ def move_card(club: Club, change: OrderChange, member: Member, net: Earnings, *,
         # A purchase makes a lapsed member active again (the churn figures count it).
         "inactive_since": None if visit else member.inactive_since,
     })
+    if after.tier is not None and after.tier != member.tier:
+        change.tier_review = rules.tier_review_month(spend_by_month, visits_by_month)
     reward_at = settings.stamps.reward_at
     moved = Earnings(points=points - member.points, stamps=stamps - member.stamps + reward_at * len(rewards))
     change.member = after

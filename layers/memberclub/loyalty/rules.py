@@ -97,6 +97,22 @@ def tier_for(rules: TierRules, spend_12m: int, visits_12m: int) -> str | None:
     return reached
 
 
+def tier_rank(rules: TierRules, tier: str | None) -> int:
+    """A tier's place, lowest first (0: no tier, or one the club no longer has)."""
+    order = [level.id for level in sorted(rules.levels, key=lambda t: (money.to_minor(t.min_spend), t.min_visits))]
+    return order.index(tier) + 1 if tier in order else 0
+
+
+def tier_review_month(spend_by_month: dict[str, int], visits_by_month: dict[str, int]) -> str | None:
+    """When a tier may next fall: the month the earliest month of spend or visits in the
+    window leaves it (twelve months on). None without any."""
+    months = [month for by_month in (spend_by_month, visits_by_month) for month, value in by_month.items() if value]
+    if not months:
+        return None
+    year, number = (int(part) for part in min(months).split("-"))
+    return f"{year + 1:04d}-{number:02d}"
+
+
 def promoted(rules: TierRules, current: str | None, candidate: str | None) -> str | None:
     """Promotion happens at once; a lower candidate keeps the current tier (the daily job
     reviews demotions)."""

@@ -53,6 +53,13 @@ def activity_entry(member: Member) -> Item:
     return keys.expiry_index_keys(last[:7], "active", member.club_id, member.member_id)
 
 
+def tier_review_item(club_id: str, member_id: str, month: str) -> Item:
+    """The member's tier review, listed under its (club-local) month: a promotion writes it,
+    each review moves it on or removes it."""
+    return keys.tier_review(club_id, member_id) | {"type": "tier_review", "month": month} | \
+        keys.expiry_index_keys(month, "tier", club_id, member_id)
+
+
 def first_onboarding_step(member: Member, first_day: str, welcome: Coupon | None) -> Item:
     """The agenda a confirmation starts: its first step, listed under that step's date."""
     step_day = min(ONBOARDING_STEPS)

@@ -18,7 +18,12 @@ from memberclub.events import EventDetail
 from memberclub.jobs.services import OnboardingAgenda
 from memberclub.members import Member
 from memberclub.storage import keys
-from memberclub.storage.agenda import activity_entry, onboarding_agenda_item, pending_entry
+from memberclub.storage.agenda import (
+    activity_entry,
+    onboarding_agenda_item,
+    pending_entry,
+    tier_review_item,
+)
 from memberclub.storage.clubs import ClubStore
 from memberclub.storage.held import release_action
 from memberclub.storage.items import coupon_item
@@ -176,6 +181,33 @@ class JobStore:
                        values={":now": iso(now), ":entry": entry.get("expiry_pk", ""), ":active": "active"}),
                 stats_add(member.club_id, month, {"lapsed": 1}, cause=f"lapsed#{member.member_id}"),
             ])
+        except ConditionFailed:
+            return False
+        return True
+
+    def tier_reviews_due(self, club_id: str, month: str) -> list[Member]:
+        return self.members(club_id, self._expiry_entries(month, "tier", club_id))
+
+    def review_tier(self, member: Member, tier: str | None, next_review: str | None, listed: str, month: str,
+                    events: Sequence[EventDetail], now: datetime) -> bool:
+        """The member's tier set to ``tier`` (when it falls: rev bumped, on the condition that
+        no order moved them since they were read) and the review moved on to ``next_review``
+        (None: removed), on the condition that it is still listed under ``listed``."""
+        review = keys.tier_review(member.club_id, member.member_id)
+        listed_still = {"condition": "#m = :listed", "names": {"#m": "month"}, "values": {":listed": listed}}
+        actions = [put(tier_review_item(member.club_id, member.member_id, next_review), **listed_still)
+                   if next_review else delete(review, **listed_still)]
+        if tier != member.tier:
+            rev_condition = "(attribute_not_exists(#rev) OR #rev = :read)" if member.rev <= 1 else "#rev = :read"
+            actions += [
+                update(keys.member(member.club_id, member.member_id), "SET tier = :tier, #rev = :rev",
+                       condition=f"#st = :active AND {rev_condition}", names={"#st": "status", "#rev": "rev"},
+                       values={":tier": tier, ":rev": member.rev + 1, ":read": member.rev, ":active": "active"}),
+                stats_add(member.club_id, month, {"tier_demotions": 1}, cause=f"tier#{member.member_id}#{listed}"),
+                outbox_put(member.club_id, f"tier#{member.member_id}#{listed}", events, now),
+            ]
+        try:
+            self.table.transact(actions)
         except ConditionFailed:
             return False
         return True

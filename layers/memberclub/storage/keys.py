@@ -135,6 +135,11 @@ def expiry_index_keys(day: str, kind: str, club_id: str, ref: str) -> dict[str, 
     return {"expiry_pk": f"EXP#{day}", "expiry_sk": f"{kind}#{club_id}#{ref}"}
 
 
+def tier_review(club_id: str, member_id: str) -> dict[str, str]:
+    """The member's entry for the tier review (listed in the expiry index by its month)."""
+    return key(member_pk(club_id, member_id), "TIER_REVIEW")
+
+
 def birthday_gift(club_id: str, member_id: str, year: int) -> dict[str, str]:
     """The marker of a member's birthday gift of ``year``: one gift a year."""
     return key(member_pk(club_id, member_id), f"GIFT#birthday#{year}")

@@ -20,7 +20,7 @@ from memberclub.loyalty.change import LedgerEntry, MemberChanged, OrderChange, O
 from memberclub.members import Member
 from memberclub.orders.facts import Customer, DeliveryLookup, OrderRecord
 from memberclub.storage import keys
-from memberclub.storage.agenda import activity_entry
+from memberclub.storage.agenda import activity_entry, tier_review_item
 from memberclub.storage.clubs import ClubStore
 from memberclub.storage.items import coupon_item
 from memberclub.storage.members import first_member, member_lookup_keys
@@ -94,6 +94,8 @@ class OrderStore:
             actions += [put(ledger_item(member, at, seq, entry)) for seq, entry in enumerate(change.ledger)]
         actions += [put(coupon_item(coupon, coupon.expires_at[:10]), "attribute_not_exists(PK)")
                     for coupon in change.coupons]
+        if change.member is not None and change.tier_review:
+            actions.append(put(tier_review_item(change.member.club_id, change.member.member_id, change.tier_review)))
         by_month = added({change.stats_month: change.stats} if change.stats_month else {}, change.other_months)
         actions += stats_adds(order.club_id, by_month, cause=f"{order.source}#{order.order_id}")
         if change.events:
