@@ -24,6 +24,9 @@ __all__ = ["BUS_NAME", "EVENT_SOURCE", "FUNCTIONS", "TABLE", "Access", "AsyncFai
            "Route", "StreamSource"]
 
 BUS_NAME = "memberclub"
+# What SES publishes (to the default bus, through the configuration set's event destination)
+# about mail that did not reach its reader: hard bounces and spam complaints.
+SES_FEEDBACK = ("Email Bounced", "Email Complaint Received")
 RUNTIME = "python3.13"
 ARCHITECTURE = "arm64"
 
@@ -89,10 +92,14 @@ class EventRule:
     detail_types: tuple[str, ...]
     retry_attempts: int = 8
     max_event_age_seconds: int = 6 * 3600
+    # Another sender's events (SES's bounces and complaints), which AWS services put on the
+    # account's default bus, not ours.
+    source: str = EVENT_SOURCE
+    on_default_bus: bool = False
 
     @property
     def pattern(self) -> dict[str, list[str]]:
-        return {"source": [EVENT_SOURCE], "detail-type": list(self.detail_types)}
+        return {"source": [self.source], "detail-type": list(self.detail_types)}
 
 
 @dataclass(frozen=True)
@@ -214,6 +221,8 @@ MESSAGES = FunctionSpec(
         EventRule("club-messages", ("OnboardingStepDue", "CouponExpiring", "BirthdayGiftIssued", "HeldMessageDue")),
         EventRule("premium-messages", ("PremiumActivated", "PremiumRenewed", "PremiumPaymentFailed",
                                        "PremiumTrialEnding", "PremiumCancelled")),
+        # SES's word on mail already sent: an address that bounces or complains gets no more.
+        EventRule("mail-feedback", SES_FEEDBACK, source="aws.ses", on_default_bus=True),
     ),
 )
 
@@ -387,6 +396,11 @@ def title(name: str) -> str:
     return "".join(part.capitalize() for part in re.split(r"[^A-Za-z0-9]+", name) if part)
 
 
+def mail_configuration_set_name(stack_name: str) -> str:
+    """The SES configuration set of a deployment (known before deploying: the functions name it)."""
+    return f"{stack_name}-mail"
+
+
 def function_name(stack_name: str, spec: FunctionSpec) -> str:
     """The deployed function's name (``memberclub-stamps``): known before deploying, so the
     redelivery function can be told where each function's failures go without a cycle."""
@@ -409,6 +423,7 @@ class Resources:
     public_url: str | None = None
     mail_from: str | None = None
     sms_sender_id: str | None = None
+    mail_configuration_set: str | None = None
     tracing: bool = False  # X-Ray; the SDK is imported only when this is on (memberclub.observability)
     # CloudWatch custom metrics (MessagesSent, SmsCapReached): 0.30 USD a month each, so off
     # unless asked for; the owner's monthly figures count the messages anyway.
@@ -429,6 +444,8 @@ def environment(spec: FunctionSpec, resources: Resources) -> dict[str, str]:
         "mail_from": resources.mail_from,
         "sms_sender_id": resources.sms_sender_id,
     }
+    if spec.access.send_email:
+        values |= {"mail_configuration_set": resources.mail_configuration_set}
     if spec.access.redeliver:
         values |= {"redelivery_targets": resources.redelivery_targets,
                    "redelivery_role_arn": resources.redelivery_role_arn}

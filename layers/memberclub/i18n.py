@@ -169,6 +169,16 @@ PHRASES: dict[str, dict[str, str]] = {
     "card.consents": {"nb": "Samtykker", "da": "Samtykker", "en": "Consents"},
     "card.save": {"nb": "Lagre", "da": "Gem", "en": "Save"},
     "card.saved": {"nb": "Lagret.", "da": "Gemt.", "en": "Saved."},
+    "card.email_bounce": {
+        "nb": "E-post til {email} kommer ikke fram (adressen finnes ikke), så vi sender ingen flere. Kortet virker som før.",
+        "da": "E-mail til {email} kommer ikke frem (adressen findes ikke), så vi sender ikke flere. Kortet virker som før.",
+        "en": "E-mail to {email} does not arrive (the address does not exist), so we send no more. Your card works as before.",
+    },
+    "card.email_complaint": {
+        "nb": "Du merket e-posten vår som søppelpost, så vi sender ingen flere til {email}. Kortet virker som før.",
+        "da": "Du markerede vores e-mail som spam, så vi sender ikke flere til {email}. Kortet virker som før.",
+        "en": "You marked our e-mail as spam, so we send no more to {email}. Your card works as before.",
+    },
     "card.your_data": {"nb": "Dine data", "da": "Dine data", "en": "Your data"},
     "card.export": {"nb": "Last ned dataene mine (JSON)", "da": "Download mine data (JSON)", "en": "Download my data (JSON)"},
     "card.erase": {"nb": "Slett medlemskapet og dataene mine", "da": "Slet mit medlemskab og mine data", "en": "Delete my membership and data"},

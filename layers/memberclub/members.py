@@ -75,6 +75,10 @@ class Member(BaseModel):
     already_member_sent_at: str | None = None
     # Set once MemberConfirmed is on the bus; a repeated confirmation publishes it again until then.
     welcome_published: bool = False
+    # SES's word on the e-mail address (messaging.feedback): "bounce" (it does not exist) or
+    # "complaint" (the reader marked our mail as spam). No more e-mail goes to it.
+    email_undeliverable: Literal["bounce", "complaint"] | None = None
+    email_undeliverable_at: str | None = None
 
     @property
     def channel(self) -> Channel:

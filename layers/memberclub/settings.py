@@ -21,6 +21,7 @@ ENVIRONMENT = {
     "public_url": "MEMBERCLUB_PUBLIC_URL",
     "mail_from": "MEMBERCLUB_MAIL_FROM",
     "sms_sender_id": "MEMBERCLUB_SMS_SENDER_ID",
+    "mail_configuration_set": "MEMBERCLUB_MAIL_CONFIGURATION_SET",
     "redelivery_targets": "MEMBERCLUB_REDELIVERY_TARGETS",
     "redelivery_role_arn": "MEMBERCLUB_REDELIVERY_ROLE_ARN",
     # The Stripe SDK's API base (a local or fake Stripe); unset, Stripe itself.
@@ -43,6 +44,9 @@ class Settings(BaseModel):
     public_url: str | None = Field(None, pattern=r"^https?://[^\s/]+(/[^\s]*)?$")
     mail_from: str = "memberclub <no-reply@memberclub.local>"
     sms_sender_id: str | None = None
+    # The SES configuration set mail goes out under: its event destination sends bounces and
+    # complaints to the account's default event bus (messaging.feedback).
+    mail_configuration_set: str | None = Field(None, pattern=r"^[A-Za-z0-9_-]{1,64}$")
     # The redelivery function's: what each asynchronously invoked function's failures get
     # (memberclub.eventing.redelivery.parse_targets), and the role the scheduler invokes them with.
     redelivery_targets: str | None = None

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from memberclub.signup.services import SignupServices
     from memberclub.storage.clubs import ClubStore
     from memberclub.storage.exports import ExportFiles, ExportStore
+    from memberclub.storage.mail_feedback import MailFeedbackStore
     from memberclub.storage.members import MemberStore
     from memberclub.storage.signup import SignupStore
     from memberclub.storage.stats import StatsStore
@@ -110,6 +111,12 @@ def membership_services() -> SignupServices:
     return SignupServices(clubs=clubs(), members=signup_members(), bus=event_bus(), token_key=token_key)
 
 
+def mail_feedback() -> MailFeedbackStore:
+    from memberclub.storage.mail_feedback import MailFeedbackStore
+
+    return MailFeedbackStore(table())
+
+
 @functools.cache
 def message_deliveries() -> Deliveries:
     from memberclub.messaging.delivery import (
@@ -122,7 +129,7 @@ def message_deliveries() -> Deliveries:
 
     config = settings()
     transport = Transport(client("sesv2"), client("pinpoint-sms-voice-v2"), mail_from=config.mail_from,
-                          sms_sender_id=config.sms_sender_id)
+                          sms_sender_id=config.sms_sender_id, mail_configuration_set=config.mail_configuration_set)
     services = MessageServices(table=table(), clubs=clubs(), members=members(), transport=transport,
                                token_key=token_key, public_url=config.public_url or "http://127.0.0.1:8000")
     return Deliveries(services, persistence_layer(config.table_name, client("dynamodb")), idempotency_config())

@@ -38,13 +38,15 @@ def test_routes_are_the_ones_the_local_runner_serves(default: Synthesised) -> No
 
 def test_event_rules_are_the_local_buss(default: Synthesised) -> None:
     bus = LocalBus(lambda name, event: None)
-    local = Counter((spec.name, frozenset(rule.detail_types)) for rule, spec in bus.rules)
+    local = Counter((spec.name, rule.source, frozenset(rule.detail_types)) for rule, spec in bus.rules)
     cloud = Counter()
     for rule in default.resources("AWS::Events::Rule").values():
         pattern = rule["Properties"]["EventPattern"]
-        assert pattern["source"] == [EVENT_SOURCE]
+        (source,) = pattern["source"]
+        # Our events, and SES's feedback (on the default bus); nothing else.
+        assert source in (EVENT_SOURCE, "aws.ses")
         for target in rule["Properties"]["Targets"]:
-            cloud[(default.function_name_of(target["Arn"]), frozenset(pattern["detail-type"]))] += 1
+            cloud[(default.function_name_of(target["Arn"]), source, frozenset(pattern["detail-type"]))] += 1
     assert cloud - local == Counter(), "a rule in the cloud that the local bus lacks"
     assert local - cloud == Counter(), "a local bus rule the cloud lacks"
 

@@ -19,7 +19,7 @@ from memberclub_infra import deploy
 from memberclub_infra.cdk.access import DEFAULT_MAIL_FROM, sms_origination_resources
 from memberclub_infra.cdk.api import MESSAGE_SENDING_ROUTES, route_throttle, throttle_ceiling
 from memberclub_infra.cdk.config import ConfigError, DeploymentConfig
-from memberclub_infra.declaration import FUNCTIONS
+from memberclub_infra.declaration import FUNCTIONS, mail_configuration_set_name
 from tests.infra.synth import VARIANT_CONTEXT, VARIANT_SPECS, Synthesised, arn_text, synthesise
 from tests.infra.test_nag import plugin_report, unacknowledged
 
@@ -136,6 +136,9 @@ def test_send_email_is_for_the_senders_identities_with_a_from_address_condition(
         assert sorted(arn_text(r) for r in as_list(statement["Resource"])) == sorted([
             ACCOUNT_REGION.format(service="ses") + f"identity/{address}",
             ACCOUNT_REGION.format(service="ses") + f"identity/{domain}",
+            # The configuration set the mail goes out under (its bounces come back).
+            ACCOUNT_REGION.format(service="ses")
+            + f"configuration-set/{mail_configuration_set_name(synthesised.stack.config.stack_name)}",
         ])
 
 

@@ -10,7 +10,15 @@ from aws_cdk.assertions import Match
 
 from memberclub.settings import ENVIRONMENT
 from memberclub_infra.cdk.functions import title
-from memberclub_infra.declaration import ARCHITECTURE, RELAY, RUNTIME, TABLE, Resources, environment
+from memberclub_infra.declaration import (
+    ARCHITECTURE,
+    RELAY,
+    RUNTIME,
+    TABLE,
+    Resources,
+    environment,
+    mail_configuration_set_name,
+)
 from tests.infra.synth import VARIANT_CONTEXT, Synthesised
 
 pytestmark = pytest.mark.infra
@@ -106,6 +114,7 @@ def test_function_environment_is_the_declarations(synthesised: Synthesised) -> N
             public_url=public_url, mail_from=config.mail_from, sms_sender_id=config.sms_sender_id,
             tracing=config.tracing, metrics=config.metrics, redelivery_targets="<the targets>",
             redelivery_role_arn="<the role>", exports_bucket="<the exports bucket>",
+            mail_configuration_set=mail_configuration_set_name(config.stack_name),
         ))
         actual = functions[synthesised.function_ids()[spec.name]]["Properties"]["Environment"]["Variables"]
         assert sorted(actual) == sorted(expected), spec.name
@@ -180,10 +189,12 @@ def test_every_event_rule_has_the_declared_retry_policy_and_its_functions_dead_l
     dead_letter_queues = []
     for rule in rules.values():
         props = rule["Properties"]
-        assert props["EventBusName"] == {"Ref": bus_id}
         (target,) = props["Targets"]
         function = synthesised.function_name_of(target["Arn"])
         spec_rule = declared[(function, tuple(props["EventPattern"]["detail-type"]))]
+        assert props["EventPattern"]["source"] == [spec_rule.source]
+        # Ours on our bus; SES's feedback on the account's default bus (no EventBusName).
+        assert props.get("EventBusName") == (None if spec_rule.on_default_bus else {"Ref": bus_id})
         assert target["RetryPolicy"] == {"MaximumRetryAttempts": spec_rule.retry_attempts,
                                          "MaximumEventAgeInSeconds": spec_rule.max_event_age_seconds}
         # One place per function for what failed: the rule's hand-over and the function's own failures.
@@ -425,3 +436,20 @@ def test_only_the_relay_and_signup_put_events_on_the_bus_directly_besides_webhoo
     """The till and the accrual write their events to the outbox with the change."""
     publishers = {spec.name for spec in synthesised.specs if "events:PutEvents" in actions_of(synthesised, spec.name)}
     assert publishers == {"signup", "purchases", "relay"}
+
+
+def test_mail_goes_out_under_a_configuration_set_whose_bounces_and_complaints_reach_the_messages_function(
+        synthesised: Synthesised) -> None:
+    name = mail_configuration_set_name(synthesised.stack.config.stack_name)
+    (config_set,) = synthesised.resources("AWS::SES::ConfigurationSet").values()
+    assert config_set["Properties"] == {"Name": name, "SuppressionOptions": {"SuppressedReasons": ["BOUNCE", "COMPLAINT"]}}
+    (destination,) = synthesised.resources("AWS::SES::ConfigurationSetEventDestination").values()
+    props = destination["Properties"]
+    assert props["ConfigurationSetName"] == name
+    assert sorted(props["EventDestination"]["MatchingEventTypes"]) == ["BOUNCE", "COMPLAINT"]
+    assert props["EventDestination"]["Enabled"] is True
+    assert "event-bus/default" in json.dumps(props["EventDestination"]["EventBridgeDestination"]["EventBusArn"])
+    (feedback,) = [rule["Properties"] for rule in synthesised.resources("AWS::Events::Rule").values()
+                   if rule["Properties"]["EventPattern"]["source"] == ["aws.ses"]]
+    assert feedback["EventPattern"]["detail-type"] == ["Email Bounced", "Email Complaint Received"]
+    assert synthesised.function_name_of(feedback["Targets"][0]["Arn"]) == "messages"

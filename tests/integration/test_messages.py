@@ -85,3 +85,48 @@ def test_a_malformed_event_fails_loudly_for_the_dead_letter_queue(harness):
     del broken["detail"]["club_id"]
     with pytest.raises(Exception, match="club_id"):
         harness.messages(broken)
+
+
+def test_a_hard_bounce_stops_every_further_mail_to_the_address_and_the_card_says_so(harness):
+    from memberclub import clock, wiring
+    from memberclub.storage.stats import StatsStore
+    from tests.integration.test_signup import link_in
+    from tests.samples import response_text
+
+    club = harness.new_club()
+    address = f"bounce+{uuid.uuid4().hex[:8]}@simulator.amazonses.com"  # SES's simulator: it bounces
+    join(harness, club, email=address)
+    harness.deliver(harness.published())  # the confirmation goes, under the configuration set
+    (confirmation,) = harness.outbox(address)
+    feedback = [d for d in harness.published() if d.detail_type == "Email Bounced"]
+    assert [d.target for d in feedback] == ["messages"] and feedback[0].event["source"] == "aws.ses"
+    assert harness.deliver(feedback)[0]["feedback"] == {"status": "stopped", "reason": "bounce"}
+    assert harness.deliver(feedback)[0]["feedback"]["status"] == "already_stopped"  # SES sent it twice
+    # The member confirms with the link all the same (say, read at the counter): the welcome
+    # is not sent to an address that does not exist, and the card tells them why.
+    confirmed = harness.signup(http_event("signup/confirm", token=link_in(confirmation, "confirm")))
+    assert confirmed["statusCode"] == 200
+    outcomes = harness.deliver(harness.published())
+    assert {"kind": "welcome", "status": "undeliverable"} in [o for r in outcomes for o in r["outcomes"]]
+    assert [m["kind"] for m in harness.outbox(address)] == ["confirmation"]
+    card = response_text(harness.signup(http_event("signup/card", token=link_in(
+        {"text": response_text(confirmed)}, "card"))))
+    assert "kommer ikke fram" in card and address in card
+    assert StatsStore(wiring.table()).month(club, clock.now().strftime("%Y-%m"))["email_bounces"] == 1
+
+
+def test_a_spam_complaint_stops_mail_too(harness):
+    club = harness.new_club()
+    address = "complaint@simulator.amazonses.com"
+    join(harness, club, email=address)
+    harness.deliver(harness.published())
+    feedback = [d for d in harness.published() if d.detail_type == "Email Complaint Received"]
+    assert harness.deliver(feedback)[0]["feedback"] == {"status": "stopped", "reason": "complaint"}
+    from datetime import timedelta
+
+    from memberclub import clock
+
+    clock.set_now(clock.now() + timedelta(minutes=10))  # past the sign-up messages' cooldown
+    join(harness, club, email=address)  # joining again: no second confirmation to a complainer
+    outcomes = [o for r in harness.deliver(harness.published()) for o in r.get("outcomes", [])]
+    assert outcomes == [{"kind": "confirmation", "status": "undeliverable"}]

@@ -6,7 +6,7 @@ from pathlib import Path
 from memberclub.events import DETAIL_TYPES
 from memberclub.messaging.rules import RULES
 from memberclub.settings import ENVIRONMENT
-from memberclub_infra.declaration import FUNCTIONS, Resources, environment, function, routes
+from memberclub_infra.declaration import EVENT_SOURCE, FUNCTIONS, Resources, environment, function, routes
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -33,9 +33,13 @@ def test_the_signup_app_serves_exactly_the_declared_routes():
 
 
 def test_the_messages_function_listens_to_every_event_that_has_a_message_rule():
-    listened = {t for rule in function("messages").event_rules for t in rule.detail_types}
-    assert listened == set(RULES)
-    assert listened <= set(DETAIL_TYPES)
+    ours = {t for rule in function("messages").event_rules if rule.source == EVENT_SOURCE for t in rule.detail_types}
+    assert ours == set(RULES)
+    assert ours <= set(DETAIL_TYPES)
+    # And SES's bounces and complaints, from the account's default bus.
+    (feedback,) = [rule for rule in function("messages").event_rules if rule.source != EVENT_SOURCE]
+    assert (feedback.source, feedback.on_default_bus) == ("aws.ses", True)
+    assert feedback.detail_types == ("Email Bounced", "Email Complaint Received")
 
 
 def test_every_function_gets_the_settings_environment():

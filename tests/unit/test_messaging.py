@@ -117,3 +117,70 @@ def test_only_marketing_after_the_welcome_counts_against_the_monthly_cap():
         "name": "marketing-email#m1", "window": "2026-11", "limit": 2}
     sms = Member(club_id="demo", member_id="m2", status="active", phone="+4791234567", created_at=NOW)
     assert frequency_cap(TEMPLATES["birthday"], CLUB, sms, gift, now)["limit"] == 1
+
+
+# --- SES's feedback ----------------------------------------------------------------------
+
+
+def ses_event(name: str) -> dict:
+    import json
+    from pathlib import Path
+
+    return json.loads((Path(__file__).resolve().parents[2] / "events/messages" / name).read_text())
+
+
+class FeedbackBook:
+    def __init__(self, member: Member):
+        self.member, self.marked = member, []
+
+    def get(self, club_id, member_id, *, consistent=False):
+        return self.member if (club_id, member_id) == (self.member.club_id, self.member.member_id) else None
+
+    def mark_email_undeliverable(self, member, reason, at, month) -> bool:
+        if member.email_undeliverable or self.marked:
+            return False
+        self.marked.append((member.member_id, reason, month))
+        return True
+
+
+class OneClub:
+    def get(self, club_id):
+        return Club(club_id="bakeriet", name="Bakeriet") if club_id == "bakeriet" else None
+
+
+def test_a_hard_bounce_and_a_complaint_name_the_member_by_the_mails_tags():
+    from memberclub.messaging.feedback import parse_feedback
+
+    bounce = parse_feedback(ses_event("ses-bounce.json")["detail"])
+    assert (bounce.reason, bounce.club_id, bounce.member_id) == ("bounce", "bakeriet", "mabcdefghijklmno")
+    assert bounce.addresses == {"recipient@example.com"}
+    complaint = parse_feedback(ses_event("ses-complaint.json")["detail"])
+    assert complaint.reason == "complaint" and complaint.at == "2026-12-02T09:01:11.000Z"
+
+
+def test_a_transient_bounce_other_events_and_mail_not_ours_stop_nothing():
+    from memberclub.messaging.feedback import parse_feedback
+
+    transient = ses_event("ses-bounce.json")["detail"]
+    transient["bounce"]["bounceType"] = "Transient"
+    assert parse_feedback(transient) is None
+    untagged = ses_event("ses-bounce.json")["detail"]
+    del untagged["mail"]["tags"]["member"]
+    assert parse_feedback(untagged) is None
+    assert parse_feedback({"eventType": "Delivery", "mail": {}}) is None
+    assert parse_feedback({}) is None
+
+
+def test_feedback_stops_mail_to_the_members_address_once_and_only_for_that_address():
+    from memberclub.messaging.feedback import record_mail_feedback
+
+    detail = ses_event("ses-bounce.json")["detail"]
+    kari = Member(club_id="bakeriet", member_id="mabcdefghijklmno", status="active", email="Recipient@Example.com",
+                  created_at="2026-01-01T00:00:00Z")
+    book = FeedbackBook(kari)
+    assert record_mail_feedback(OneClub(), book, detail) == {"status": "stopped", "reason": "bounce"}
+    assert book.marked[0][:2] == ("mabcdefghijklmno", "bounce")
+    assert record_mail_feedback(OneClub(), book, detail)["status"] == "already_stopped"
+    # The member's address is another one now: the bounce was about an old address.
+    moved = FeedbackBook(kari.model_copy(update={"email": "kari@example.no"}))
+    assert record_mail_feedback(OneClub(), moved, detail)["status"] == "not_a_member" and moved.marked == []

@@ -58,6 +58,7 @@ def sms_origination_resources(sms_sender_id: str | None) -> list[str]:
 
 def grant_access(function: lambda_.Function, access: Access, *, table: dynamodb.ITable, bus: events.IEventBus,
                  secrets_prefix: str, mail_from: str | None = None, sms_sender_id: str | None = None,
+                 mail_configuration_set: str | None = None,
                  exports: s3.IBucket | None = None) -> None:
     stack = Stack.of(function)
     if exports is not None and access.exports != "none":
@@ -93,12 +94,16 @@ def grant_access(function: lambda_.Function, access: Access, *, table: dynamodb.
     if access.send_email:
         # SES v2 SendEmail needs the identity the From address is verified as (the address or
         # its domain); ses:FromAddress holds the function to that one address, so a verified
-        # domain does not let it send as anyone@ that domain. (No configuration set is used.)
+        # domain does not let it send as anyone@ that domain. Mail goes out under the
+        # configuration set (bounces and complaints come back: cdk/mail.py), which SendEmail
+        # must be allowed on too.
         address, identities = sender_identities(mail_from)
         function.add_to_role_policy(iam.PolicyStatement(
             actions=["ses:SendEmail"],
             resources=[stack.format_arn(service="ses", resource="identity", resource_name=identity)
-                       for identity in identities],
+                       for identity in identities]
+            + ([stack.format_arn(service="ses", resource="configuration-set", resource_name=mail_configuration_set)]
+               if mail_configuration_set else []),
             conditions={"StringEquals": {"ses:FromAddress": address}},
         ))
     if access.send_sms:

@@ -42,7 +42,8 @@ class Events(Construct):
                 events.Rule(
                     self,
                     name,
-                    event_bus=self.bus,
+                    # SES's feedback comes on the account's default bus (no event_bus: the default).
+                    event_bus=None if rule.on_default_bus else self.bus,
                     description=f"{', '.join(rule.detail_types)} → {spec.name}",
                     event_pattern=events.EventPattern(source=rule.pattern["source"],
                                                       detail_type=rule.pattern["detail-type"]),

@@ -34,7 +34,14 @@ from memberclub_infra import layer_build
 from memberclub_infra.cdk.access import grant_access
 from memberclub_infra.cdk.config import DeploymentConfig
 from memberclub_infra.cdk.layer import ARCHITECTURE, PLACEHOLDER_IMAGE, RUNTIME
-from memberclub_infra.declaration import FunctionSpec, Resources, environment, function_name, title
+from memberclub_infra.declaration import (
+    FunctionSpec,
+    Resources,
+    environment,
+    function_name,
+    mail_configuration_set_name,
+    title,
+)
 from memberclub_infra.layer_build import ROOT
 
 RETENTION = {
@@ -121,6 +128,7 @@ class Functions(Construct):
                 public_url=public_url_for(spec),
                 mail_from=config.mail_from,
                 sms_sender_id=config.sms_sender_id,
+                mail_configuration_set=mail_configuration_set_name(config.stack_name),
                 tracing=config.tracing,
                 metrics=config.metrics,
                 exports_bucket=exports.bucket_name if exports is not None else None,
@@ -152,5 +160,6 @@ class Functions(Construct):
             )
             own_role_only(function, function_logs)
             grant_access(function, spec.access, table=table, bus=bus, secrets_prefix=config.secrets_prefix,
-                         mail_from=config.mail_from, sms_sender_id=config.sms_sender_id, exports=exports)
+                         mail_from=config.mail_from, sms_sender_id=config.sms_sender_id, exports=exports,
+                         mail_configuration_set=mail_configuration_set_name(config.stack_name))
             self.by_name[spec.name] = function

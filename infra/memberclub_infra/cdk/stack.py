@@ -14,10 +14,11 @@ from memberclub_infra.cdk.events import Events
 from memberclub_infra.cdk.functions import Functions, title
 from memberclub_infra.cdk.jobs import Jobs
 from memberclub_infra.cdk.layer import SharedLayer
+from memberclub_infra.cdk.mail import MailFeedback
 from memberclub_infra.cdk.monitoring import Monitoring
 from memberclub_infra.cdk.redelivery import Redelivery
 from memberclub_infra.cdk.streams import Streams
-from memberclub_infra.declaration import FUNCTIONS, FunctionSpec
+from memberclub_infra.declaration import FUNCTIONS, FunctionSpec, mail_configuration_set_name
 
 
 class MemberclubStack(Stack):
@@ -31,6 +32,7 @@ class MemberclubStack(Stack):
         self.data = Data(self, "Data")
         self.layer = SharedLayer(self, "SharedLayer")
         self.events = Events(self, "Events", bus_name=config.bus_name)
+        self.mail = MailFeedback(self, "Mail", configuration_set_name=mail_configuration_set_name(config.stack_name))
         self.api = Api(self, "Api", config=config)
         self.functions = Functions(
             self,

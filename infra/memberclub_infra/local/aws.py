@@ -6,7 +6,9 @@
   in a race; transactions keep an undo log instead of copying the table; committed changes
   are handed to stream listeners.
 - EventBridge ``PutEvents``: handed to the local bus, which delivers to the declared targets.
-- SES v2 ``SendEmail`` and End User Messaging ``SendTextMessage``: kept in the outbox.
+- SES v2 ``SendEmail`` and End User Messaging ``SendTextMessage``: kept in the outbox. Mail
+  to SES's simulator addresses under a configuration set (``bounce@simulator.amazonses.com``,
+  ``complaint@…``) bounces or complains: SES's event goes on the bus, as in AWS.
 - SES v2 ``GetEmailIdentity``: answers from ``verified_identities`` (the local mail domain
   ``memberclub.local`` and whatever a test adds), and the sender the local stack gives its
   functions (``MEMBERCLUB_MAIL_FROM``) counts as verified too, so the deploy preflight's SES
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import uuid
 from collections.abc import Callable, Iterable
 from email.utils import parseaddr
@@ -30,6 +33,7 @@ from urllib.parse import unquote
 
 from moto.server import DomainDispatcherApplication, create_backend_app
 
+from memberclub import clock
 from memberclub_infra.local.dynamodb import LocalDynamoDB
 from memberclub_infra.local.outbox import Outbox
 
@@ -120,7 +124,43 @@ class LocalAws:
                 to, simple["Subject"]["Data"], simple["Body"].get("Text", {}).get("Data", ""),
                 simple["Body"].get("Html", {}).get("Data", ""), headers, tags.get("kind", ""),
             )
+            simulated = SES_SIMULATOR.match(to)
+            if simulated and body.get("ConfigurationSetName"):
+                # SES's mailbox simulator: the address bounces or complains, and the
+                # configuration set's event destination puts that on the (default) bus.
+                self.put_events([ses_feedback_event(simulated.group(1), to, message_id, self.mail_from(), tags)])
         return {"MessageId": message_id or uuid.uuid4().hex}
+
+    @staticmethod
+    def mail_from() -> str:
+        return parseaddr(os.environ.get("MEMBERCLUB_MAIL_FROM", ""))[1] or "no-reply@memberclub.local"
+
+
+# SES's mailbox simulator addresses (a +label is allowed): bounce@… bounces, complaint@… complains.
+SES_SIMULATOR = re.compile(r"^(bounce|complaint)(?:\+[^@]*)?@simulator\.amazonses\.com$", re.IGNORECASE)
+
+
+def ses_feedback_event(kind: str, to: str, message_id: str, source: str, tags: dict[str, str]) -> dict[str, Any]:
+    """A PutEvents entry as SES's event destination sends it: the event publishing record (in
+    the shape of SES's own example records) as the detail."""
+    now = clock.iso(clock.now())
+    mail = {"timestamp": now, "source": source, "sendingAccountId": "000000000000", "messageId": message_id,
+            "destination": [to], "headersTruncated": False,
+            "tags": {name: [value] for name, value in tags.items()}
+            | {"ses:configuration-set": ["memberclub-local-mail"], "ses:from-domain": [source.rsplit("@", 1)[-1]]}}
+    if kind.lower() == "bounce":
+        detail = {"eventType": "Bounce", "mail": mail, "bounce": {
+            "bounceType": "Permanent", "bounceSubType": "General", "timestamp": now, "feedbackId": uuid.uuid4().hex,
+            "reportingMTA": "dns; email.example.com",
+            "bouncedRecipients": [{"emailAddress": to, "action": "failed", "status": "5.1.1",
+                                   "diagnosticCode": "smtp; 550 5.1.1 user unknown"}]}}
+        detail_type = "Email Bounced"
+    else:
+        detail = {"eventType": "Complaint", "mail": mail, "complaint": {
+            "complainedRecipients": [{"emailAddress": to}], "timestamp": now, "feedbackId": uuid.uuid4().hex,
+            "userAgent": "Mozilla/5.0", "complaintFeedbackType": "abuse", "arrivalDate": now}}
+        detail_type = "Email Complaint Received"
+    return {"Source": "aws.ses", "DetailType": detail_type, "Detail": json.dumps(detail), "Resources": []}
 
 
 def _answer(start_response: StartResponse, status: int, body: dict[str, Any]) -> list[bytes]:

@@ -32,7 +32,6 @@ from typing import Any
 from memberclub import clock
 from memberclub.observability import logger
 from memberclub_infra.declaration import (
-    EVENT_SOURCE,
     FUNCTIONS,
     EventRule,
     FunctionSpec,
@@ -149,7 +148,9 @@ class LocalBus:
 
     @staticmethod
     def _matches(rule: EventRule, event: dict[str, Any]) -> bool:
-        return event["source"] == EVENT_SOURCE and event["detail-type"] in rule.detail_types
+        # One local bus stands for both ours and the account's default (SES's feedback): the
+        # source tells them apart, as the rules' patterns do in AWS.
+        return event["source"] == rule.source and event["detail-type"] in rule.detail_types
 
     def views(self) -> list[dict[str, Any]]:
         with self._wake:

@@ -42,6 +42,7 @@ REGION = "eu-north-1"
 TABLE_NAME = "memberclub-local"
 SECRETS_PREFIX = "/memberclub/local"
 EXPORTS_BUCKET = "memberclub-local-exports"
+LOCAL_MAIL_CONFIGURATION_SET = "memberclub-local-mail"
 DEMO_CLUB = {"club_id": "demo", "name": "Demo Bakeri"}
 
 
@@ -198,6 +199,9 @@ class LocalStack:
             # Every local function shares one environment (the first function's), so the
             # exports bucket, which only some functions are given in AWS, is named here.
             ENVIRONMENT["exports_bucket"]: EXPORTS_BUCKET,
+            # The local SES takes the configuration set's name and sends SES's simulator
+            # addresses' bounces and complaints to the bus, as the real one does.
+            ENVIRONMENT["mail_configuration_set"]: LOCAL_MAIL_CONFIGURATION_SET,
             "POWERTOOLS_SERVICE_NAME": "memberclub-local",
             "POWERTOOLS_TRACE_DISABLED": "true",
             "POWERTOOLS_METRICS_DISABLED": "true",

@@ -97,7 +97,8 @@ class Deliveries:
                 logger.warning("SMS held back: the club's daily cap is spent", extra={"club_id": delivery["club_id"]})
                 metrics.add_metric(name="SmsCapReached", unit="Count", value=1)
                 return {"status": "capped"}
-        message_id = self.services.transport.send(message)
+        message_id = self.services.transport.send(message, club_id=delivery["club_id"],
+                                                  member_id=delivery["member_id"])
         metrics.add_metric(name="MessagesSent", unit="Count", value=1)
         return {"status": "sent", "message_id": message_id}
 
@@ -119,6 +120,10 @@ def deliver_event(deliveries: Deliveries, detail_type: str, detail: dict[str, An
         template = TEMPLATES[rule.template]
         if template.marketing and not member.has_consent(member.channel):
             outcomes.append({"kind": template.kind, "status": "no_consent"})
+            continue
+        if member.channel == "email" and member.email_undeliverable:
+            # The address bounced or complained (messaging.feedback): nothing more goes to it.
+            outcomes.append({"kind": template.kind, "status": "undeliverable"})
             continue
         coupon = _coupon(services, member, rule, event)
         now = clock.now()

@@ -18,21 +18,29 @@ class DeliveryFailed(Exception):
 
 
 class Transport:
-    def __init__(self, ses_client: Any, sms_client: Any, *, mail_from: str, sms_sender_id: str | None):
+    def __init__(self, ses_client: Any, sms_client: Any, *, mail_from: str, sms_sender_id: str | None,
+                 mail_configuration_set: str | None = None):
         self.ses = ses_client
         self.sms = sms_client
         self.mail_from = mail_from
         self.sms_sender_id = sms_sender_id
+        self.mail_configuration_set = mail_configuration_set
 
-    def send(self, message: Rendered) -> str:
+    def send(self, message: Rendered, *, club_id: str, member_id: str) -> str:
         """Send and return the provider's message id."""
         try:
-            return self._send_email(message) if message.channel == "email" else self._send_sms(message)
+            if message.channel == "email":
+                return self._send_email(message, club_id, member_id)
+            return self._send_sms(message)
         except (BotoCoreError, ClientError) as error:
             raise DeliveryFailed(f"{message.channel} to the provider failed: {error}") from error
 
-    def _send_email(self, message: Rendered) -> str:
+    def _send_email(self, message: Rendered, club_id: str, member_id: str) -> str:
+        # The configuration set publishes bounces and complaints with these tags, which name
+        # the member they concern (messaging.feedback).
+        configuration = {"ConfigurationSetName": self.mail_configuration_set} if self.mail_configuration_set else {}
         answer = self.ses.send_email(
+            **configuration,
             FromEmailAddress=self.mail_from,
             Destination={"ToAddresses": [message.to]},
             Content={
@@ -45,7 +53,8 @@ class Transport:
                     "Headers": [{"Name": name, "Value": value} for name, value in message.headers.items()],
                 }
             },
-            EmailTags=[{"Name": "kind", "Value": message.kind}],
+            EmailTags=[{"Name": "kind", "Value": message.kind}, {"Name": "club", "Value": club_id},
+                       {"Name": "member", "Value": member_id}],
         )
         return answer["MessageId"]
 
