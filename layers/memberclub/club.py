@@ -61,10 +61,11 @@ class Club(_Strict):
         """A free item without a name is "1 free item" in the club's language: a Norwegian
         club's card and mail say "1 gratis vare", and the owner sees (and can change) it."""
         rules = self.settings
-        for rule in (rules.stamps.reward, rules.welcome_coupon, rules.birthday_coupon,
-                     rules.premium.welcome_coupon, rules.premium.yearly_gift):
-            if rule.value.type == "free_item" and not rule.value.item:
-                rule.value.item = i18n.text(self.locale, "offer.free_item_default")
+        values = [rule.value for rule in (rules.stamps.reward, rules.welcome_coupon, rules.birthday_coupon,
+                                          rules.premium.welcome_coupon, rules.premium.yearly_gift)]
+        for value in [*values, *(reward.value for reward in rules.points.catalogue)]:
+            if value.type == "free_item" and not value.item:
+                value.item = i18n.text(self.locale, "offer.free_item_default")
         return self
 
     @property

@@ -65,8 +65,30 @@ class StampRules(_Strict):
 
 
 
+class CatalogueReward(_Strict):
+    """A reward members buy with points (``POST /api/me/exchanges``): ``points`` for a coupon
+    of ``value``, valid ``valid_days``; ``name`` is the owner's words (left out: the offer)."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,30}$")
+    points: int = Field(ge=1, le=1_000_000)
+    value: CouponValue
+    valid_days: int = Field(60, ge=1, le=3650)
+    name: str | None = Field(None, min_length=1, max_length=60)
+
+
 class PointsRules(_Strict):
     per_currency_unit: int = Field(1, ge=0, le=1000, description="points per whole krone of the points basis")
+    # What points buy: 500 points (500 kr spent at 1 point a krone) for 50 kr off by default.
+    catalogue: list[CatalogueReward] = Field(
+        default=[CatalogueReward(id="discount-50", points=500, value=CouponValue(type="amount", amount="50.00"))],
+        max_length=20)
+
+    @field_validator("catalogue")
+    @classmethod
+    def _distinct_rewards(cls, catalogue: list[CatalogueReward]) -> list[CatalogueReward]:
+        if len({reward.id for reward in catalogue}) != len(catalogue):
+            raise ValueError("reward ids must differ")
+        return catalogue
 
 
 class Tier(_Strict):

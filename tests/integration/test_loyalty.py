@@ -319,3 +319,54 @@ def test_twenty_concurrent_redemptions_of_one_code_give_one_200(club):
         thread.join()
     assert sorted(statuses) == [200] + [409] * 19
     assert club.stats()["redemptions"] == 1
+
+
+# --- points for a reward ------------------------------------------------------------------
+
+
+def exchange(club: Club, reward: str = "discount-50", token: str | None = None) -> dict[str, Any]:
+    return club.harness.signup(http_event("signup/me-exchange", token=token or club.token, body={"reward": reward}))
+
+
+def test_points_buy_a_reward_partly_once_and_in_the_ledger(club):
+    assert club.stamps(paid(club.id, "P1", club.member_id, "620.00"))["status"] == "applied"
+    assert club.me()["points"] == 620
+    answer = exchange(club)
+    assert answer["statusCode"] == 201
+    done = response_json(answer)
+    assert (done["points_spent"], done["points_left"], done["points"]) == (500, 120, 120)
+    assert done["coupon"]["kind"] == "reward" and done["coupon"]["value"] == {
+        "type": "amount", "amount": "50.00", "currency": "NOK"}
+    me = club.me()
+    assert me["points"] == 120 and done["coupon"]["code"] in [c["code"] for c in me["coupons"]]
+    (line,) = [entry for entry in club.ledger() if entry["kind"] == "exchange"]
+    assert (line["points"], line["points_balance"], line["coupon"]) == (-500, 120, done["coupon"]["code"])
+    assert club.stats()["points_spent"] == 500
+    told = [d for d in club.harness.published() if d.detail_type == "PointsExchanged"]
+    assert [(t.event["detail"]["points_spent"], t.event["detail"]["points_left"]) for t in told] == [(500, 120)]
+    club.harness.deliver(told)  # the service message, with the coupon
+    (mail,) = [m for m in club.harness.outbox(club.email) if m["kind"] == "points_exchanged"]
+    assert "500" in mail["text"] and "120" in mail["text"] and done["coupon"]["code"] in mail["text"]
+    # The rest is too little: 409, and nothing spent.
+    refused = exchange(club)
+    assert refused["statusCode"] == 409 and response_json(refused)["error"] == "not_enough_points"
+    assert club.me()["points"] == 120
+
+
+def test_an_unknown_reward_is_404_and_a_body_without_one_is_422(club):
+    assert exchange(club, "no-such-reward")["statusCode"] == 404
+    assert response_json(exchange(club, "no-such-reward"))["error"] == "unknown_reward"
+    bad = club.harness.signup(http_event("signup/me-exchange", token=club.token, body={"points": 5}))
+    assert bad["statusCode"] == 422
+    assert club.harness.signup(http_event("signup/me-exchange", token="forged"))["statusCode"] == 401
+
+
+def test_two_taps_at_once_never_spend_the_same_points(club):
+    from concurrent.futures import ThreadPoolExecutor
+
+    club.set_member(points=700)  # enough for one reward of 500, not two
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(lambda _: exchange(club)["statusCode"], range(4)))
+    assert sorted(answers) == [201, 409, 409, 409]
+    assert club.me()["points"] == 200
+    assert len([c for c in club.me()["coupons"] if c["kind"] == "reward"]) == 1

@@ -6,7 +6,14 @@ from pathlib import Path
 from memberclub.events import DETAIL_TYPES
 from memberclub.messaging.rules import RULES
 from memberclub.settings import ENVIRONMENT
-from memberclub_infra.declaration import EVENT_SOURCE, FUNCTIONS, Resources, environment, function, routes
+from memberclub_infra.declaration import (
+    EVENT_SOURCE,
+    FUNCTIONS,
+    Resources,
+    environment,
+    function,
+    routes,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Literal, Protocol
 
 from memberclub.club import ClubReader
 from memberclub.consent import ConsentProof, JoinConsents
 from memberclub.coupons import Coupon
-from memberclub.events import EventPublisher
+from memberclub.events import EventDetail, EventPublisher
 from memberclub.members import Member
 from memberclub.orders.facts import OrderRecord
 
@@ -118,6 +119,12 @@ class SignupMemberStore(Protocol):
     def record_consents(self, member: Member, proofs: Sequence[ConsentProof]) -> Member | None: ...
 
     def erase(self, member: Member, erasure: Erasure) -> None: ...
+
+    def exchange_points(self, after: Member, points: int, coupon: Coupon, stats_month: str,
+                        events: Sequence[EventDetail], now: datetime) -> bool:
+        """The card with ``points`` spent (``after``, rev bumped), the coupon, the ledger line,
+        the month's ``points_spent`` and the events (the outbox), on the condition that the
+        card did not move since it was read; False, and nothing written, if it did."""
 
 
 TokenKey = Callable[[], bytes]  # read lazily: from SSM in AWS, cached

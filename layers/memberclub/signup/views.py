@@ -65,9 +65,9 @@ def confirmed(confirmation: Confirmation) -> dict[str, Any]:
                 settings_link=f"{card}#consents", settings_label=i18n.text(locale, "confirm.change_consents"))
 
 
-def card_page(card: Card, token: str, *, saved: bool) -> dict[str, Any]:
+def card_page(card: Card, token: str, *, saved: bool, exchange: str | None = None) -> dict[str, Any]:
     """``card.html``: the stamps, the coupons (open ones first) with their QR codes, the tier,
-    premium and the consents."""
+    premium, the rewards the points buy and the consents."""
     club, member, now = card.club, card.member, card.at
     locale = member.locale
     coupons = [
@@ -85,7 +85,11 @@ def card_page(card: Card, token: str, *, saved: bool) -> dict[str, Any]:
     return dict(club=club, member=member, token=token, saved=saved, coupons=coupons,
                 card_qr=qr_svg(member.card_code) if member.card_code else None, reward_at=reward_at,
                 stamps_left=max(reward_at - member.stamps, 0), tier_name=tier or i18n.text(locale, "card.no_tier"),
-                premium_until=premium_until, consents=member.consent_flags(),
+                premium_until=premium_until, consents=member.consent_flags(), exchange=exchange,
+                rewards=[{"id": reward.id, "points": reward.points, "affordable": member.points >= reward.points,
+                          "name": reward.name or i18n.describe_offer(reward.value.model_dump(mode="json"), locale,
+                                                                     club.currency)}
+                         for reward in club.settings.points.catalogue],
                 consent_texts=consent_texts(club, locale))
 
 

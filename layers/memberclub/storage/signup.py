@@ -14,8 +14,11 @@ from datetime import datetime
 from typing import Any
 
 from memberclub import contacts
+from memberclub.clock import iso
 from memberclub.consent import ConsentProof, JoinConsents
 from memberclub.coupons import Coupon
+from memberclub.events import EventDetail
+from memberclub.loyalty.change import LedgerEntry
 from memberclub.members import Member, counted_source
 from memberclub.signup.services import Allowance, ContactTaken, Erasure, IdTaken, LimitReached
 from memberclub.storage import keys
@@ -23,6 +26,8 @@ from memberclub.storage.agenda import first_onboarding_step, pending_entry
 from memberclub.storage.counters import allowance_use
 from memberclub.storage.items import coupon_item, member_item
 from memberclub.storage.members import EMAIL, PHONE, MemberStore
+from memberclub.storage.orders import ledger_item
+from memberclub.storage.outbox import outbox_put
 from memberclub.storage.stats import stats_adds
 from memberclub.storage.table import ConditionFailed, Item, delete, put, set_expression, update
 
@@ -264,3 +269,29 @@ class SignupStore(MemberStore):
         if erasure.card_index and member.card_code:
             actions.append(delete(keys.card_index(member.club_id, member.card_code)))
         self.table.transact(actions)
+
+    # --- points for a reward ------------------------------------------------------------
+
+    def exchange_points(self, after: Member, points: int, coupon: Coupon, stats_month: str,
+                        events: Sequence[EventDetail], now: datetime) -> bool:
+        read = after.rev - 1
+        at = iso(now)
+        entry = LedgerEntry("exchange", f"exchange#{coupon.code}", 0, -points, after.stamps, after.points,
+                            coupon=coupon.code)
+        try:
+            self.table.transact([
+                update(keys.member(after.club_id, after.member_id), "SET points = :points, #rev = :rev",
+                       # A profile no order has moved yet may have no rev at all.
+                       condition="#st = :active AND " + ("(attribute_not_exists(#rev) OR #rev = :read)"
+                                                         if read == 0 else "#rev = :read"),
+                       names={"#st": "status", "#rev": "rev"},
+                       values={":points": after.points, ":rev": after.rev, ":read": read, ":active": "active"}),
+                put(coupon_item(coupon, coupon.expires_at[:10]), "attribute_not_exists(PK)"),
+                put(ledger_item(after, at, 0, entry)),
+                *stats_adds(after.club_id, {stats_month: {"points_spent": points, "coupons_issued": 1,
+                                                          "coupons_issued_reward": 1}}, cause=coupon.code),
+                outbox_put(after.club_id, f"exchange#{coupon.code}", events, now),
+            ])
+        except ConditionFailed:
+            return False
+        return True

@@ -6,8 +6,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
+from memberclub import clock
 from memberclub.signup.card import member_view, open_card
 from memberclub.signup.consents import change_consents, parse_consent_changes
+from memberclub.signup.exchange import exchange_points, parse_exchange
 from memberclub.signup.gdpr import erase_member, export_member
 from memberclub.signup.http.dependencies import Holder, Services, origin
 from memberclub.signup.join import find_club, join_club, parse_join_request
@@ -27,6 +29,13 @@ async def join_by_api(request: Request, services: Services, club_id: str) -> Res
 @router.get("/api/me")
 def me(holder: Holder, services: Services) -> Response:
     return JSONResponse(member_view(open_card(services, holder)))
+
+
+@router.post("/api/me/exchanges", status_code=201)
+async def me_exchange(request: Request, holder: Holder, services: Services) -> Response:
+    """Points for a reward of the club's catalogue: 201 the coupon and the points left."""
+    exchange = exchange_points(services, holder.club, holder.member, parse_exchange(await json_body(request)))
+    return JSONResponse(exchange.view(clock.now()), status_code=201)
 
 
 @router.put("/api/me/consents")

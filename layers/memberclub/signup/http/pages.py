@@ -6,11 +6,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
-from memberclub.errors import Gone, Invalid, Unauthorized
+from memberclub.errors import Conflict, Gone, Invalid, Unauthorized
 from memberclub.signup import views
 from memberclub.signup.card import open_card
 from memberclub.signup.confirm import confirm_membership
 from memberclub.signup.consents import change_consents, consents_from_form
+from memberclub.signup.exchange import exchange_points
 from memberclub.signup.gdpr import erase_member, export_member
 from memberclub.signup.http.dependencies import Holder, InvalidLink, Services, form_fields, origin
 from memberclub.signup.http.responses import PAGE_HEADERS, page
@@ -53,9 +54,11 @@ def confirm(services: Services, token: str) -> Response:
 
 
 @router.get("/card/{token}")
-def card(holder: Holder, services: Services, token: str, saved: str | None = None) -> Response:
+def card(holder: Holder, services: Services, token: str, saved: str | None = None,
+         exchange: str | None = None) -> Response:
     found = open_card(services, holder)
-    return page("card.html", found.member.locale, **views.card_page(found, token, saved=bool(saved)))
+    return page("card.html", found.member.locale, **views.card_page(
+        found, token, saved=bool(saved), exchange=exchange if exchange in ("done", "short") else None))
 
 
 @router.post("/card/{token}/consents")
@@ -63,6 +66,18 @@ async def card_consents(request: Request, holder: Holder, services: Services, to
     changes = consents_from_form(await form_fields(request))
     change_consents(services, holder.member, changes, origin(request, "card_page"))
     return RedirectResponse(f"/card/{token}?saved=1", status_code=303, headers=PAGE_HEADERS)
+
+
+@router.post("/card/{token}/exchanges")
+async def card_exchange(request: Request, holder: Holder, services: Services, token: str) -> Response:
+    """The card page's "exchange" button → 303 back to the card, which shows the new coupon
+    (or that the points no longer reach: a tap on another phone spent them)."""
+    fields = await form_fields(request)
+    try:
+        exchange_points(services, holder.club, holder.member, fields.get("reward", ""))
+    except Conflict:
+        return RedirectResponse(f"/card/{token}?exchange=short", status_code=303, headers=PAGE_HEADERS)
+    return RedirectResponse(f"/card/{token}?exchange=done", status_code=303, headers=PAGE_HEADERS)
 
 
 @router.get("/card/{token}/export")
