@@ -163,6 +163,13 @@ class ActivityRules(_Strict):
     inactive_after_days: int = Field(90, ge=7, le=365, description="days without a purchase before a member lapses")
 
 
+class EconomicsRules(_Strict):
+    """What the owner knows of the shop's money, for the club's ROI on the dashboard."""
+
+    gross_margin_percent: int = Field(60, ge=0, le=100, description="gross margin on sales, in %")
+    running_cost: Amount = Field("0.00", description="what the club costs a month to run (AWS, SMS, time)")
+
+
 class ClubSettings(_Strict):
     stamps: StampRules = StampRules()
     points: PointsRules = PointsRules()
@@ -173,6 +180,7 @@ class ClubSettings(_Strict):
     premium: PremiumRules = PremiumRules()
     messaging: MessagingRules = MessagingRules()
     activity: ActivityRules = ActivityRules()
+    economics: EconomicsRules = EconomicsRules()
 
 
 def merge_settings(current: ClubSettings, changes: dict[str, Any]) -> ClubSettings:

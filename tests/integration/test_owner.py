@@ -271,3 +271,19 @@ def test_an_export_larger_than_a_part_is_uploaded_in_parts(stack):
     head = files.s3.head_object(Bucket=files.bucket, Key=export_key("bigclub", "e1"))
     assert head["ContentLength"] == count * len(line)
     assert head["ETag"].strip('"').endswith("-2"), "a multipart upload of two parts"
+
+
+def test_the_dashboard_shows_the_clubs_roi_from_what_was_sold_and_redeemed(harness):
+    club = Club(harness, settings={"economics": {"gross_margin_percent": 50, "running_cost": "20.00"}})
+    assert club.stamps(paid(club.id, "R-m", club.member_id, "400.00"))["status"] == "applied"
+    assert club.stamps(paid(club.id, "R-o", None, "100.00"))["status"] == "applied"  # someone else
+    welcome = next(c for c in club.me()["coupons"] if c["kind"] == "welcome")  # 10 % off
+    assert club.owner("redemption", body={"code": welcome["code"]})["statusCode"] == 200
+    assert club.stats()["redeemed_percent_sum"] == 10
+    roi = response_json(owner(club, "kpis", query=f"month={clock.now().strftime('%Y-%m')}"))["roi"]
+    # 400 kr against others' 100 kr a basket: 300 kr extra, half of it margin; 10 % of 400 off; 20 kr to run.
+    assert (roi["basket_uplift"], roi["extra_profit"], roi["discounts"], roi["running_cost"]) == (
+        "300.00", "150.00", "40.00", "20.00")
+    assert (roi["net"], roi["roi"]) == ("90.00", 1.5)
+    page = response_text(owner(club, "dashboard"))
+    assert "data-roi" in page and "90.00 NOK" in page and "150 %" in page

@@ -302,3 +302,26 @@ def test_a_job_that_never_finished_is_asked_for_again():
     large_members_export(fake, fake, CLUB, NOW)
     large_members_export(fake, fake, CLUB, NOW + timedelta(minutes=20))
     assert len(fake.events) == 2
+
+
+def test_the_roi_follows_the_seeds_formula_with_every_term():
+    from memberclub.owner.roi import club_roi
+
+    club = Club(club_id="demo", name="Demo", settings=ClubSettings.model_validate(
+        {"economics": {"gross_margin_percent": 60, "running_cost": "100.00"}}))
+    month = {
+        # 10 member orders for 3,000 kr; 20 others for 4,000 kr (200 kr each): members spent 1,000 more.
+        "sales": 700_000, "member_sales": 300_000, "basket_orders": 30, "member_basket_orders": 10,
+        "premium_activations": 1,  # 199 kr
+        "redeemed_amount": 5_000, "redeemed_percent_sum": 10,  # 50 kr, and 10 % of a 300 kr basket
+        "redeemed_free_items": 2,  # at 50 kr each, 40 % of it the shop's cost
+    }
+    roi = club_roi(club, month)
+    assert (roi["basket_uplift"], roi["premium_sold"], roi["extra_revenue"]) == ("1000.00", "199.00", "1199.00")
+    assert roi["extra_profit"] == "719.40"  # 60 % of it
+    assert (roi["discounts"], roi["benefits"], roi["running_cost"]) == ("80.00", "40.00", "100.00")
+    assert (roi["costs"], roi["net"], roi["roi"]) == ("220.00", "499.40", 2.27)
+    # Without other customers to compare with there is no uplift to claim, and no costs no ratio.
+    assert club_roi(club, {"member_sales": 300_000, "member_basket_orders": 10, "basket_orders": 10})["basket_uplift"] == "0.00"
+    free = Club(club_id="demo", name="Demo")
+    assert club_roi(free, {})["roi"] is None

@@ -29,6 +29,13 @@ def hints_for(this: dict[str, Any], last: dict[str, Any]) -> list[str]:
     member_basket, other_basket = float(this["average_basket_member"]), float(this["average_basket_non_member"])
     if member_basket and other_basket:
         hints.append(f"Members spend {member_basket / other_basket:.2f}× what others spend per order.")
+    roi = this.get("roi") or {}
+    if roi.get("roi") is not None:
+        if roi["roi"] < 0:
+            hints.append(f"The club cost {roi['costs']} and earned back less this month (ROI {roi['roi'] * 100:.0f} %): "
+                         "look at the offers members redeem most.")
+        elif roi["roi"] >= 1:
+            hints.append(f"The club earned {roi['roi']:.1f}× what it cost this month.")
     if this["members"] and not this["active_members"]:
         hints.append("No member has bought in the last 90 days: try a campaign or a better welcome offer.")
     return hints

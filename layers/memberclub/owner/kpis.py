@@ -19,6 +19,7 @@ from memberclub.club import Club
 from memberclub.errors import Invalid
 from memberclub.loyalty.activity import active_days
 from memberclub.members import JOIN_SOURCES
+from memberclub.owner.roi import club_roi
 
 TOTAL = "total"  # the lifetime sums, as ``storage.stats`` keeps them
 COUPON_KINDS = ("welcome", "reward", "birthday", "premium", "campaign")
@@ -141,4 +142,5 @@ def month_kpis(club: Club, month: str, ledger: Ledger) -> dict[str, Any]:
         },
         "points": {"issued": m.get("points_issued", 0), "spent": m.get("points_spent", 0),
                    "outstanding": max(issued - spent, 0)},
+        "roi": club_roi(club, m),
     }

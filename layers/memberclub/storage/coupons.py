@@ -7,6 +7,7 @@ from datetime import datetime
 
 from memberclub.clock import iso
 from memberclub.coupons import Coupon
+from memberclub.money import to_minor
 from memberclub.events import EventDetail
 from memberclub.loyalty.activity import added
 from memberclub.loyalty.change import MemberChanged
@@ -16,6 +17,18 @@ from memberclub.storage.agenda import activity_entry
 from memberclub.storage.outbox import outbox_put
 from memberclub.storage.stats import stats_adds
 from memberclub.storage.table import ConditionFailed, Table, update
+
+
+def redeemed_value(coupon: Coupon) -> dict[str, int]:
+    """What a redemption gives away, for the club's ROI (``owner.roi``): money off (an amount),
+    a share of the basket (the percentages, summed: the basket is not known at the till) or
+    an item."""
+    value = coupon.value
+    if value.type == "amount" and value.amount is not None:
+        return {"redeemed_amount": to_minor(value.amount)}
+    if value.type == "percent" and value.percent is not None:
+        return {"redeemed_percent_sum": value.percent}
+    return {"redeemed_free_items": 1}
 
 
 class CouponStore:
@@ -40,8 +53,8 @@ class CouponStore:
                    "SET #st = :redeemed, redeemed_at = :now REMOVE expiry_pk, expiry_sk",
                    condition="#st = :issued AND expires_at > :now",
                    names={"#st": "status"}, values={":redeemed": "redeemed", ":issued": "issued", ":now": iso(now)}),
-            *stats_adds(coupon.club_id, added({month: {"redemptions": 1, f"redemptions_{coupon.kind}": 1}},
-                                              activity or {}), cause=coupon.code),
+            *stats_adds(coupon.club_id, added({month: {"redemptions": 1, f"redemptions_{coupon.kind}": 1}
+                                                       | redeemed_value(coupon)}, activity or {}), cause=coupon.code),
             outbox_put(coupon.club_id, f"redeemed#{coupon.code}", events, now),
         ]
         if active is not None:
