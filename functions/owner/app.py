@@ -3,8 +3,8 @@
 A doorway: checks run in the contract's order (413 → 404 → 401/403 → 400/422): the body
 limit is the web layer's, the club and its key ``memberclub.owner.http.auth``'s, then one
 use case answers. The routers in ``memberclub.owner.http``: the till (stamps, redemptions),
-the login, the figures (KPIs and the dashboard), the settings, and the exports (the QR
-poster, the members' CSV). A page asked for without a key answers 401 with the login form.
+the login, the figures (KPIs and the dashboard), the settings, the exports (the QR
+poster, the members' CSV), and the members (search, one member's history, erasure on request). A page asked for without a key answers 401 with the login form.
 """
 
 from __future__ import annotations
@@ -16,14 +16,16 @@ from fastapi.responses import Response
 from mangum import Mangum
 
 from memberclub.observability import HTTP_CORRELATION, lambda_entry
-from memberclub.owner.http import auth, exports, figures, settings, till
+from memberclub.owner.http import auth, exports, figures, members, settings, till
 from memberclub.web.app import create_app
 
 app = create_app(title="memberclub owner", page_prefixes=(), max_body_bytes=64 * 1024)
 # The pages among the JSON routes: they may answer HTML (the login form with 401, a form's 422).
 app.state.page_routes = frozenset({"GET /owner/{club}", "POST /owner/{club}/login", "GET /owner/{club}/settings.html",
-                                   "POST /owner/{club}/settings.html"})
-for router in (till.router, auth.router, settings.router, exports.router, figures.router):
+                                   "POST /owner/{club}/settings.html", "GET /owner/{club}/members.html",
+                                   "GET /owner/{club}/members/{member}/page",
+                                   "POST /owner/{club}/members/{member}/erase"})
+for router in (till.router, auth.router, settings.router, exports.router, figures.router, members.router):
     app.include_router(router)
 
 

@@ -279,6 +279,12 @@ OWNER = FunctionSpec(
         Route("POST", "/owner/{club}/settings.html"),
         Route("GET", "/owner/{club}/poster.svg"),
         Route("GET", "/owner/{club}/members.csv"),
+        Route("GET", "/owner/{club}/members"),
+        Route("GET", "/owner/{club}/members.html"),
+        Route("GET", "/owner/{club}/members/{member}"),
+        Route("DELETE", "/owner/{club}/members/{member}"),
+        Route("GET", "/owner/{club}/members/{member}/page"),
+        Route("POST", "/owner/{club}/members/{member}/erase"),
     ),
 )
 

@@ -42,6 +42,7 @@ class Member(BaseModel):
     created_at: str
     confirmed_at: str | None = None
     erased_at: str | None = None
+    erased_by: str | None = None  # "member", or "owner" carrying out the member's request
     # Balances (moved by purchases and the till).
     stamps: int = 0
     points: int = 0

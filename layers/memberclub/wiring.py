@@ -111,6 +111,16 @@ def membership_services() -> SignupServices:
     return SignupServices(clubs=clubs(), members=signup_members(), bus=event_bus(), token_key=token_key)
 
 
+@functools.cache
+def owner_erasure_services() -> SignupServices:
+    """The signup services for the owner's erasure on a member's request: the owner function
+    puts no events on the bus itself, so MemberErased goes through the outbox."""
+    from memberclub.signup.services import SignupServices
+    from memberclub.storage.outbox import OutboxPublisher
+
+    return SignupServices(clubs=clubs(), members=signup_members(), bus=OutboxPublisher(table()), token_key=token_key)
+
+
 def mail_feedback() -> MailFeedbackStore:
     from memberclub.storage.mail_feedback import MailFeedbackStore
 

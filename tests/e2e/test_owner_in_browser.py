@@ -39,3 +39,23 @@ def test_the_owner_logs_in_reads_the_figures_and_changes_a_setting(page: Any, st
     page.click("text=Log out")
     page.wait_for_url(f"**{base}")
     assert page.locator("#key").is_visible()
+
+
+def test_the_owner_finds_a_member_reads_their_page_and_erases_them_on_request(page: Any, stack: Stack) -> None:
+    club = stack.new_club(locale="en")
+    member = stack.new_member(club["club_id"])
+    base = f"/owner/{club['club_id']}"
+    page.goto(base)
+    page.fill("#key", club["owner_key"])
+    page.click("button[type=submit]")
+    page.wait_for_url(f"**{base}")
+    page.click("nav.owner >> text=Members")
+    page.fill("input[name=q]", member.contact)
+    page.click("text=Find")
+    page.click(f"text={member.contact}")
+    page.wait_for_selector("[data-member]")
+    assert page.locator("[data-stamps]").inner_text() == "0"
+    page.on("dialog", lambda dialog: dialog.accept())  # "Erase this member for good?"
+    page.click("text=Erase this member")
+    page.wait_for_selector("[data-erased]")
+    assert stack.http.get(member.card_path).status_code == 401  # their card is gone with them

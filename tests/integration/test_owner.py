@@ -4,6 +4,7 @@ figures from the counters, settings with their audit and event, the poster and t
 from __future__ import annotations
 
 import csv
+import json
 import io
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -287,3 +288,44 @@ def test_the_dashboard_shows_the_clubs_roi_from_what_was_sold_and_redeemed(harne
     assert (roi["net"], roi["roi"]) == ("90.00", 1.5)
     page = response_text(owner(club, "dashboard"))
     assert "data-roi" in page and "90.00 NOK" in page and "150 %" in page
+
+
+# --- members ------------------------------------------------------------------------------
+
+
+def member_event(club: Club, sample: str, member_id: str, key: str | None = None) -> dict[str, Any]:
+    event = http_event(f"owner/{sample}", club=club.id, owner_key=key or club.owner_key)
+    text = json.dumps(event).replace("REPLACE_WITH_MEMBER_ID", member_id)
+    return club.harness.stack.functions.invoke("owner", json.loads(text))
+
+
+def test_the_owner_finds_a_member_by_card_code_e_mail_or_phone_and_reads_their_history(club):
+    assert club.stamps(paid(club.id, "H1", club.member_id, "120.00"))["status"] == "applied"
+    for query in (club.email.upper(), club.card_code, club.card_code.lower()):
+        answer = owner(club, "members-search", query=f"q={query}")
+        assert answer["statusCode"] == 200, query
+        (found,) = response_json(answer)["members"]
+        assert (found["member_id"], found["stamps"], found["points"]) == (club.member_id, 1, 120)
+    assert response_json(owner(club, "members-search", query="q=nobody@example.no"))["members"] == []
+    assert owner(club, "members-search", query="q=")["statusCode"] == 422
+    history = response_json(member_event(club, "member", club.member_id))
+    assert [entry["kind"] for entry in history["ledger"]] == ["purchase"]
+    assert history["orders"][0]["total"] == "120.00" and history["consents"]["email"] is True
+    assert [c["kind"] for c in history["coupons"]] == ["welcome"]
+    page = response_text(owner(club, "members-page", query=f"q={club.email}"))
+    assert f'data-found="{club.member_id}"' in page
+    assert member_event(club, "member", "mnosuchmember000")["statusCode"] == 404
+
+
+def test_the_owner_erases_a_member_on_request_as_the_member_would_recorded_as_the_owners(club, harness):
+    other = Club(harness)
+    assert member_event(club, "member-erase", club.member_id, key=other.owner_key)["statusCode"] == 403
+    answer = member_event(club, "member-erase", club.member_id)
+    assert answer["statusCode"] == 204
+    profile = wiring.table().get(keys.member(club.id, club.member_id))
+    assert (profile["status"], profile["erased_by"]) == ("erased", "owner") and "email" not in profile
+    erased = [d for d in harness.published() if d.detail_type == "MemberErased"]
+    assert [d.event["detail"]["member_id"] for d in erased][:1] == [club.member_id]
+    assert response_json(owner(club, "members-search", query=f"q={club.email}"))["members"] == []
+    assert club.harness.signup(http_event("signup/me", token=club.token))["statusCode"] == 401
+    assert member_event(club, "member-erase", club.member_id)["statusCode"] == 404  # once

@@ -32,7 +32,8 @@ ALLOWED = {
     "loyalty": {"kernel", "orders"},
     # loyalty: the till's use cases behind the owner key, and the active spell (loyalty.activity)
     # the figures read; web: the owner's pages and the poster's QR code.
-    "owner": {"kernel", "loyalty", "web"},
+    # signup: the owner erases a member on request with the member's own erasure (signup.gdpr).
+    "owner": {"kernel", "loyalty", "web", "signup"},
     "premium": {"kernel", "web"},
     "jobs": {"kernel", "loyalty", "premium"},
     "messaging": {"kernel", "storage", "web"},

@@ -13,7 +13,7 @@ What erasure removes is decided here (``ERASURE``), and the member store carries
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import Any, Literal
 
 from memberclub import clock
 from memberclub.club import Club
@@ -55,10 +55,12 @@ def export_member(services: SignupServices, club: Club, member: Member) -> dict[
 BOOKKEEPING_PERIOD = timedelta(days=5 * 366)
 
 
-def erase_member(services: SignupServices, club: Club, member: Member) -> None:
+def erase_member(services: SignupServices, club: Club, member: Member,
+                 by: Literal["member", "owner"] = "member") -> None:
     """Erase the member (GDPR Art. 17): contact data, consents, open coupons and the card go;
     an anonymous tombstone and what the books need stay. The event goes first, so a failure
-    leaves the member able to ask again, and consumers see MemberErased at least once."""
+    leaves the member able to ask again, and consumers see MemberErased at least once.
+    ``by``: the member themself, or the owner carrying out the member's request (recorded)."""
     now = clock.now()
     services.bus.publish([MemberErased(club_id=club.club_id, idempotency_key=f"erased#{member.member_id}",
                                        occurred_at=clock.iso(now), member_id=member.member_id)])
@@ -66,5 +68,5 @@ def erase_member(services: SignupServices, club: Club, member: Member) -> None:
     services.members.erase(member, Erasure(
         erased_at=clock.iso(now), stats_month=club.month_of(now), profile_fields=ERASED_FIELDS,
         consent_history=True, waiting_joins=True, coupons=open_coupons, contact_index=True, card_index=True,
-        bookkeeping_until=clock.iso(now + BOOKKEEPING_PERIOD),
+        bookkeeping_until=clock.iso(now + BOOKKEEPING_PERIOD), erased_by=by,
     ))

@@ -82,6 +82,7 @@ class Erasure:
     # The member's order records and ledger entries stay for the books (anonymous: ids and
     # sums) until then, and expire after; nothing relies on the expiry for correctness.
     bookkeeping_until: str | None = None
+    erased_by: Literal["member", "owner"] = "member"  # who asked: the member, or the owner on their request
 
 
 # --- the seams -------------------------------------------------------------------------------

@@ -7,11 +7,11 @@ from datetime import datetime
 
 from memberclub.clock import iso
 from memberclub.coupons import Coupon
-from memberclub.money import to_minor
 from memberclub.events import EventDetail
 from memberclub.loyalty.activity import added
 from memberclub.loyalty.change import MemberChanged
 from memberclub.members import Member
+from memberclub.money import to_minor
 from memberclub.storage import keys
 from memberclub.storage.agenda import activity_entry
 from memberclub.storage.outbox import outbox_put

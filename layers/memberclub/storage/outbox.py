@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from memberclub import clock
 from memberclub.events import EventDetail
 from memberclub.storage import keys
 from memberclub.storage.table import ConditionFailed, Item, Table, put
@@ -54,3 +55,18 @@ class OutboxStore:
         twice (a shop's retry while the bus is still down) is one item."""
         with contextlib.suppress(ConditionFailed):
             self.table.put(outbox_item(club_id, ref, events, now), "attribute_not_exists(PK)")
+
+
+class OutboxPublisher:
+    """The bus for a function that does not put events on it itself (the owner's, erasing a
+    member): each event goes into the outbox, and the relay publishes it. The same event kept
+    twice is one item (its idempotency key names it)."""
+
+    def __init__(self, table: Table):
+        self.outbox = OutboxStore(table)
+
+    def publish(self, events: Sequence[EventDetail]) -> None:
+        now = clock.now()
+        for event in events:
+            self.outbox.keep(event.club_id, f"{event.DETAIL_TYPE}#{event.idempotency_key}", [event], now)
+

@@ -257,7 +257,8 @@ class SignupStore(MemberStore):
             cleared |= dict.fromkeys(("birthday_pk", "birthday_sk"))  # the birthday index goes with it
         cleared |= dict.fromkeys(("club_pk", "club_sk"))  # and the owner's list of members
         expression, names, values = set_expression(
-            {"status": "erased", "erased_at": erasure.erased_at} | cleared | {"token_version": member.token_version + 1}
+            {"status": "erased", "erased_at": erasure.erased_at, "erased_by": erasure.erased_by} | cleared
+            | {"token_version": member.token_version + 1}
         )
         actions = [
             update(keys.member(member.club_id, member.member_id), expression, condition="#st <> :erased",
