@@ -279,6 +279,7 @@ OWNER = FunctionSpec(
         Route("POST", "/owner/{club}/settings.html"),
         Route("GET", "/owner/{club}/poster.svg"),
         Route("GET", "/owner/{club}/members.csv"),
+        Route("GET", "/owner/{club}/segments"),
         Route("GET", "/owner/{club}/members"),
         Route("GET", "/owner/{club}/members.html"),
         Route("GET", "/owner/{club}/members/{member}"),

@@ -360,3 +360,29 @@ def test_a_bad_payload_fails_loudly_for_the_dead_letter_queue(harness):
 
 
 _ = confirmed_member  # the shared helper stays importable from here
+
+
+# --- key customers -------------------------------------------------------------------------
+
+
+def test_the_first_expiry_run_of_a_month_segments_the_profiled_members_for_the_dashboard(harness):
+    from tests.integration.test_loyalty import paid
+    from tests.samples import response_json, response_text
+
+    at("2031-04-10T12:00:00")
+    club = JobClub(harness)
+    _, regular = club.member(consents={"email": True, "profiling": True})
+    club.member(consents={"email": True, "profiling": True})  # joined, never bought
+    _, private = club.member(consents={"email": True})  # no profiling: not in the map
+    for n, who in enumerate((regular, regular, private)):
+        assert harness.stack.functions.invoke("stamps", paid(club.id, f"S{n}", who, "300.00"))["status"] == "applied"
+    at("2031-05-01T07:00:00")
+    assert run(harness, "expiry", "2031-05-01")["segmented"] == 2
+    assert run(harness, "expiry", "2031-05-02").get("segmented", 0) == 0  # once a month
+    owner_event = http_event("owner/segments", club=club.id, owner_key=club.owner_key)
+    snapshot = response_json(harness.stack.functions.invoke("owner", owner_event))
+    assert snapshot["month"] == "2031-05" and snapshot["members"] == 2
+    assert snapshot["segments"]["champions"] == 1 and snapshot["segments"]["lapsed"] == 1
+    page = response_text(harness.stack.functions.invoke(
+        "owner", http_event("owner/dashboard", club=club.id, owner_key=club.owner_key)))
+    assert 'data-segment="champions">1<' in page and "Members by visits and spend" in page

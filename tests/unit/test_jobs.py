@@ -91,6 +91,7 @@ class FakeStore:
         self.events: list[EventDetail] = []
         self.listed: dict[str, str] = {}  # member id → the month the expiry index lists them under
         self.reviews: dict[str, str] = {}  # member id → the month of their tier review
+        self.segments: dict | None = None  # the key-customer snapshot
 
     def club_ids(self) -> list[str]:
         return [self._club.club_id]
@@ -145,6 +146,15 @@ class FakeStore:
             return False
         self.members_by_id[member.member_id] = member.model_copy(update={"inactive_since": "x"})
         return True
+
+    def club_members(self, club_id: str):
+        return iter(list(self.members_by_id.values()))
+
+    def segments_month(self, club_id: str):
+        return self.segments["month"] if self.segments else None
+
+    def save_segments(self, club_id: str, snapshot) -> None:
+        self.segments = snapshot
 
     def tier_reviews_due(self, club_id: str, month: str) -> list[Member]:
         return [self.members_by_id[m] for m, listed in self.reviews.items() if listed == month]
@@ -306,3 +316,40 @@ def test_a_promotion_lists_the_member_for_review_when_its_spend_leaves_the_windo
     assert tier_review_month({"2026-03": 10, "2026-12": 5}, {"2026-02": 0}) == "2027-03"
     assert tier_review_month({}, {"2026-05": 1}) == "2027-05"
     assert tier_review_month({"2026-05": 0}, {}) is None
+
+
+def test_key_customers_are_segmented_once_a_month_from_the_profiled_members_only():
+    store = FakeStore(CLUB)
+    profiled = {"profiling": True}
+    store.members_by_id = {
+        # frequent and big, active: champions; frequent, small: loyal; one visit: occasional
+        "a": member("a", consents=profiled, visits_by_month={"2026-11": 10}, spend_by_month={"2026-11": 500_000},
+                    last_active_at="2026-11-28T10:00:00Z"),
+        "b": member("b", consents=profiled, visits_by_month={"2026-11": 10}, spend_by_month={"2026-11": 50_000},
+                    last_active_at="2026-11-25T10:00:00Z"),
+        "c": member("c", consents=profiled, visits_by_month={"2026-10": 1}, spend_by_month={"2026-10": 10_000},
+                    last_active_at="2026-10-30T10:00:00Z"),
+        # idle 60 days: at risk; idle half a year: lapsed (their spend has left the window too)
+        "d": member("d", consents=profiled, visits_by_month={"2026-10": 12}, spend_by_month={"2026-10": 900_000},
+                    last_active_at="2026-10-02T10:00:00Z"),
+        "e": member("e", consents=profiled, last_active_at="2026-06-01T10:00:00Z"),
+        "f": member("f", visits_by_month={"2026-11": 30}, last_active_at="2026-11-30T10:00:00Z"),  # no consent
+    }
+    assert run(store, "expiry", "2026-12-01T07:15:00Z")["segmented"] == 5
+    snapshot = store.segments
+    assert snapshot["month"] == "2026-12" and snapshot["members"] == 5
+    assert snapshot["segments"] == {"champions": 1, "loyal": 1, "occasional": 1, "at_risk": 1, "lapsed": 1}
+    assert sum(map(sum, snapshot["grid"])) == 5 and snapshot["grid"][0][0] == 1  # e: no visits
+    assert snapshot["median_visits"] == "10"
+    # The rest of the month reads nothing more.
+    assert run(store, "expiry", "2026-12-02T07:15:00Z").get("segmented") is None
+
+
+def test_the_segment_map_draws_every_cell():
+    from memberclub.loyalty.segments import MemberPoint, segment_snapshot
+    from memberclub.owner.charts import segment_map
+
+    points = [MemberPoint(v, v * 10_000, 3) for v in range(0, 40, 3)]
+    snapshot = segment_snapshot(CLUB, points, "2026-12", datetime(2026, 12, 1, tzinfo=UTC))
+    svg = segment_map(snapshot, "NOK")
+    assert svg.count("<rect") == 7 * 5 and "visits" in svg and sum(map(sum, snapshot["grid"])) == len(points)

@@ -8,10 +8,10 @@ finds the condition false and issues nothing.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from pydantic import BaseModel
 
@@ -87,6 +87,16 @@ class JobStore(Protocol):
         """Mark the member inactive and count ``lapsed`` in ``month``, once: False if they
         moved off the ``listed`` month meanwhile."""
         ...
+
+    def club_members(self, club_id: str) -> Iterator[Member]:
+        """Every member of the club, a page at a time (the ``club_members`` index)."""
+        ...
+
+    def segments_month(self, club_id: str) -> str | None:
+        """The month of the club's stored key-customer snapshot (None: none yet)."""
+        ...
+
+    def save_segments(self, club_id: str, snapshot: dict[str, Any]) -> None: ...
 
     def tier_reviews_due(self, club_id: str, month: str) -> list[Member]:
         """Members whose tier review is listed under the club-local ``month``."""

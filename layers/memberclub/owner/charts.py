@@ -60,3 +60,39 @@ def dashboard_charts(months: Sequence[dict[str, Any]]) -> list[dict[str, str]]:
                           [reading(month[key], kind) for month in months])}
         for title, key, kind in CHARTS
     ]
+
+
+SEGMENT_COLOURS = {"champions": "#0b6e4f", "loyal": "#3a9b76", "occasional": "#9cc9b7", "at_risk": "#e0a030",
+                   "lapsed": "#c0392b"}
+
+
+def segment_map(snapshot: dict[str, Any], currency: str) -> str:
+    """The key-customer map: visits (rows, most at the top) × spend quintiles (columns), each
+    cell shaded by how many members sit in it, with the count written in."""
+    grid, rows = snapshot["grid"], snapshot["visit_ranges"]
+    edges = snapshot["spend_edges"]
+    columns = [f"≤ {edges[0]}", *(f"≤ {edge}" for edge in edges[1:]), f"> {edges[-1]}"]
+    cell_w, cell_h, left, top = 58, 22, 52, 18
+    width, height = left + cell_w * 5 + 4, top + cell_h * len(rows) + 30
+    peak = max((count for row in grid for count in row), default=0) or 1
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" '
+             f'aria-label="Members by visits and spend" class="chart">',
+             f'<text x="0" y="12" font-size="10" fill="#6e6e73">visits ↓ · spend ({escape(currency)}) →</text>']
+    for r, label in enumerate(reversed(rows)):
+        row = grid[len(rows) - 1 - r]
+        y = top + r * cell_h
+        parts.append(f'<text x="{left - 6}" y="{y + 15}" font-size="10" text-anchor="end">{escape(label)}</text>')
+        for c, count in enumerate(row):
+            shade = 0.08 + 0.92 * count / peak if count else 0.03
+            x = left + c * cell_w
+            parts.append(f'<rect x="{x}" y="{y}" width="{cell_w - 2}" height="{cell_h - 2}" fill="#0b6e4f" '
+                         f'fill-opacity="{shade:.2f}"><title>{escape(label)} visits, spend {escape(columns[c])}: '
+                         f'{count}</title></rect>')
+            if count:
+                parts.append(f'<text x="{x + cell_w / 2 - 1}" y="{y + 14}" font-size="10" text-anchor="middle" '
+                             f'fill="{"#fff" if shade > 0.5 else "#1d1d1f"}">{count}</text>')
+    for c, label in enumerate(columns):
+        parts.append(f'<text x="{left + c * cell_w + cell_w / 2 - 1}" y="{height - 14}" font-size="9" '
+                     f'text-anchor="middle" fill="#6e6e73">{escape(label)}</text>')
+    parts.append("</svg>")
+    return "".join(parts)

@@ -7,8 +7,9 @@ events (the outbox) and monthly counters, under a condition that makes it happen
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from memberclub import contacts
 from memberclub.clock import iso
@@ -27,6 +28,7 @@ from memberclub.storage.agenda import (
 from memberclub.storage.clubs import ClubStore
 from memberclub.storage.held import release_action
 from memberclub.storage.items import coupon_item
+from memberclub.storage.members import MemberStore
 from memberclub.storage.outbox import outbox_put
 from memberclub.storage.stats import stats_add
 from memberclub.storage.table import (
@@ -184,6 +186,16 @@ class JobStore:
         except ConditionFailed:
             return False
         return True
+
+    def club_members(self, club_id: str) -> Iterator[Member]:
+        return MemberStore(self.table).club_members(club_id)
+
+    def segments_month(self, club_id: str) -> str | None:
+        item = self.table.get(keys.segments(club_id))
+        return item.get("month") if item else None
+
+    def save_segments(self, club_id: str, snapshot: dict[str, Any]) -> None:
+        self.table.put(keys.segments(club_id) | {"type": "segments"} | snapshot)
 
     def tier_reviews_due(self, club_id: str, month: str) -> list[Member]:
         return self.members(club_id, self._expiry_entries(month, "tier", club_id))

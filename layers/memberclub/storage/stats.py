@@ -65,6 +65,11 @@ class StatsStore:
         """The month's counters, summed over its shards (one BatchGetItem); {} when nothing counted."""
         return self.months(club_id, [month]).get(month, {})
 
+    def segments(self, club_id: str) -> dict[str, Any] | None:
+        """The club's key-customer snapshot (``jobs.segments``), or None before the first."""
+        item = self.table.get(keys.segments(club_id))
+        return {k: v for k, v in item.items() if k not in ("PK", "SK", "type")} if item else None
+
     def months(self, club_id: str, months: Iterable[str]) -> dict[str, dict[str, int]]:
         """Several months at once (a dashboard's twelve: 192 keys, two BatchGetItem calls)."""
         wanted = [keys.stats(club_id, month, shard) for month in dict.fromkeys(months) for shard in range(SHARDS)]
