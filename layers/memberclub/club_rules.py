@@ -78,6 +78,9 @@ class CatalogueReward(_Strict):
 
 class PointsRules(_Strict):
     per_currency_unit: int = Field(1, ge=0, le=1000, description="points per whole krone of the points basis")
+    # Points lost after this many months without a purchase or redemption; None (the default):
+    # never. In Denmark earned points are a claim that lasts three years: shorter is unwise there.
+    expire_after_months: int | None = Field(None, ge=3, le=36)
     # What points buy: 500 points (500 kr spent at 1 point a krone) for 50 kr off by default.
     catalogue: list[CatalogueReward] = Field(
         default=[CatalogueReward(id="discount-50", points=500, value=CouponValue(type="amount", amount="50.00"))],

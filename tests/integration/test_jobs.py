@@ -386,3 +386,27 @@ def test_the_first_expiry_run_of_a_month_segments_the_profiled_members_for_the_d
     page = response_text(harness.stack.functions.invoke(
         "owner", http_event("owner/dashboard", club=club.id, owner_key=club.owner_key)))
     assert 'data-segment="champions">1<' in page and "Members by visits and spend" in page
+
+
+# --- points expiry -------------------------------------------------------------------------
+
+
+def test_where_the_club_lets_points_expire_they_go_months_after_the_last_purchase(harness, table):
+    from tests.integration.test_loyalty import paid
+
+    at("2031-03-10T12:00:00")
+    club = JobClub(harness, settings={"points": {"expire_after_months": 6}})
+    email, member_id = club.member()
+    assert harness.stack.functions.invoke("stamps", paid(club.id, "X1", member_id, "300.00"))["status"] == "applied"
+    at("2031-07-02T07:00:00")
+    run(harness, "expiry", "2031-07-02")  # lapsed: listed for the points expiry in September
+    assert table.get(keys.member(club.id, member_id))["expiry_pk"] == "EXP#2031-09"
+    at("2031-08-31T07:00:00")
+    assert run(harness, "expiry", "2031-08-31").get("points_expired", 0) == 0
+    at("2031-09-01T07:00:00")
+    assert run(harness, "expiry", "2031-09-01")["points_expired"] == 300
+    assert run(harness, "expiry", "2031-09-02").get("points_expired", 0) == 0  # once
+    assert club.me(club.token_of(email))["points"] == 0
+    lines = table.query(keys.member_pk(club.id, member_id), sk_prefix="LEDGER#")
+    assert [(line["kind"], line["points"]) for line in lines][-1] == ("expired", -300)
+    assert club.stats("2031-09")["points_expired"] == 300

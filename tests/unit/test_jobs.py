@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from memberclub.club import Club
+from memberclub.club_rules import ClubSettings
 from memberclub.coupons import Coupon, issue_coupon
 from memberclub.errors import Invalid
 from memberclub.events import EventDetail
@@ -92,6 +93,7 @@ class FakeStore:
         self.listed: dict[str, str] = {}  # member id → the month the expiry index lists them under
         self.reviews: dict[str, str] = {}  # member id → the month of their tier review
         self.segments: dict | None = None  # the key-customer snapshot
+        self.points_listed: dict[str, str] = {}  # member id → the month their points expire
 
     def club_ids(self) -> list[str]:
         return [self._club.club_id]
@@ -141,10 +143,22 @@ class FakeStore:
                                                                           if m.last_purchase_at else None) == month
                 and not m.inactive_since]
 
-    def mark_inactive(self, member, listed, month, now) -> bool:
+    def mark_inactive(self, member, listed, month, now, points_expire=None) -> bool:
         if self.members_by_id[member.member_id].inactive_since:
             return False
         self.members_by_id[member.member_id] = member.model_copy(update={"inactive_since": "x"})
+        if points_expire:
+            self.points_listed[member.member_id] = points_expire
+        return True
+
+    def points_expiring(self, club_id: str, month: str) -> list[Member]:
+        return [self.members_by_id[m] for m, listed in self.points_listed.items() if listed == month]
+
+    def expire_points(self, member, listed, month, now) -> bool:
+        if self.points_listed.get(member.member_id) != listed:
+            return False
+        del self.points_listed[member.member_id]
+        self.members_by_id[member.member_id] = member.model_copy(update={"points": 0})
         return True
 
     def club_members(self, club_id: str):
@@ -353,3 +367,21 @@ def test_the_segment_map_draws_every_cell():
     snapshot = segment_snapshot(CLUB, points, "2026-12", datetime(2026, 12, 1, tzinfo=UTC))
     svg = segment_map(snapshot, "NOK")
     assert svg.count("<rect") == 7 * 5 and "visits" in svg and sum(map(sum, snapshot["grid"])) == len(points)
+
+
+def test_points_expire_only_where_the_club_says_so_months_after_the_last_activity():
+    months12 = Club(club_id="demo", name="Bakeri", settings=ClubSettings.model_validate(
+        {"points": {"expire_after_months": 12}}))
+    store = FakeStore(months12)
+    store.members_by_id = {"a": member("a", points=340, last_purchase_at="2026-08-20T18:00:00Z"),
+                           "b": member("b", points=0, last_purchase_at="2026-08-21T18:00:00Z")}
+    assert run(store, "expiry", "2026-11-30T07:15:00Z")["lapsed"] == 2  # August is 90 days past
+    assert store.points_listed == {"a": "2027-08"}  # nothing to lose for b
+    assert run(store, "expiry", "2027-07-31T06:15:00Z").get("points_expired") is None
+    assert run(store, "expiry", "2027-08-01T06:15:00Z")["points_expired"] == 340
+    assert store.members_by_id["a"].points == 0 and store.points_listed == {}
+    # The default: points never expire.
+    keep = FakeStore(CLUB)
+    keep.members_by_id = {"a": member("a", points=340, last_purchase_at="2026-08-20T18:00:00Z")}
+    run(keep, "expiry", "2026-11-30T07:15:00Z")
+    assert keep.points_listed == {}

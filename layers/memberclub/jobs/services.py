@@ -83,9 +83,20 @@ class JobStore(Protocol):
         not lapsed yet."""
         ...
 
-    def mark_inactive(self, member: Member, listed: str, month: str, now: datetime) -> bool:
+    def mark_inactive(self, member: Member, listed: str, month: str, now: datetime,
+                      points_expire: str | None = None) -> bool:
         """Mark the member inactive and count ``lapsed`` in ``month``, once: False if they
-        moved off the ``listed`` month meanwhile."""
+        moved off the ``listed`` month meanwhile. ``points_expire``: list them for the points
+        expiry of that month."""
+        ...
+
+    def points_expiring(self, club_id: str, month: str) -> list[Member]:
+        """Lapsed members whose points expire in the (UTC) ``month``."""
+        ...
+
+    def expire_points(self, member: Member, listed: str, month: str, now: datetime) -> bool:
+        """Their points gone, with a ledger line and ``points_expired`` in ``month``, once:
+        False if a purchase or redemption moved them meanwhile."""
         ...
 
     def club_members(self, club_id: str) -> Iterator[Member]:

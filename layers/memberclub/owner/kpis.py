@@ -108,7 +108,7 @@ def month_kpis(club: Club, month: str, ledger: Ledger) -> dict[str, Any]:
     joined = ledger.at_end("confirmed", month)
     lifetime_member_sales = ledger.at_end("member_sales", month) - ledger.at_end("member_refunds", month)
     issued = ledger.at_end("points_issued", month)
-    spent = ledger.at_end("points_spent", month)
+    spent = ledger.at_end("points_spent", month) + ledger.at_end("points_expired", month)
     return {
         "month": month,
         "currency": club.currency,
@@ -141,6 +141,6 @@ def month_kpis(club: Club, month: str, ledger: Ledger) -> dict[str, Any]:
             for source in JOIN_SOURCES
         },
         "points": {"issued": m.get("points_issued", 0), "spent": m.get("points_spent", 0),
-                   "outstanding": max(issued - spent, 0)},
+                   "expired": m.get("points_expired", 0), "outstanding": max(issued - spent, 0)},
         "roi": club_roi(club, m),
     }

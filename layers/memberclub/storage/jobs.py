@@ -17,6 +17,7 @@ from memberclub.club import Club
 from memberclub.coupons import Coupon
 from memberclub.events import EventDetail
 from memberclub.jobs.services import OnboardingAgenda
+from memberclub.loyalty.change import LedgerEntry
 from memberclub.members import Member
 from memberclub.storage import keys
 from memberclub.storage.agenda import (
@@ -29,8 +30,9 @@ from memberclub.storage.clubs import ClubStore
 from memberclub.storage.held import release_action
 from memberclub.storage.items import coupon_item
 from memberclub.storage.members import MemberStore
+from memberclub.storage.orders import ledger_item
 from memberclub.storage.outbox import outbox_put
-from memberclub.storage.stats import stats_add
+from memberclub.storage.stats import stats_add, stats_adds
 from memberclub.storage.table import (
     ConditionFailed,
     Item,
@@ -171,17 +173,51 @@ class JobStore:
             return False
         return True
 
-    def mark_inactive(self, member: Member, listed: str, month: str, now: datetime) -> bool:
-        """Mark the member lapsed and count it, once: False if a purchase moved it meanwhile."""
+    def mark_inactive(self, member: Member, listed: str, month: str, now: datetime,
+                      points_expire: str | None = None) -> bool:
+        """Mark the member lapsed and count it, once: False if a purchase moved it meanwhile.
+        ``points_expire``: the month their points go, when the club lets points expire: the
+        member is listed under it (a purchase before lists them as active again)."""
         entry = {"expiry_pk": f"EXP#{listed}"}
+        listing = keys.expiry_index_keys(points_expire, "points", member.club_id, member.member_id) \
+            if points_expire else None
+        expression = ("SET inactive_since = :now, expiry_pk = :epk, expiry_sk = :esk" if listing
+                      else "SET inactive_since = :now REMOVE expiry_pk, expiry_sk")
+        values = {":now": iso(now), ":entry": entry["expiry_pk"], ":active": "active"}
+        if listing:
+            values |= {":epk": listing["expiry_pk"], ":esk": listing["expiry_sk"]}
+        try:
+            self.table.transact([
+                update(keys.member(member.club_id, member.member_id), expression,
+                       condition="expiry_pk = :entry AND #st = :active AND attribute_not_exists(inactive_since)",
+                       names={"#st": "status"}, values=values),
+                stats_add(member.club_id, month, {"lapsed": 1}, cause=f"lapsed#{member.member_id}"),
+            ])
+        except ConditionFailed:
+            return False
+        return True
+
+    def points_expiring(self, club_id: str, month: str) -> list[Member]:
+        return self.members(club_id, self._expiry_entries(month, "points", club_id))
+
+    def expire_points(self, member: Member, listed: str, month: str, now: datetime) -> bool:
+        """The lapsed member's points gone (rev bumped), with a ledger line and the month's
+        ``points_expired``, once: False if a purchase or a redemption moved them meanwhile."""
+        at = iso(now)
+        entry = LedgerEntry("expired", f"points-expired#{listed}", 0, -member.points, member.stamps, 0)
+        rev_condition = "(attribute_not_exists(#rev) OR #rev = :read)" if member.rev <= 0 else "#rev = :read"
         try:
             self.table.transact([
                 update(keys.member(member.club_id, member.member_id),
-                       "SET inactive_since = :now REMOVE expiry_pk, expiry_sk",
-                       condition="expiry_pk = :entry AND #st = :active AND attribute_not_exists(inactive_since)",
-                       names={"#st": "status"},
-                       values={":now": iso(now), ":entry": entry.get("expiry_pk", ""), ":active": "active"}),
-                stats_add(member.club_id, month, {"lapsed": 1}, cause=f"lapsed#{member.member_id}"),
+                       "SET points = :zero, #rev = :rev REMOVE expiry_pk, expiry_sk",
+                       condition=f"expiry_pk = :listed AND #st = :active AND {rev_condition}",
+                       names={"#st": "status", "#rev": "rev"},
+                       values={":zero": 0, ":rev": member.rev + 1, ":read": member.rev, ":active": "active",
+                               ":listed": f"EXP#{listed}"}),
+                put(ledger_item(member.model_copy(update={"points": 0}), at, 0, entry)),
+                # To the month and the lifetime total: the points outstanding are read from it.
+                *stats_adds(member.club_id, {month: {"points_expired": member.points}},
+                            cause=f"points-expired#{member.member_id}#{listed}"),
             ])
         except ConditionFailed:
             return False
