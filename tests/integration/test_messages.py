@@ -130,3 +130,17 @@ def test_a_spam_complaint_stops_mail_too(harness):
     join(harness, club, email=address)  # joining again: no second confirmation to a complainer
     outcomes = [o for r in harness.deliver(harness.published()) for o in r.get("outcomes", [])]
     assert outcomes == [{"kind": "confirmation", "status": "undeliverable"}]
+
+
+def test_the_clubs_month_counts_what_was_sent_once_for_the_owner(harness):
+    from memberclub import clock, wiring
+    from memberclub.storage.stats import StatsStore
+
+    club = harness.new_club()
+    email = unique_email()
+    join(harness, club, email=email)
+    [joined] = harness.published()
+    harness.messages(joined.event)
+    harness.messages(joined.event)  # delivered twice: sent once, counted once
+    figures = StatsStore(wiring.table()).month(club, clock.now().strftime("%Y-%m"))
+    assert (figures["messages_sent"], figures["messages_sent_email"], figures["messages_sent_confirmation"]) == (1, 1, 1)

@@ -35,6 +35,7 @@ from memberclub.storage.clubs import ClubStore
 from memberclub.storage.counters import take_allowance
 from memberclub.storage.held import HeldMessages
 from memberclub.storage.members import MemberStore
+from memberclub.storage.stats import StatsStore
 from memberclub.storage.table import Table
 from memberclub.tokens import card_token, confirmation_token, unsubscribe_token
 
@@ -76,6 +77,25 @@ class Deliveries:
         )(self._send)
 
     def _send(self, delivery: dict[str, Any]) -> dict[str, Any]:
+        outcome = self._decide_and_send(delivery)
+        self._count(delivery, outcome)
+        return outcome
+
+    def _count(self, delivery: dict[str, Any], outcome: dict[str, Any]) -> None:
+        """The club's month counts what went out, was held or capped (the owner's dashboard).
+        After the send and best-effort: a failing count must not make a sent message look
+        unsent, which would send it again."""
+        message, status = delivery["message"], outcome["status"]
+        counters = ({"messages_sent": 1, f"messages_sent_{message['channel']}": 1,
+                     f"messages_sent_{message['kind']}": 1} if status == "sent" else {f"messages_{status}": 1})
+        month = delivery.get("month") or clock.now().strftime("%Y-%m")
+        try:
+            StatsStore(self.services.table).count(delivery["club_id"], month, counters,
+                                                  cause=delivery["delivery_key"])
+        except Exception:  # noqa: BLE001 - the message went; its count is not worth sending it twice
+            logger.warning("a message's count was not kept", extra={"club_id": delivery["club_id"], "status": status})
+
+    def _decide_and_send(self, delivery: dict[str, Any]) -> dict[str, Any]:
         message = Rendered(**delivery["message"])
         hold = delivery.get("hold_until")
         if hold:
@@ -135,6 +155,7 @@ def deliver_event(deliveries: Deliveries, detail_type: str, detail: dict[str, An
             "delivery_key": f"{detail_type}#{event.idempotency_key}#{rule.template}",
             "club_id": club.club_id,
             "club_day": now.astimezone(club.zone).date().isoformat(),
+            "month": club.month_of(now),
             "sms_cap": club.settings.messaging.sms_daily_cap,
             "frequency_cap": frequency_cap(template, club, member, coupon, now),
             "member_id": member.member_id,
@@ -165,6 +186,7 @@ def release_held(deliveries: Deliveries, event: HeldMessageDue) -> dict[str, Any
         "delivery_key": f"HeldMessageDue#{event.idempotency_key}",
         "club_id": club.club_id,
         "club_day": now.astimezone(club.zone).date().isoformat(),
+        "month": club.month_of(now),
         "sms_cap": club.settings.messaging.sms_daily_cap,
         "member_id": member.member_id,
         "frequency_cap": item.get("frequency_cap"),

@@ -94,6 +94,22 @@ def average(minor: int, count: int) -> str:
     return money.to_decimal_string((2 * minor + count) // (2 * count) if count > 0 else 0)
 
 
+def messages_of(m: Counters) -> dict[str, Any]:
+    """What the club's voice did in the month: sent (by channel and kind), held through the
+    quiet hours, skipped over a member's monthly cap or the club's daily SMS cap, and the
+    bounces and complaints that stopped e-mail to an address."""
+    channels = ("email", "sms")
+    return {
+        "sent": m.get("messages_sent", 0),
+        "sent_by_channel": {channel: m.get(f"messages_sent_{channel}", 0) for channel in channels},
+        "sent_by_kind": {name.removeprefix("messages_sent_"): count for name, count in sorted(m.items())
+                         if name.startswith("messages_sent_") and name.removeprefix("messages_sent_") not in channels},
+        "held": m.get("messages_held", 0), "over_member_cap": m.get("messages_frequency_capped", 0),
+        "over_sms_cap": m.get("messages_capped", 0),
+        "email_bounces": m.get("email_bounces", 0), "email_complaints": m.get("email_complaints", 0),
+    }
+
+
 def month_kpis(club: Club, month: str, ledger: Ledger) -> dict[str, Any]:
     """Every figure of the contract for ``month`` (and a few more the dashboard shows)."""
     m, before = ledger.of(month), add_months(month, -1)
@@ -143,4 +159,5 @@ def month_kpis(club: Club, month: str, ledger: Ledger) -> dict[str, Any]:
         "points": {"issued": m.get("points_issued", 0), "spent": m.get("points_spent", 0),
                    "expired": m.get("points_expired", 0), "outstanding": max(issued - spent, 0)},
         "roi": club_roi(club, m),
+        "messages": messages_of(m),
     }

@@ -61,6 +61,12 @@ class StatsStore:
     def __init__(self, table: Table):
         self.table = table
 
+    def count(self, club_id: str, month: str, counters: Mapping[str, int], *, cause: str) -> None:
+        """ADD counters of one month outside a transaction, in one request (what the messages
+        function sent: its sends are once-only by their idempotency records, the count follows
+        the send). Month only: no lifetime total is read for these."""
+        self.table.run(stats_add(club_id, month, counters, cause=cause))
+
     def month(self, club_id: str, month: str) -> dict[str, int]:
         """The month's counters, summed over its shards (one BatchGetItem); {} when nothing counted."""
         return self.months(club_id, [month]).get(month, {})
