@@ -143,6 +143,9 @@ class PremiumRules(_Strict):
 
 class MessagingRules(_Strict):
     sms_daily_cap: int = Field(100, ge=0, le=100_000, description="SMS a day for the whole club")
+    # A cost guard: SMS cost money (about 0.05–0.08 USD each to Norway and Denmark), e-mail
+    # next to nothing. Past it, SMS wait for next month (the outcome is "over_budget").
+    sms_monthly_budget: int = Field(1000, ge=0, le=1_000_000, description="SMS a month for the whole club")
     confirmation_cooldown_seconds: int = Field(300, ge=0, le=86_400, description="per contact")
     quiet_hours: tuple[int, int] = (21, 8)
     # Marketing (onboarding after its first days, reminders, birthday, campaigns) to one member

@@ -58,6 +58,22 @@ def test_the_daily_sms_cap_holds_back_the_rest(harness):
     assert "/confirm/" in sent[0]["text"]
 
 
+def test_the_monthly_sms_budget_guards_the_bill_and_the_owner_sees_it(harness):
+    from memberclub import clock, wiring
+    from memberclub.storage.stats import StatsStore
+
+    club = harness.new_club(settings={"messaging": {"sms_monthly_budget": 1}})
+    phones = ["+4793333333", "+4794444444"]
+    for n, phone in enumerate(phones):
+        event = http_event("signup/join-api", club=club, body={"phone": phone, "consents": {"sms": True}})
+        event["requestContext"]["http"]["sourceIp"] = f"203.0.113.{n + 11}"
+        harness.signup(event)
+    outcomes = [answer["outcomes"][0]["status"] for answer in harness.deliver(harness.published())]
+    assert outcomes == ["sent", "over_budget"]
+    figures = StatsStore(wiring.table()).month(club, clock.now().strftime("%Y-%m"))
+    assert (figures["messages_sent_sms"], figures["messages_over_budget"]) == (1, 1)
+
+
 def test_already_member_gets_the_card_link_not_a_confirmation(harness):
     club = harness.new_club()
     email, card_token = confirmed_member(harness, club)

@@ -111,6 +111,13 @@ class Deliveries:
                         extra={"club_id": delivery["club_id"], "kind": message.kind})
             return {"status": "frequency_capped"}
         if message.channel == "sms":
+            budget = delivery.get("sms_monthly_budget")
+            if budget is not None and not take_allowance(
+                    self.services.table, delivery["club_id"], "sms-month", delivery["month"], budget,
+                    int((clock.now() + timedelta(days=40)).timestamp())):
+                logger.warning("SMS held back: the club's monthly SMS budget is spent",
+                               extra={"club_id": delivery["club_id"]})
+                return {"status": "over_budget"}
             club_day = delivery["club_day"]
             expire = int((clock.now() + timedelta(days=3)).timestamp())
             if not take_allowance(self.services.table, delivery["club_id"], "sms", club_day, delivery["sms_cap"], expire):
@@ -157,6 +164,8 @@ def deliver_event(deliveries: Deliveries, detail_type: str, detail: dict[str, An
             "club_day": now.astimezone(club.zone).date().isoformat(),
             "month": club.month_of(now),
             "sms_cap": club.settings.messaging.sms_daily_cap,
+        "sms_monthly_budget": club.settings.messaging.sms_monthly_budget,
+            "sms_monthly_budget": club.settings.messaging.sms_monthly_budget,
             "frequency_cap": frequency_cap(template, club, member, coupon, now),
             "member_id": member.member_id,
             # A marketing SMS at night waits for the morning (a service message never does).
@@ -188,6 +197,7 @@ def release_held(deliveries: Deliveries, event: HeldMessageDue) -> dict[str, Any
         "club_day": now.astimezone(club.zone).date().isoformat(),
         "month": club.month_of(now),
         "sms_cap": club.settings.messaging.sms_daily_cap,
+        "sms_monthly_budget": club.settings.messaging.sms_monthly_budget,
         "member_id": member.member_id,
         "frequency_cap": item.get("frequency_cap"),
         "message": message,

@@ -105,7 +105,7 @@ def messages_of(m: Counters) -> dict[str, Any]:
         "sent_by_kind": {name.removeprefix("messages_sent_"): count for name, count in sorted(m.items())
                          if name.startswith("messages_sent_") and name.removeprefix("messages_sent_") not in channels},
         "held": m.get("messages_held", 0), "over_member_cap": m.get("messages_frequency_capped", 0),
-        "over_sms_cap": m.get("messages_capped", 0),
+        "over_sms_cap": m.get("messages_capped", 0), "over_sms_budget": m.get("messages_over_budget", 0),
         "email_bounces": m.get("email_bounces", 0), "email_complaints": m.get("email_complaints", 0),
     }
 

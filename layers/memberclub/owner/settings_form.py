@@ -45,6 +45,7 @@ FIELDS = (
     FormField("premium.yearly_gift.enabled", "bool", "Give premium members a gift each renewed year"),
     FormField("premium.automatic_tax", "bool", "Stripe Tax on premium (needs a tax registration in Stripe)"),
     FormField("messaging.sms_daily_cap", "int", "SMS a day at most"),
+    FormField("messaging.sms_monthly_budget", "int", "SMS a month at most (a cost guard)"),
     FormField("economics.gross_margin_percent", "int", "Gross margin on sales (%), for the ROI"),
     FormField("economics.running_cost", "amount", "What the club costs a month to run, for the ROI"),
 )
