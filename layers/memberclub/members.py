@@ -56,6 +56,9 @@ class Member(BaseModel):
     premium_customer_id: str | None = None
     premium_cancel_at_period_end: bool = False
     premium_read_at: str | None = None
+    # "<subscription>#<until>": the expiry job counted this premium as ended (its period passed
+    # without a renewal Stripe told us of); a renewal paid later takes the count back.
+    premium_ended_counted: str | None = None
     lifetime_spend: int = 0  # minor units
     visits: int = 0
     last_purchase_at: str | None = None

@@ -4,8 +4,8 @@ figures from the counters, settings with their audit and event, the poster and t
 from __future__ import annotations
 
 import csv
-import json
 import io
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 

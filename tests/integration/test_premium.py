@@ -378,3 +378,32 @@ def test_a_club_with_stripe_tax_asks_checkout_for_it(harness):
     params = buyer.stripe.objects[buyer.checkout().rsplit("/", 1)[1]]["_params"]
     assert params["automatic_tax"] == {"enabled": "true"}
     assert params["line_items"][0]["price_data"]["tax_behavior"] == "inclusive"
+
+
+def test_premium_that_runs_out_unpaid_is_counted_ended_by_the_job_once_and_a_late_payment_takes_it_back(buyer):
+    from datetime import date
+
+    sub = buyer.buy()
+    buyer.stripe.renew(sub, paid=False)  # past_due: premium lasts the grace days, then runs out
+    failed_invoice = buyer.stripe.sent[-1]["data"]["object"]["id"]
+    until = clock.parse_iso(buyer.member()["premium_until"])
+    entry = wiring.table().get(keys.premium_end(buyer.id, buyer.member_id))
+    assert entry["expiry_pk"] == f"EXP#{until.date().isoformat()}"
+    clock.set_now(until + timedelta(hours=30))
+    day = date.fromisoformat(clock.now().date().isoformat())
+    assert buyer.harness.stack.run_job("expiry", day)["premium_ended"] == 1
+    assert buyer.harness.stack.run_job("expiry", day).get("premium_ended", 0) == 0  # once
+    month = clock.now().strftime("%Y-%m")
+    from memberclub.storage.stats import StatsStore
+
+    stats = StatsStore(wiring.table())
+    assert stats.month(buyer.id, month)["premium_ended"] == 1
+    assert [d.event["detail"]["at_period_end"] for d in buyer.harness.published()
+            if d.detail_type == "PremiumCancelled"] == [False]
+    # Stripe's retry goes through after all: premium runs again and the end is taken back.
+    buyer.stripe.recover(failed_invoice)
+    assert buyer.member()["premium_status"] == "active" and "premium_ended_counted" not in buyer.member()
+    assert stats.month(buyer.id, month).get("premium_ended", 0) == 0
+    # Stripe ends it later: counted once more, by Stripe's deletion.
+    buyer.stripe.end(sub)
+    assert stats.month(buyer.id, month)["premium_ended"] == 1

@@ -161,6 +161,17 @@ class FakeStore:
         self.members_by_id[member.member_id] = member.model_copy(update={"points": 0})
         return True
 
+    def premium_ends_due(self, club_id: str, day: str) -> list[Member]:
+        return [m for m in self.members_by_id.values() if m.premium_until and m.premium_until[:10] == day]
+
+    def end_premium(self, member, month, events, now) -> bool:
+        if self.members_by_id[member.member_id].premium_ended_counted:
+            return False
+        self.members_by_id[member.member_id] = member.model_copy(update={
+            "premium_ended_counted": f"{member.premium_subscription_id}#{member.premium_until}"})
+        self.events += events
+        return True
+
     def club_members(self, club_id: str):
         return iter(list(self.members_by_id.values()))
 
@@ -385,3 +396,21 @@ def test_points_expire_only_where_the_club_says_so_months_after_the_last_activit
     keep.members_by_id = {"a": member("a", points=340, last_purchase_at="2026-08-20T18:00:00Z")}
     run(keep, "expiry", "2026-11-30T07:15:00Z")
     assert keep.points_listed == {}
+
+
+def test_premium_that_ran_out_without_a_renewal_is_counted_ended_once():
+    store = FakeStore(CLUB)
+    store.members_by_id = {
+        "a": member("a", premium_until="2026-12-01T10:00:00Z", premium_subscription_id="sub_a",
+                    premium_status="unpaid"),
+        "b": member("b", premium_until="2026-12-01T10:00:00Z", premium_subscription_id="sub_b",
+                    premium_status="canceled"),  # Stripe's deletion counted it
+        "c": member("c", premium_until="2027-12-01T10:00:00Z", premium_subscription_id="sub_c",
+                    premium_status="active"),
+    }
+    assert run(store, "expiry", "2026-12-01T07:15:00Z").get("premium_ended") is None  # not yet run out
+    assert run(store, "expiry", "2026-12-02T07:15:00Z")["premium_ended"] == 1
+    (ended,) = [e for e in store.events if e.DETAIL_TYPE == "PremiumCancelled"]
+    assert (ended.member_id, ended.idempotency_key, ended.at_period_end) == ("a", "premium-ended#sub_a", False)
+    assert store.members_by_id["a"].premium_ended_counted == "sub_a#2026-12-01T10:00:00Z"
+    assert run(store, "expiry", "2026-12-03T07:15:00Z").get("premium_ended") is None  # once

@@ -19,6 +19,7 @@ from memberclub.jobs.cleanup import remove_unconfirmed
 from memberclub.jobs.expiry import expire_coupons, expiring_coupons_on, release_held_messages
 from memberclub.jobs.onboarding import onboarding_steps_due
 from memberclub.jobs.points import expire_points
+from memberclub.jobs.premium import end_lapsed_premium
 from memberclub.jobs.segments import segment_members
 from memberclub.jobs.services import JobServices
 from memberclub.jobs.tiers import review_tiers
@@ -29,7 +30,7 @@ Step = Callable[[JobServices, Club, date, datetime], Counter[str]]
 STEPS: dict[Job, tuple[Step, ...]] = {
     "birthday": (birthday_gifts_for,),
     "expiry": (release_held_messages, expiring_coupons_on, expire_coupons, remove_unconfirmed, mark_lapsed_members,
-               expire_points, review_tiers, segment_members),
+               expire_points, end_lapsed_premium, review_tiers, segment_members),
     "onboarding": (onboarding_steps_due,),
 }
 

@@ -109,6 +109,16 @@ class JobStore(Protocol):
 
     def save_segments(self, club_id: str, snapshot: dict[str, Any]) -> None: ...
 
+    def premium_ends_due(self, club_id: str, day: str) -> list[Member]:
+        """Members whose premium runs out on the (UTC) ``day``, as the premium function listed it."""
+        ...
+
+    def end_premium(self, member: Member, month: str, events: Sequence[EventDetail], now: datetime) -> bool:
+        """Count the member's premium ended in ``month`` and tell them, under the key Stripe's
+        deletion uses (once, whichever comes first), and mark what was counted; False if it
+        was counted already or the premium moved meanwhile."""
+        ...
+
     def tier_reviews_due(self, club_id: str, month: str) -> list[Member]:
         """Members whose tier review is listed under the club-local ``month``."""
         ...

@@ -164,7 +164,6 @@ def deliver_event(deliveries: Deliveries, detail_type: str, detail: dict[str, An
             "club_day": now.astimezone(club.zone).date().isoformat(),
             "month": club.month_of(now),
             "sms_cap": club.settings.messaging.sms_daily_cap,
-        "sms_monthly_budget": club.settings.messaging.sms_monthly_budget,
             "sms_monthly_budget": club.settings.messaging.sms_monthly_budget,
             "frequency_cap": frequency_cap(template, club, member, coupon, now),
             "member_id": member.member_id,

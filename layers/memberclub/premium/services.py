@@ -48,6 +48,9 @@ class Effect:
     # once, and their ``CouponIssued`` events.
     coupons: Sequence[Coupon] = ()
     coupon_events: Sequence[EventDetail] = ()
+    # Causes it takes back (their outbox keys): a renewal paid after the expiry job counted
+    # the premium as ended clears that end, so a later end counts again.
+    clears: Sequence[str] = ()
 
     @property
     def events(self) -> list[EventDetail]:

@@ -11,6 +11,8 @@ change reported under two event ids (``checkout.session.completed`` and the firs
 
 from __future__ import annotations
 
+from collections import Counter
+from dataclasses import replace
 from typing import Any
 
 from memberclub import clock
@@ -94,7 +96,8 @@ def receive_stripe_event(services: PremiumServices, payload: bytes, signature: s
     state = premium_state(subscription, club.settings.premium.grace_days)
     now = clock.now()
     change = PremiumChange(event_id, owner.club_id, owner.member_id, state, read_at,
-                           effects_of(kind, obj, state, owner, read_at, club), now, club.month_of(now))
+                           effects_of(kind, obj, state, owner, read_at, club, member.premium_ended_counted),
+                           now, club.month_of(now))
     if not services.records.record(change):
         return answer | {"handled": False, "duplicate": True}
     return answer | {"handled": True, "premium": {"status": state.status, "until": _iso(state.until)}}
@@ -105,8 +108,23 @@ def _iso(moment: Any) -> str | None:
 
 
 def effects_of(kind: str, obj: dict[str, Any], state: PremiumState, owner: SubscriptionOwner,
-               now: Any, club: Club) -> list[Effect]:
-    """What the member is told and given, each under the key of its own cause."""
+               now: Any, club: Club, ended_counted: str | None = None) -> list[Effect]:
+    """What the member is told and given, each under the key of its own cause.
+    ``ended_counted``: the member's premium that the expiry job counted as ended; a payment
+    for the same subscription now takes that count back, once (with its own effect)."""
+    effects = _effects_of(kind, obj, state, owner, now, club)
+    sub = state.subscription_id
+    if ended_counted and ended_counted.startswith(f"{sub}#") and state.status in PAID and effects \
+            and isinstance(effects[0].event, PremiumActivated | PremiumRenewed):
+        first = effects[0]
+        resumed = Counter(first.counters)
+        resumed["premium_ended"] -= 1
+        effects[0] = replace(first, counters=dict(resumed), clears=(f"premium-ended#{sub}",))
+    return effects
+
+
+def _effects_of(kind: str, obj: dict[str, Any], state: PremiumState, owner: SubscriptionOwner,
+                now: Any, club: Club) -> list[Effect]:
     sub, until = state.subscription_id, _iso(state.until)
     base = {"club_id": owner.club_id, "member_id": owner.member_id, "occurred_at": clock.iso(now)}
 

@@ -233,6 +233,26 @@ class JobStore:
     def save_segments(self, club_id: str, snapshot: dict[str, Any]) -> None:
         self.table.put(keys.segments(club_id) | {"type": "segments"} | snapshot)
 
+    def premium_ends_due(self, club_id: str, day: str) -> list[Member]:
+        return self.members(club_id, self._expiry_entries(day, "premium", club_id))
+
+    def end_premium(self, member: Member, month: str, events: Sequence[EventDetail], now: datetime) -> bool:
+        sub, until = member.premium_subscription_id, member.premium_until
+        try:
+            self.table.transact([
+                outbox_put(member.club_id, f"premium-ended#{sub}", events, now),
+                *stats_adds(member.club_id, {month: {"premium_ended": 1}}, cause=f"premium-ended#{sub}"),
+                update(keys.member(member.club_id, member.member_id), "SET premium_ended_counted = :counted",
+                       condition="premium_until = :until AND premium_subscription_id = :sub",
+                       values={":counted": f"{sub}#{until}", ":until": until, ":sub": sub}),
+                delete(keys.premium_end(member.club_id, member.member_id)),
+            ])
+        except ConditionFailed as failure:
+            if 0 in failure.failed:  # Stripe's deletion counted it: the listing is done with
+                self.table.delete(keys.premium_end(member.club_id, member.member_id))
+            return False
+        return True
+
     def tier_reviews_due(self, club_id: str, month: str) -> list[Member]:
         return self.members(club_id, self._expiry_entries(month, "tier", club_id))
 

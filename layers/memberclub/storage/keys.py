@@ -135,6 +135,11 @@ def expiry_index_keys(day: str, kind: str, club_id: str, ref: str) -> dict[str, 
     return {"expiry_pk": f"EXP#{day}", "expiry_sk": f"{kind}#{club_id}#{ref}"}
 
 
+def premium_end(club_id: str, member_id: str) -> dict[str, str]:
+    """The member's premium end, listed in the expiry index by the day premium runs out."""
+    return key(member_pk(club_id, member_id), "PREMIUM_END")
+
+
 def segments(club_id: str) -> dict[str, str]:
     """The club's key-customer snapshot of the month (the expiry job writes it)."""
     return key(f"CLUB#{club_id}", "SEGMENTS")

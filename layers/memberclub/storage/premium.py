@@ -21,11 +21,12 @@ from memberclub.clock import iso
 from memberclub.errors import Unavailable
 from memberclub.members import Member
 from memberclub.premium.services import PremiumChange
+from memberclub.premium.state import ENDED, PAID
 from memberclub.storage import keys
 from memberclub.storage.items import coupon_item
 from memberclub.storage.outbox import outbox_put
 from memberclub.storage.stats import stats_adds
-from memberclub.storage.table import ConditionFailed, Table, put, set_expression, update
+from memberclub.storage.table import ConditionFailed, Table, delete, put, set_expression, update
 
 EVENT_MARKER_DAYS = 30
 
@@ -53,7 +54,8 @@ class PremiumStore:
         state_write: dict[str, Any] | None = self._state_update(change)
         effects = list(change.effects)
         for _attempt in range(len(effects) + 2):
-            actions = [marker] + ([state_write] if state_write else [])
+            # The state, and the entry the expiry job finds it by when premium runs out, go together.
+            actions = [marker] + ([state_write, self._end_entry(change)] if state_write else [])
             outbox_at: dict[int, int] = {}  # action position → effect
             counters: Counter[str] = Counter()
             for number, effect in enumerate(effects):
@@ -62,6 +64,7 @@ class PremiumStore:
                 for coupon in effect.coupons:
                     outbox_at[len(actions)] = number
                     actions.append(put(coupon_item(coupon, coupon.expires_at[:10]), "attribute_not_exists(PK)"))
+                actions += [delete(keys.outbox(change.club_id, cleared)) for cleared in effect.clears]
                 counters.update(effect.counters or {})
             # The effects' figures in one ADD per item (a transaction names an item once), to
             # the month and to the club's lifetime total, which the owner's figures read.
@@ -80,9 +83,20 @@ class PremiumStore:
         # Each refusal above leaves out what was refused, so this is not reached.
         raise Unavailable("The premium state could not be stored. Please try again.")
 
+    def _end_entry(self, change: PremiumChange) -> dict[str, Any]:
+        """Where the expiry job finds premium that runs out: under the (UTC) day of its end,
+        while it has one; gone once Stripe says the subscription ended."""
+        state, entry = change.state, keys.premium_end(change.club_id, change.member_id)
+        if state.until is None or state.status in ENDED:
+            return delete(entry)
+        until = iso(state.until)
+        return put(entry | {"type": "premium_end", "until": until, "subscription_id": state.subscription_id}
+                   | keys.expiry_index_keys(until[:10], "premium", change.club_id, change.member_id))
+
     def _state_update(self, change: PremiumChange) -> dict[str, Any]:
         state = change.state
-        expression, names, values = set_expression({
+        paid = {"premium_ended_counted": None} if state.status in PAID else {}  # premium runs again
+        expression, names, values = set_expression(paid | {
             "premium_until": iso(state.until) if state.until else None,
             "premium_status": state.status,
             "premium_subscription_id": state.subscription_id,
