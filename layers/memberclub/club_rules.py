@@ -169,6 +169,21 @@ class ActivityRules(_Strict):
     inactive_after_days: int = Field(90, ge=7, le=365, description="days without a purchase before a member lapses")
 
 
+TextByLanguage = dict[Literal["nb", "da", "en"], Annotated[str, Field(min_length=1, max_length=300)]]
+
+
+class ClubTexts(_Strict):
+    """The club's own words, per language (the member's, else the club's, else none): a line
+    under the join page's heading and on the poster, and a line in the welcome message."""
+
+    join_intro: TextByLanguage = {}
+    welcome: TextByLanguage = {}
+
+    def of(self, field: str, locale: str, club_locale: str) -> str | None:
+        texts: dict[str, str] = getattr(self, field)
+        return texts.get(locale) or texts.get(club_locale)
+
+
 class EconomicsRules(_Strict):
     """What the owner knows of the shop's money, for the club's ROI on the dashboard."""
 
@@ -187,6 +202,7 @@ class ClubSettings(_Strict):
     messaging: MessagingRules = MessagingRules()
     activity: ActivityRules = ActivityRules()
     economics: EconomicsRules = EconomicsRules()
+    texts: ClubTexts = ClubTexts()
 
 
 def merge_settings(current: ClubSettings, changes: dict[str, Any]) -> ClubSettings:

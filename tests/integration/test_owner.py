@@ -329,3 +329,24 @@ def test_the_owner_erases_a_member_on_request_as_the_member_would_recorded_as_th
     assert response_json(owner(club, "members-search", query=f"q={club.email}"))["members"] == []
     assert club.harness.signup(http_event("signup/me", token=club.token))["statusCode"] == 401
     assert member_event(club, "member-erase", club.member_id)["statusCode"] == 404  # once
+
+
+def test_the_owner_sets_the_clubs_language_zone_and_own_words(club, harness):
+    from tests.integration.test_signup import link_in
+
+    body = {"locale": "da", "timezone": "Europe/Copenhagen",
+            "texts": {"join_intro": {"da": "Saml stempler hos os!"}, "welcome": {"da": "Vi ses snart i butikken."}}}
+    answer = owner(club, "settings-change", body=body)
+    assert answer["statusCode"] == 200
+    settings = response_json(owner(club, "settings"))
+    assert (settings["locale"], settings["timezone"]) == ("da", "Europe/Copenhagen")
+    join_page = response_text(harness.signup(http_event("signup/join-page", club=club.id, headers={"accept-language": "da"})))
+    assert "Saml stempler hos os!" in join_page
+    email = unique_email()
+    join(harness, club.id, email=email, locale="da")
+    harness.deliver(harness.published())
+    assert harness.signup(http_event("signup/confirm", token=link_in(harness.outbox(email)[-1], "confirm")))["statusCode"] == 200
+    harness.deliver(harness.published())
+    welcome = harness.outbox(email)[-1]
+    assert welcome["kind"] == "welcome" and "Vi ses snart i butikken." in welcome["text"]
+    assert owner(club, "settings-change", body={"timezone": "Mars/Olympus"})["statusCode"] == 422

@@ -198,7 +198,8 @@ def test_the_poster_speaks_the_clubs_language_and_links_with_source_qr():
 
 
 def test_a_partial_change_names_its_sections_and_bad_fields_are_422():
-    after, sections = merged_settings(CLUB, {"stamps": {"reward_at": 8}, "premium": {"price": "249"}})
+    changed, sections = merged_settings(CLUB, {"stamps": {"reward_at": 8}, "premium": {"price": "249"}})
+    after = changed.settings
     assert after.stamps.reward_at == 8 and after.premium.price == "249.00" and sections == ["stamps", "premium"]
     assert merged_settings(CLUB, {"stamps": {"reward_at": 10}})[1] == []
     with pytest.raises(Invalid) as error:
@@ -325,3 +326,16 @@ def test_the_roi_follows_the_seeds_formula_with_every_term():
     assert club_roi(club, {"member_sales": 300_000, "member_basket_orders": 10, "basket_orders": 10})["basket_uplift"] == "0.00"
     free = Club(club_id="demo", name="Demo")
     assert club_roi(free, {})["roi"] is None
+
+
+def test_the_clubs_language_zone_and_own_texts_change_with_the_settings():
+    changed, sections = merged_settings(CLUB, {"locale": "da", "timezone": "Europe/Copenhagen",
+                                               "texts": {"join_intro": {"da": "Velkommen i klubben!"}}})
+    assert (changed.locale, changed.timezone, sections) == ("da", "Europe/Copenhagen", ["texts", "locale", "timezone"])
+    assert changed.settings.texts.of("join_intro", "en", "da") == "Velkommen i klubben!"  # the club's language
+    with pytest.raises(Invalid) as error:
+        merged_settings(CLUB, {"timezone": "Mars/Olympus"})
+    assert set(error.value.fields) == {"timezone"}
+    with pytest.raises(Invalid) as error:
+        merged_settings(CLUB, {"texts": {"welcome": {"sv": "Hej"}}})  # nb, da and en only
+    assert [name.startswith("texts.welcome.sv") for name in error.value.fields] == [True]

@@ -31,7 +31,9 @@ def render_email(template: Template, club: Club, locale: str, to: str, link: str
     """A marketing mail carries ``unsubscribe_link`` (and the RFC 8058 headers); a service
     mail to a member ``settings_link``, to the card's message settings."""
     t = _phrases(template, club, locale, coupon, values or {})
-    paragraphs = [t["body"]] + ([t["gift"]] if t.get("gift") else [])
+    # The welcome carries the club's own line too, when the owner wrote one (settings' texts).
+    own = club.settings.texts.of("welcome", locale, club.locale) if template.key == "welcome" else None
+    paragraphs = [t["body"]] + ([own] if own else []) + ([t["gift"]] if t.get("gift") else [])
     footnote = i18n.text(locale, template.footnote, club=club.name) if template.footnote else None
     unsubscribe_label = i18n.text(locale, "msg.unsubscribe", club=club.name)
     settings_label = i18n.text(locale, "msg.settings", club=club.name)

@@ -27,39 +27,53 @@ class SettingsStore(Protocol):
     """Where the club's settings and their audit list live (``storage.clubs.ClubStore``)."""
 
     def save_settings(self, club: Club, settings: ClubSettings, changes: dict[str, Any],
-                      event: ClubSettingsChanged, now: datetime) -> None: ...
+                      event: ClubSettingsChanged, now: datetime) -> None:
+        """``club`` as changed (its language and zone), with ``settings`` as its rules."""
 
     def settings_audit(self, club_id: str, limit: int) -> list[dict[str, Any]]: ...
 
 
-def merged_settings(club: Club, body: Any) -> tuple[ClubSettings, list[str]]:
-    """The settings after the change and the top-level sections it changes; 422 with the
-    fields that do not hold."""
-    changes = require_object(body)
+# The club's own fields the settings change too, beside its rules: its language and time zone.
+CLUB_FIELDS = ("locale", "timezone")
+
+
+def settings_view(club: Club) -> dict[str, Any]:
+    """``GET /owner/{club}/settings``: the rules and texts, and the club's language and zone."""
+    return club.settings.model_dump(mode="json") | {field: getattr(club, field) for field in CLUB_FIELDS}
+
+
+def merged_settings(club: Club, body: Any) -> tuple[Club, list[str]]:
+    """The club after the change and the top-level sections it changes; 422 with the fields
+    that do not hold."""
+    changes = dict(require_object(body))
+    own = {field: changes.pop(field) for field in CLUB_FIELDS if field in changes}
     try:
         after = merge_settings(club.settings, changes)
         # The club as a whole must hold too (a free item is named in the club's language).
-        Club.model_validate(club.model_dump(mode="json") | {"settings": after.model_dump(mode="json")})
+        changed = Club.model_validate(club.model_dump(mode="json") | own | {"settings": after.model_dump(mode="json")})
     except ValidationError as error:
         raise Invalid("Some settings are not valid.", fields=field_errors(error)) from None
     before = club.settings
     sections = [name for name in ClubSettings.model_fields if getattr(after, name) != getattr(before, name)]
-    return after, sections
+    sections += [field for field in CLUB_FIELDS if getattr(changed, field) != getattr(club, field)]
+    return changed, sections
 
 
-def change_settings(store: SettingsStore, club: Club, body: Any) -> ClubSettings:
+def change_settings(store: SettingsStore, club: Club, body: Any) -> Club:
     """Apply a partial change: written with its audit entry and event, or 422 and nothing."""
-    after, sections = merged_settings(club, body)
+    changed, sections = merged_settings(club, body)
+    after = changed.settings
     if not sections:
-        return club.settings
+        return club
     now = clock.now()
     at = clock.iso(now)
     # Each change its own key: two changes in one second are two events for the consumers.
     event = ClubSettingsChanged(club_id=club.club_id, idempotency_key=f"settings#{club.club_id}#{uuid.uuid4().hex}",
                                 occurred_at=at, sections=sections)
-    changed = {name: getattr(after, name).model_dump(mode="json") if hasattr(getattr(after, name), "model_dump")
-               else getattr(after, name) for name in sections}
-    store.save_settings(club, after, changed, event, now)
-    return after
+    what = {name: getattr(changed, name) if name in CLUB_FIELDS else
+            getattr(after, name).model_dump(mode="json") if hasattr(getattr(after, name), "model_dump")
+            else getattr(after, name) for name in sections}
+    store.save_settings(changed, after, what, event, now)
+    return changed
 
 

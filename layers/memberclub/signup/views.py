@@ -28,7 +28,8 @@ def join_form(club: Club, locale: str, source: str | None, *, values: dict[str, 
     return dict(club=club, source=clean_source(source), consent_texts=consent_texts(club, locale),
                 values=values or {}, errors=errors or {}, welcome_gift=settings.welcome_coupon.enabled,
                 birthday_gift=settings.birthday_coupon.enabled,
-                birthday_example=i18n.text(locale, "join.birthday_example"))
+                birthday_example=i18n.text(locale, "join.birthday_example"),
+                intro=settings.texts.of("join_intro", locale, club.locale))
 
 
 def field_errors(locale: str, invalid: Invalid) -> dict[str, str]:

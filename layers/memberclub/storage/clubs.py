@@ -79,8 +79,10 @@ class ClubStore:
         at = iso(now)
         try:
             self.table.transact([
-                update(keys.club(club.club_id), "SET settings = :settings", condition="attribute_exists(PK)",
-                       values={":settings": settings.model_dump(mode="json")}),
+                update(keys.club(club.club_id), "SET settings = :settings, #loc = :locale, #tz = :tz",
+                       condition="attribute_exists(PK)", names={"#loc": "locale", "#tz": "timezone"},
+                       values={":settings": settings.model_dump(mode="json"), ":locale": club.locale,
+                               ":tz": club.timezone}),
                 put(keys.settings_audit(club.club_id, at, time.time_ns())
                     | {"type": "settings_change", "at": at, "sections": event.sections, "changes": changes}),
                 outbox_put(club.club_id, f"settings#{at}#{time.time_ns()}", [event], now),

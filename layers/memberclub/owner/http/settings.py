@@ -9,7 +9,7 @@ from memberclub import wiring
 from memberclub.club import Club
 from memberclub.errors import Invalid
 from memberclub.owner.http.auth import form_fields, owner_club
-from memberclub.owner.settings import change_settings
+from memberclub.owner.settings import change_settings, settings_view
 from memberclub.owner.settings_form import form_rows, settings_from_form
 from memberclub.web.app import json_body
 from memberclub.web.pages import render_template
@@ -20,7 +20,7 @@ router = APIRouter()
 @router.get("/owner/{club_id}/settings")
 def read_settings(request: Request, club_id: str) -> Response:
     club = owner_club(request, club_id)
-    return JSONResponse(club.settings.model_dump(mode="json"))
+    return JSONResponse(settings_view(club))
 
 
 @router.put("/owner/{club_id}/settings")
@@ -28,8 +28,8 @@ async def put_settings(request: Request, club_id: str) -> Response:
     """A partial settings object: merged, validated as a whole (422 with the fields), kept
     with an audit entry, and announced as ``ClubSettingsChanged``."""
     club = owner_club(request, club_id)
-    settings = change_settings(wiring.clubs(), club, await json_body(request))
-    return JSONResponse(settings.model_dump(mode="json"))
+    changed = change_settings(wiring.clubs(), club, await json_body(request))
+    return JSONResponse(settings_view(changed))
 
 
 @router.get("/owner/{club_id}/settings/audit")
