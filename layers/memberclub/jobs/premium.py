@@ -18,9 +18,9 @@ from memberclub import clock
 from memberclub.club import Club
 from memberclub.events import PremiumCancelled
 from memberclub.jobs.services import JobServices
+from memberclub.premium.state import ENDED  # Stripe said so itself: its deletion counted it
 
 LOOK_BACK_DAYS = 2  # a missed day's run is made up by the next two (Stripe's own deletion by any)
-ENDED = ("canceled", "incomplete_expired")  # Stripe said so itself: its deletion counted it
 
 
 def end_lapsed_premium(services: JobServices, club: Club, day: date, scheduled: datetime) -> Counter[str]:
