@@ -11,6 +11,9 @@ token names exactly one club and member, so one member can never reach another's
   gone) or by bumping the member's ``token_version``.
 - ``confirm``: the double opt-in link, valid 7 days.
 - ``unsubscribe``: one-click unsubscribe from one channel; no expiry (old mails still work).
+- ``premium-return``: the way back from Stripe Checkout to the premium page, so the card's
+  own token (a lasting credential) is never handed to Stripe; valid to the end of the next
+  day (UTC), the same all day, so a second tap gets the same Checkout Session.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from memberclub.errors import Gone, Unauthorized
 if TYPE_CHECKING:
     from memberclub.members import Member
 
-Kind = Literal["card", "confirm", "unsubscribe-email", "unsubscribe-sms"]
+Kind = Literal["card", "confirm", "unsubscribe-email", "unsubscribe-sms", "premium-return"]
 CONFIRMATION_VALIDITY = timedelta(days=7)
 _MAC_CHARS = 22
 MAX_TOKEN_CHARS = 400
@@ -121,6 +124,14 @@ def confirmation_token(key: bytes, member: Member, now: datetime, join_id: str |
     """The double opt-in link of one join: following it records that join's consents."""
     return issue_token(key, "confirm", member.club_id, member.member_id, expires_at=now + CONFIRMATION_VALIDITY,
                        ref=join_id)
+
+
+def premium_return_token(key: bytes, member: Member, now: datetime) -> str:
+    """The premium page's address in Stripe's success and cancel URLs: it opens that page
+    only, and only until the end of the next day (UTC)."""
+    end_of_next_day = datetime.combine(now.date() + timedelta(days=2), datetime.min.time(), tzinfo=now.tzinfo)
+    return issue_token(key, "premium-return", member.club_id, member.member_id, version=member.token_version,
+                       expires_at=end_of_next_day)
 
 
 def unsubscribe_token(key: bytes, member: Member, channel: str) -> str:

@@ -78,7 +78,14 @@ def test_checkout_makes_a_subscription_session_for_the_member(buyer):
         "product_data": {"name": "Test Bakeri Premium"}}
     assert params["customer_email"] == buyer.email and params["locale"] == "nb"
     assert "payment_method_types" not in params
-    assert params["success_url"].endswith(f"/card/{buyer.token}/premium?checkout=success")
+    # Stripe keeps these URLs: they carry a return token that opens the premium page only,
+    # never the card's own lasting token.
+    assert buyer.token not in params["success_url"] + params["cancel_url"]
+    assert params["success_url"].endswith("/premium?checkout=success")
+    return_token = params["success_url"].split("/card/")[1].split("/")[0]
+    page = buyer.premium("premium-page", token=return_token)
+    assert page["statusCode"] == 200 and f"/card/{buyer.token}" in response_text(page)
+    assert buyer.harness.signup(http_event("signup/me", token=return_token))["statusCode"] == 401
     # The same request again the same day: the same session (the idempotency key).
     assert buyer.checkout() == url
 

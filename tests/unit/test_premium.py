@@ -331,3 +331,18 @@ def test_the_premium_page_counts_the_welcome_coupon_and_lists_every_benefit():
     percent = gifting_club(welcome_coupon={"value": {"type": "percent", "percent": 10}, "valid_days": 30})
     assert premium_offer(percent, member(visits_by_month={"2026-12": 10}, spend_by_month={"2026-12": 1_000_000}),
                          NOW).welcome_value_minor == 10_000
+
+
+def test_the_way_back_from_stripe_is_a_token_of_its_own_the_same_all_day():
+    from memberclub import tokens
+    from memberclub.errors import Gone, Unauthorized
+
+    key, kari = b"k" * 32, member()
+    morning = tokens.premium_return_token(key, kari, datetime(2026, 12, 2, 9, 0, tzinfo=UTC))
+    evening = tokens.premium_return_token(key, kari, datetime(2026, 12, 2, 23, 0, tzinfo=UTC))
+    assert morning == evening  # so a second tap the same day gets the same Checkout Session
+    assert tokens.read_token(key, morning, "premium-return", datetime(2026, 12, 3, 23, 59, tzinfo=UTC)).member_id == "m1"
+    with pytest.raises((Gone, Unauthorized)):
+        tokens.read_token(key, morning, "premium-return", datetime(2026, 12, 4, 0, 1, tzinfo=UTC))
+    with pytest.raises(Unauthorized):
+        tokens.read_token(key, morning, "card", datetime(2026, 12, 2, 10, 0, tzinfo=UTC))  # not a card's token

@@ -31,30 +31,36 @@ CHECKOUT_LOCALES = {"nb": "nb", "da": "da", "en": "en"}
 
 @dataclass(frozen=True)
 class Buyer:
-    """The club and the member a card token names, and the token (the card's links)."""
+    """The club and the member a card token names, the card token (the page's links) and
+    the token of the way back from Stripe (``tokens.premium_return_token``)."""
 
     club: Club
     member: Member
     token: str
+    return_token: str = ""
 
 
 def authenticate_buyer(services: PremiumServices, authorization: str | None = None, *,
                        token: str | None = None) -> Buyer:
-    """The member of a Bearer card token (or a page's token): 401 for none, a forged or a
-    revoked one (an erased member's); 403 ``not_confirmed`` for a member not yet confirmed."""
+    """The member of a Bearer card token (or a page's token, which may be the way back from
+    Stripe): 401 for none, a forged or a revoked one (an erased member's); 403
+    ``not_confirmed`` for a member not yet confirmed."""
+    kinds: tuple[tokens.Kind, ...] = ("card", "premium-return") if token is not None else ("card",)
     if token is None:
         scheme, _, bearer = (authorization or "").partition(" ")
         if scheme.lower() != "bearer" or not bearer.strip():
             raise Unauthorized("Send the member token as 'Authorization: Bearer <token>'.", code="missing_token")
         token = bearer.strip()
-    claims = tokens.read_token(services.token_key(), token, "card", clock.now())
+    key, now = services.token_key(), clock.now()
+    claims = tokens.read_token(key, token, kinds, now)
     club = services.clubs.get(claims.club_id)
     member = services.records.member(claims.club_id, claims.member_id) if club else None
     if club is None or member is None or member.status == "erased" or member.token_version != claims.version:
         raise Unauthorized("This card is not valid any more.", code="invalid_token")
     if member.status != "active":
         raise Forbidden("Confirm your membership first (the link in the message we sent).", code="not_confirmed")
-    return Buyer(club, member, token)
+    # The page's links carry the card's own token; what goes to Stripe, the return token.
+    return Buyer(club, member, tokens.card_token(key, member), tokens.premium_return_token(key, member, now))
 
 
 def has_subscription(member: Member) -> bool:
@@ -63,7 +69,9 @@ def has_subscription(member: Member) -> bool:
 
 
 def premium_page_url(base_url: str, buyer: Buyer) -> str:
-    return f"{base_url.rstrip('/')}/card/{buyer.token}/premium"
+    """The premium page as Stripe sends the member back to it: by the return token, never the
+    card's own (Stripe keeps these URLs with the session)."""
+    return f"{base_url.rstrip('/')}/card/{buyer.return_token or buyer.token}/premium"
 
 
 def checkout_params(buyer: Buyer, base_url: str) -> dict[str, Any]:
