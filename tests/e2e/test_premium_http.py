@@ -26,7 +26,11 @@ def test_checkout_local_page_webhook_and_api_me(stack: Stack) -> None:
     page = stack.http.get(page_path)
     assert page.status_code == 200 and "Local Stripe stand-in" in page.text and "199.00 NOK / year" in page.text
     paid = stack.http.post(page_path)  # the form: Stripe's signed events reach POST /webhooks/stripe
-    assert paid.status_code == 303 and paid.headers["location"].endswith(f"/card/{member.token}/premium?checkout=success")
+    # Back on the member's premium page, by a return token: Stripe never holds the card's own token.
+    back = paid.headers["location"]
+    assert paid.status_code == 303 and back.endswith("/premium?checkout=success") and member.token not in back
+    returned = stack.http.get(path_of(back))
+    assert returned.status_code == 200 and f"/card/{member.token}" in returned.text
     premium = stack.me(member)["premium"]
     assert premium["active"] is True and premium["until"].endswith("Z")
     # Already premium: the portal, not a second subscription; its page cancels at the period's end.
