@@ -42,6 +42,9 @@ class FakeStats:
         self.asked.append(months)
         return {m: self.data[m] for m in months if m in self.data}
 
+    def months_with_segments(self, club_id, months):
+        return self.months(club_id, months), None
+
 
 def with_total(months: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
     """The months and their lifetime total, as ``storage.stats.stats_adds`` keeps it."""

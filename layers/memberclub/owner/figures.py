@@ -23,6 +23,10 @@ class MonthlyStats(Protocol):
 
     def months(self, club_id: str, months: Iterable[str]) -> dict[str, dict[str, int]]: ...
 
+    def months_with_segments(self, club_id: str,
+                             months: Iterable[str]) -> tuple[dict[str, dict[str, int]], dict[str, Any] | None]:
+        """The months and the key-customer snapshot (``loyalty.segments``) in the same reads."""
+
 
 def kpis_of_month(stats: MonthlyStats, club: Club, month: str, now: datetime) -> dict[str, Any]:
     ledger = Ledger(stats.months(club.club_id, months_to_read(month, club, now)))
@@ -31,10 +35,18 @@ def kpis_of_month(stats: MonthlyStats, club: Club, month: str, now: datetime) ->
 
 def last_twelve_months(stats: MonthlyStats, club: Club, now: datetime) -> list[dict[str, Any]]:
     """The figures of the twelve months up to the current one, oldest first."""
+    return dashboard_figures(stats, club, now)[0]
+
+
+def dashboard_figures(stats: MonthlyStats, club: Club,
+                      now: datetime) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """The last twelve months' figures (oldest first) and the key-customer snapshot, read
+    together: the dashboard's one set of BatchGetItem calls."""
     current = club.month_of(now)
     first = add_months(current, -11)
-    ledger = Ledger(stats.months(club.club_id, months_to_read(first, club, now)))
-    return [month_kpis(club, month, ledger) for month in months_between(first, current)]
+    read, segments = stats.months_with_segments(club.club_id, months_to_read(first, club, now))
+    ledger = Ledger(read)
+    return [month_kpis(club, month, ledger) for month in months_between(first, current)], segments
 
 
 def members_now(stats: MonthlyStats, club: Club, now: datetime) -> int:

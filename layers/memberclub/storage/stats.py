@@ -74,17 +74,37 @@ class StatsStore:
     def segments(self, club_id: str) -> dict[str, Any] | None:
         """The club's key-customer snapshot (``jobs.segments``), or None before the first."""
         item = self.table.get(keys.segments(club_id))
-        return {k: v for k, v in item.items() if k not in ("PK", "SK", "type")} if item else None
+        return _snapshot(item) if item else None
 
     def months(self, club_id: str, months: Iterable[str]) -> dict[str, dict[str, int]]:
         """Several months at once (a dashboard's twelve: 192 keys, two BatchGetItem calls)."""
+        return self._read(club_id, months, with_segments=False)[0]
+
+    def months_with_segments(self, club_id: str,
+                             months: Iterable[str]) -> tuple[dict[str, dict[str, int]], dict[str, Any] | None]:
+        """The months and the key-customer snapshot in the same BatchGetItem calls (the
+        dashboard's: its last call has room for one key more)."""
+        return self._read(club_id, months, with_segments=True)
+
+    def _read(self, club_id: str, months: Iterable[str],
+              with_segments: bool) -> tuple[dict[str, dict[str, int]], dict[str, Any] | None]:
         wanted = [keys.stats(club_id, month, shard) for month in dict.fromkeys(months) for shard in range(SHARDS)]
+        segments_key = keys.segments(club_id)
+        wanted += [segments_key] if with_segments else []
         totals: dict[str, Counter[str]] = {}
         found = [item for start in range(0, len(wanted), BATCH_KEYS)
                  for item in self.table.batch_get(wanted[start:start + BATCH_KEYS])]
+        snapshot = next((_snapshot(item) for item in found if item["SK"] == segments_key["SK"]
+                         and item["PK"] == segments_key["PK"]), None)
         for item in found:
+            if item["SK"] == segments_key["SK"]:
+                continue
             month = item["PK"].rsplit("#", 1)[1]
             counts = totals.setdefault(month, Counter())
             counts.update({name: int(value) for name, value in item.items()
                            if name not in ("PK", "SK") and isinstance(value, (int, Decimal))})
-        return {month: dict(counts) for month, counts in totals.items()}
+        return {month: dict(counts) for month, counts in totals.items()}, snapshot
+
+
+def _snapshot(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in item.items() if k not in ("PK", "SK", "type")}

@@ -7,7 +7,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from memberclub import clock, wiring
 from memberclub.owner.charts import dashboard_charts, segment_map
-from memberclub.owner.figures import kpis_of_month, last_twelve_months
+from memberclub.owner.figures import dashboard_figures, kpis_of_month
 from memberclub.owner.hints import hints_for
 from memberclub.owner.http.auth import owner_club
 from memberclub.owner.kpis import parse_month
@@ -36,8 +36,7 @@ def segments(request: Request, club_id: str) -> Response:
 def dashboard(request: Request, club_id: str) -> Response:
     """The last twelve months as charts, this month against last, and hints from them."""
     club = owner_club(request, club_id, page=True)
-    months = last_twelve_months(wiring.stats(), club, clock.now())
-    segments = wiring.stats().segments(club.club_id)
+    months, segments = dashboard_figures(wiring.stats(), club, clock.now())
     page = render_template("owner_dashboard.html", locale=club.locale, club=club, title=f"{club.name} – figures",
                            months=months, this=months[-1], last=months[-2], charts=dashboard_charts(months),
                            segments=segments, segment_map=segment_map(segments, club.currency) if segments else None,
