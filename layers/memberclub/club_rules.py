@@ -50,6 +50,13 @@ class CouponValue(_Strict):
         return self
 
 
+def distinct_ids(entries: list[Any], what: str) -> list[Any]:
+    """A list of settings entries named by ``id`` (tiers, rewards): each id once."""
+    if len({entry.id for entry in entries}) != len(entries):
+        raise ValueError(f"{what} ids must differ")
+    return entries
+
+
 class CouponRule(_Strict):
     value: CouponValue
     valid_days: int = Field(ge=1, le=3650)
@@ -86,12 +93,7 @@ class PointsRules(_Strict):
         default=[CatalogueReward(id="discount-50", points=500, value=CouponValue(type="amount", amount="50.00"))],
         max_length=20)
 
-    @field_validator("catalogue")
-    @classmethod
-    def _distinct_rewards(cls, catalogue: list[CatalogueReward]) -> list[CatalogueReward]:
-        if len({reward.id for reward in catalogue}) != len(catalogue):
-            raise ValueError("reward ids must differ")
-        return catalogue
+    _distinct_rewards = field_validator("catalogue")(lambda cls, catalogue: distinct_ids(catalogue, "reward"))
 
 
 class Tier(_Strict):
@@ -111,12 +113,7 @@ class TierRules(_Strict):
         Tier(id="gold", name="Gold", min_spend="5000.00"),
     ]
 
-    @field_validator("levels")
-    @classmethod
-    def _distinct_ids(cls, levels: list[Tier]) -> list[Tier]:
-        if len({level.id for level in levels}) != len(levels):
-            raise ValueError("tier ids must differ")
-        return levels
+    _distinct_levels = field_validator("levels")(lambda cls, levels: distinct_ids(levels, "tier"))
 
 
 class PremiumRules(_Strict):

@@ -98,7 +98,7 @@ def tier_for(rules: TierRules, spend_12m: int, visits_12m: int) -> str | None:
 
 
 def tier_rank(rules: TierRules, tier: str | None) -> int:
-    """A tier's place, lowest first (0: no tier, or one the club no longer has)."""
+    """A tier's place, lowest first from 1 (0: no tier, or one the club no longer has)."""
     order = [level.id for level in sorted(rules.levels, key=lambda t: (money.to_minor(t.min_spend), t.min_visits))]
     return order.index(tier) + 1 if tier in order else 0
 
@@ -116,10 +116,5 @@ def tier_review_month(spend_by_month: dict[str, int], visits_by_month: dict[str,
 def promoted(rules: TierRules, current: str | None, candidate: str | None) -> str | None:
     """Promotion happens at once; a lower candidate keeps the current tier (the daily job
     reviews demotions)."""
-    order = [level.id for level in sorted(rules.levels, key=lambda t: (money.to_minor(t.min_spend), t.min_visits))]
-    rank = {tier: i for i, tier in enumerate(order)}
-    if candidate is None:
-        return current if current in rank else None
-    if current not in rank or rank[candidate] > rank[current]:
-        return candidate
-    return current
+    held = current if tier_rank(rules, current) else None  # a tier the club no longer has is none
+    return candidate if tier_rank(rules, candidate) > tier_rank(rules, held) else held
