@@ -8,7 +8,8 @@
    Lambda runtime ships them, compiled);
 2. ``uv pip install`` them as manylinux2014 aarch64 wheels for CPython 3.13 (binary only:
    pydantic-core is native code, so a source build would be for the wrong machine);
-3. copy the shared package ``layers/memberclub`` beside them;
+3. leave out what no function loads (``UNUSED_IN_WHEELS``) and copy the shared package
+   ``layers/memberclub`` beside them;
 4. compile every module to bytecode with a Python 3.13, ``--invalidation-mode
    unchecked-hash``. Lambda mounts the layer read-only at /opt, so Python cannot save the
    bytecode it compiles there: without ``.pyc`` files every cold start compiles every module
@@ -40,6 +41,11 @@ LAMBDA_PLATFORM = "aarch64-manylinux2014"
 # The Lambda runtime ships these (boto3 and its dependencies); bundling them would only pin
 # (and grow) them, and shadow the runtime's own compiled copies.
 RUNTIME_PROVIDED = ("boto3", "botocore", "s3transfer", "jmespath", "python-dateutil", "six", "urllib3")
+# Parts of the wheels that no function loads, removed from the layer. pydantic's copy of its
+# old v1 API: nothing here uses it, but FastAPI imports it when it sees a route, only to ask
+# whether a model is a v1 model (and answers "no" without importing when it is missing), which
+# cost every HTTP function ~0.1× of an `import boto3` at each cold start (make bench).
+UNUSED_IN_WHEELS = ("pydantic/v1",)
 # Where Lambda puts a layer's python/ directory: the path tracebacks should show.
 LAMBDA_SITE = "/opt/python"
 LAMBDA_TASK = "/var/task"  # where a function's own code lands
@@ -145,6 +151,8 @@ def build_layer(target_dir: str | os.PathLike[str], platform: str = LAMBDA_PLATF
             "--only-binary", ":all:", "--no-deps", "--target", str(site), "-r", str(requirements),
         ])
     (site / ".lock").unlink(missing_ok=True)  # uv's stray lock file
+    for unused in UNUSED_IN_WHEELS:
+        shutil.rmtree(site / unused)
     shutil.copytree(PACKAGE_DIR, site / "memberclub", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     compile_bytecode(site)
     return site

@@ -6,6 +6,8 @@ import json
 import marshal
 import shutil
 import struct
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -55,7 +57,35 @@ def test_build_layer_makes_an_arm64_python313_layer(tmp_path: Path) -> None:
         assert not (site / f"{runtime_provided}.py").exists()
     for distribution in layer_build.RUNTIME_PROVIDED:
         assert not list(site.glob(f"{distribution.replace('-', '_')}-*.dist-info"))
+    for unused in layer_build.UNUSED_IN_WHEELS:
+        assert not (site / unused).exists(), f"{unused} is loaded by no function"
     assert_compiled_for_lambda(site)
+
+
+# What each function may load at its cold start, beyond boto3 and the shared package: FastAPI
+# only in the HTTP apps that serve pages or many routes, stripe only in premium's Stripe calls,
+# and no function loads jinja2 or segno before it renders a page or draws a QR code.
+HTTP_APPS = {"signup", "owner", "premium"}
+
+
+@pytest.mark.slow
+def test_every_function_starts_from_the_layer_as_lambda_lays_it_out() -> None:
+    """Each handler module imported in a fresh interpreter whose path is Lambda's (the
+    function's code, the layer built by the same recipe for this machine, the runtime's boto3;
+    no site-packages): it imports, and loads only what its kind needs."""
+    from bench import imports
+
+    imports.prepare()
+    for function in imports.functions():
+        code = imports.statement(function) + "; print(' '.join(sorted(sys.modules)))"
+        answer = subprocess.run([sys.executable, "-S", "-E", "-c", code], capture_output=True, text=True,
+                                env={"PATH": "/usr/bin:/bin", "AWS_DEFAULT_REGION": "eu-north-1"}, check=False)
+        assert answer.returncode == 0, f"{function}: {answer.stderr[-2000:]}"
+        loaded = {name.split(".")[0] for name in answer.stdout.split()} | set(answer.stdout.split())
+        assert "pydantic.v1" not in loaded, function
+        assert not loaded & {"jinja2", "segno"}, f"{function} loads {loaded & {'jinja2', 'segno'}} at its start"
+        assert ("fastapi" in loaded) == (function.split(" ")[0] in HTTP_APPS), function
+        assert ("stripe" in loaded) == (function == imports.PREMIUM_WITH_STRIPE), function
 
 
 @pytest.mark.slow

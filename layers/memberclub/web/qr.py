@@ -11,13 +11,15 @@ sharply; a quiet zone of 4 modules is part of the drawing, as the QR standard as
 
 from __future__ import annotations
 
-import segno
-
 QUIET_ZONE = 4  # modules of light margin around the symbol (ISO/IEC 18004)
 
 
 def qr_svg(data: str) -> str:
     """``data`` as a standard QR code in an inline ``<svg>`` that CSS sizes."""
+    # Imported here, not with the module: only the card page and the poster draw a QR code,
+    # and the functions' other calls (the JSON API, the till) start without it.
+    import segno
+
     qr = segno.make(data, error="m", micro=False)
     svg = qr.svg_inline(border=QUIET_ZONE, omitsize=True, dark="#1d1d1f", light="#ffffff")
     # Whole modules, no anti-aliased seams between them, at any size the CSS gives.
