@@ -50,6 +50,11 @@ def main() -> int:
                                "import_time_ratio": imports.measure(), "local_store": local_store.measure(),
                                "jobs": jobs.measure()}
     measured = results["operations"]
+    # Each function's start-up (its imports, CPU milliseconds here) for the bill: Lambda bills it.
+    boto3_ms = results["import_time_ratio"]["_boto3_ms"]["ratio"]
+    measured["start_up_ms"] = {name: round(figure["ratio"] * boto3_ms, 1)
+                               for name, figure in results["import_time_ratio"].items()
+                               if (REPO / "functions" / name / "app.py").exists()}
     print("AWS requests per operation (real handlers, local stack); DynamoDB read and write units")
     for operation, calls in measured["requests"].items():
         figures = measured["units"][operation]
@@ -64,6 +69,8 @@ def main() -> int:
               f"{write_units} write units")
     print(f"  member profile after an order: {measured['member_profile_bytes']} bytes "
           "(was 1,100 with the consent proof in it)")
+    print("  what the table keeps (billed storage: items without a TTL and index entries, 100 bytes each more): "
+          + ", ".join(f"{what} {size:,} bytes" for what, size in measured["stored_bytes"].items()))
     print("\nStripe API calls (the local Stripe counts them)")
     for operation, calls in measured["stripe_calls"].items():
         target = "1 (create the session)" if operation.startswith("checkout") else "2 (one subscription read per handled event)"

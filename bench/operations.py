@@ -144,6 +144,42 @@ def requests_per_operation() -> dict[str, Any]:
         item = wiring.table().client.get_item(TableName=wiring.table().name, Key=to_wire(keys.member("demo", member_id)))
         return dynamodb_item_size(item["Item"])
 
+    def lasting_items() -> dict[tuple[str, str], int]:
+        """What the table keeps, item by item, as DynamoDB bills storage: each item's size plus
+        100 bytes, with its index entries (the item or its keys) at 100 bytes more each. Left
+        out: items with a TTL (cooldown markers, idempotency records, the outbox: cleaned up)
+        and the club's monthly figures (16 shards a month whatever the traffic, not per order)."""
+        from memberclub import wiring
+        from memberclub.storage.schema import TABLE
+
+        table, sizes = wiring.table(), {}
+        for page in table.client.get_paginator("scan").paginate(TableName=table.name):
+            for item in page["Items"]:
+                if TABLE.ttl_attribute in item or "#STATS#" in item["PK"]["S"]:
+                    continue
+                size = dynamodb_item_size(item) + 100
+                for index in TABLE.indexes:
+                    if index.partition_key in item and index.sort_key in item:
+                        projected = item if index.projection == "ALL" else {
+                            name: item[name] for name in ("PK", "SK", index.partition_key, index.sort_key)}
+                        size += dynamodb_item_size(projected) + 100
+                sizes[(item["PK"]["S"], item["SK"]["S"])] = size
+        return sizes
+
+    stored: dict[str, int] = {"member": 0}
+
+    def stored_by(name: str, *operations: tuple[str, Any, tuple[Any, ...]]) -> Any:
+        """The operations measured as usual, and (warm pass) the bytes of the items they added
+        under ``name``; what they added to items that were there (the member's profile after
+        their first order) counts for the member, once."""
+        before = lasting_items() if temperature == "warm" else {}
+        outcomes = [measure(operation, action, *args) for operation, action, args in operations]
+        if temperature == "warm":
+            after = lasting_items()
+            stored[name] = sum(size for key, size in after.items() if key not in before)
+            stored["member"] += sum(max(0, size - before[key]) for key, size in after.items() if key in before)
+        return outcomes[0]  # the first operation's answer
+
     def measure(name: str, action: Any, *args: Any) -> Any:
         if name.endswith("(cold)"):
             empty_caches()
@@ -221,25 +257,27 @@ def requests_per_operation() -> dict[str, Any]:
         # again unrecorded; the last pass is the warm one.
         for temperature in ("cold", "warming", "warm"):
             email = f"bench-{uuid.uuid4().hex[:8]}@example.no"
-            measure(f"join, new contact ({temperature})", join, email)
-            measure(f"join, same contact in cooldown ({temperature})", join, email)
-            measure(f"messages: confirmation ({temperature})", deliver_all)
+            stored_by("member",
+                      (f"join, new contact ({temperature})", join, (email,)),
+                      (f"join, same contact in cooldown ({temperature})", join, (email,)),
+                      (f"messages: confirmation ({temperature})", deliver_all, ()))
             token = re.search(r"/confirm/([\w-]+)", stack.outbox.messages(email)[-1]["text"]).group(1)
-            page = measure(f"confirm ({temperature})", signup, "signup/confirm", token)
-            measure(f"messages: welcome ({temperature})", deliver_all)
+            page = stored_by("confirmed member", (f"confirm ({temperature})", signup, ("signup/confirm", token)),
+                             (f"messages: welcome ({temperature})", deliver_all, ()))
             card = re.search(r'/card/([\w-]+)"', response_text(page)).group(1)
             measure(f"GET /api/me ({temperature})", signup, "signup/me", card)
             measure(f"card page ({temperature})", signup, "signup/card", card)
             deliver_all()
             order_id = 7_000_000 + len(results)
-            measure(f"shopify order: purchases webhook ({temperature})", shopify_order, email, order_id)
-            measure(f"shopify order: stamps accrual ({temperature})", deliver_all, "stamps")
-            measure(f"shopify order: relay, outbox to bus ({temperature})", relay)
+            stored_by("webshop order",
+                      (f"shopify order: purchases webhook ({temperature})", shopify_order, (email, order_id)),
+                      (f"shopify order: stamps accrual ({temperature})", deliver_all, ("stamps",)),
+                      (f"shopify order: relay, outbox to bus ({temperature})", relay, ()))
             measure(f"shopify order, repeated delivery ({temperature})", order_again, email, order_id)
             deliver_all()
             me = response_json(signup("signup/me", card))
-            measure(f"till stamp ({temperature})", till, me["card_code"])
-            measure(f"till stamp: relay ({temperature})", relay)
+            stored_by("till stamp", (f"till stamp ({temperature})", till, (me["card_code"],)),
+                      (f"till stamp: relay ({temperature})", relay, ()))
             deliver_all()
             measure(f"redemption ({temperature})", redeem, me["coupons"][0]["code"])
             measure(f"redemption: relay ({temperature})", relay)
@@ -261,7 +299,11 @@ def requests_per_operation() -> dict[str, Any]:
     for name in [name for name in results if name.endswith("(warming)")]:
         del results[name], units[name]
     stripe_calls = {name: calls for name, calls in stripe_calls.items() if not name.endswith("(warming)")}
-    return {"requests": results, "units": units, "member_profile_bytes": profiles["warm"], "stripe_calls": stripe_calls}
+    # A member is what their join and confirmation added, and what their first order and till
+    # stamp added to their profile.
+    stored["member"] += stored.pop("confirmed member")
+    return {"requests": results, "units": units, "member_profile_bytes": profiles["warm"], "stripe_calls": stripe_calls,
+            "stored_bytes": stored}
 
 
 def dynamodb_item_size(item: dict[str, Any]) -> int:

@@ -59,16 +59,27 @@ FREE_TIER = {"lambda_requests": 1_000_000, "lambda_gb_seconds": 400_000, "logs_i
              "dynamodb_storage": 25, "scheduler": 14_000_000}
 
 # Assumptions, stated: what is not a price and not measured here.
-LOG_BYTES_PER_INVOCATION = 600  # Lambda's START/END/REPORT lines; handlers log nothing on normal paths
+# Logs: the functions log nothing on normal paths, and Lambda's START/END/REPORT lines are
+# off (system log level WARN, cdk/functions.py); the HTTP API writes one access log line a
+# request (cdk/api.py's format, ~400 bytes with a phone browser's user agent, plus CloudWatch's
+# 26 bytes an event).
+ACCESS_LOG_BYTES_PER_REQUEST = 430
 OPEN_HOURS_A_DAY = 12
 COLD_AFTER_IDLE_MINUTES = 10  # Lambda keeps an idle instance about 5–15 minutes
 # Durations measured here (x86, a core per process) stand for arm64 Lambda's by this factor;
 # Lambda gives a full vCPU only at 1,769 MB, so the CPU-bound part is slower at 256–512 MB
 # and billed for longer: the factor covers that and Graviton's speed, and is a judgement.
 ARM64_DURATION_FACTOR = 2.0
-BYTES_PER_MEMBER = 2_500  # profile, contacts, coupons, consent proof (docs/data-model.md)
-BYTES_PER_ORDER = 700  # order record and ledger entry
-MONTHS_KEPT = 60  # orders are kept for the bookkeeping period (five years), then expire
+# The start-up phase (the imports) is billed too, but runs with burst CPU whatever the memory
+# ("up to 10 seconds for function initialization with burst CPU": awslabs.github.io/
+# aws-lambda-web-adapter, async-init), so the CPU time measured here stands for it as it is.
+START_UP_DURATION_FACTOR = 1.0
+# Storage is what ``make bench`` found the table keeping after a member joined (profile,
+# contacts, card index, consent history, coupon...) and after each kind of order (order record,
+# ledger entry, figures), with DynamoDB's 100 bytes a stored item and index entry; items with a
+# TTL (idempotency records, the outbox) are left out. Orders pile up: the bill is the one of a
+# club whose orders of this many months are all still kept (the bookkeeping period).
+MONTHS_KEPT = 60
 # The scheduled jobs: three hourly schedules (each run serves the clubs whose morning hour it
 # is; most runs only list the clubs and end). Their reads at a club's hour are a few per match
 # (make bench, "jobs"); a run is taken to last this long at 512 MB.
@@ -167,6 +178,7 @@ def _durations(units: dict[str, Any], temperature: str) -> dict[str, float]:
 
 def monthly_bill(measured: dict[str, Any], activity: Activity, *, with_email: bool = True) -> list[Line]:
     requests, units = measured["requests"], measured["units"]
+    start_up_ms = measured.get("start_up_ms", {})
     memory = {spec.name: spec.memory_mb for spec in FUNCTIONS}
     warm_ms, cold_ms = _durations(units, "warm"), _durations(units, "cold")
     totals = {"read_units": 0.0, "write_units": 0.0, "events": 0.0, "emails": 0.0, "http": 0.0}
@@ -190,17 +202,21 @@ def monthly_bill(measured: dict[str, Any], activity: Activity, *, with_email: bo
         gb = memory[function] / 1024
         warm = warm_ms.get(function, 0.0) * ARM64_DURATION_FACTOR
         extra_cold = max(0.0, cold_ms.get(function, 0.0) * ARM64_DURATION_FACTOR - warm)
+        # Lambda bills the start-up phase too: the imports, measured apart (bench/imports.py).
+        extra_cold += start_up_ms.get(function, 0.0) * START_UP_DURATION_FACTOR
         gb_seconds += gb * (count * max(1.0, warm) + _cold_starts(count) * extra_cold) / 1000
     jobs_memory = memory.get("jobs", 512) / 1024
     gb_seconds += JOB_RUNS_A_MONTH * JOB_RUN_MS * ARM64_DURATION_FACTOR / 1000 * jobs_memory
     invocations = sum(calls.values()) + JOB_RUNS_A_MONTH
-    storage_gb = (activity.members * BYTES_PER_MEMBER
-                  + (activity.webshop_orders + activity.till_stamps) * MONTHS_KEPT * BYTES_PER_ORDER) / 1e9
+    stored = measured["stored_bytes"]
+    storage_gb = (activity.members * stored["member"]
+                  + (activity.webshop_orders * stored["webshop order"]
+                     + activity.till_stamps * stored["till stamp"]) * MONTHS_KEPT) / 1e9
     quantities = {
         "lambda_requests": invocations, "lambda_gb_seconds": gb_seconds, "http_api": totals["http"],
         "dynamodb_writes": totals["write_units"], "dynamodb_reads": totals["read_units"],
         "dynamodb_storage": storage_gb, "eventbridge": totals["events"], "scheduler": JOB_RUNS_A_MONTH,
-        "ses": totals["emails"], "logs_ingested": invocations * LOG_BYTES_PER_INVOCATION / 1e9,
+        "ses": totals["emails"], "logs_ingested": totals["http"] * ACCESS_LOG_BYTES_PER_REQUEST / 1e9,
     }
     lines = []
     for key, quantity in quantities.items():
@@ -254,6 +270,7 @@ def _usd(value: float) -> str:
 
 def markdown(measured: dict[str, Any]) -> str:
     """The generated part of docs/costs.md."""
+    stored = measured["stored_bytes"]
     out = [BEGIN, "",
            f"Computed by `memberclub cost` from `bench/results/latest.json`, list prices read on "
            f"{PRICES_READ_ON} (us-east-1; sources below).", ""]
@@ -276,9 +293,13 @@ def markdown(measured: dict[str, Any]) -> str:
             for key, price in PRICES.items()]
     out += ["", f"Assumptions: durations measured here × {ARM64_DURATION_FACTOR} for arm64 Lambda at 256–512 MB; "
             f"a cold start whenever a function was idle {COLD_AFTER_IDLE_MINUTES} minutes, calls spread over "
-            f"{OPEN_HOURS_A_DAY} open hours; {LOG_BYTES_PER_INVOCATION} bytes of log per invocation; "
-            f"the table holds {BYTES_PER_MEMBER:,} bytes a member and {BYTES_PER_ORDER} an order, orders kept "
-            f"{MONTHS_KEPT} months; {JOB_RUNS_A_MONTH:,} job runs of {JOB_RUN_MS:.0f} ms.", "",
+            f"{OPEN_HOURS_A_DAY} open hours, each cold start billed for the function's imports as `make bench` "
+            f"measured them (× {START_UP_DURATION_FACTOR}: start-up runs with burst CPU); {ACCESS_LOG_BYTES_PER_REQUEST} bytes of access log per HTTP request and no other log "
+            "line on normal paths; "
+            f"the table keeps what `make bench` measured: {stored['member']:,} bytes a member, "
+            f"{stored['webshop order']:,} a webshop order and {stored['till stamp']:,} a till stamp (with DynamoDB's "
+            f"100 bytes an item and an index entry), the orders of {MONTHS_KEPT} months (the bookkeeping period) "
+            f"all kept; {JOB_RUNS_A_MONTH:,} job runs of {JOB_RUN_MS:.0f} ms.", "",
             f"Peers' public prices (read on {PEERS_READ_ON}; they change, check before quoting):", "",
             "| product | plans | USD a month | note | source |", "| --- | --- | --- | --- | --- |"]
     out += [f"| {p.name} | {p.plan} | {p.usd_a_month} | {p.note} | {p.source} |" for p in PEERS]

@@ -23,9 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
-from pydantic import ValidationError
 
-from memberclub.settings import Settings
+from memberclub.settings import InvalidSetting, Settings
 from memberclub_infra.declaration import FUNCTIONS, function_name
 
 # CloudFormation's own rule for stack names (letters, digits, '-', starting with a letter),
@@ -62,7 +61,7 @@ def stack_name_problem(name: str) -> str | None:
                 f"{MAX_FUNCTION_NAME - len(longest.name) - 1} characters")
     try:
         Settings(table_name="preflight", secrets_prefix=f"/{name}")
-    except ValidationError:
+    except InvalidSetting:
         return (f"stack_name {name!r}: the stack's secrets live under /{name} and the functions refuse that "
                 "path (it needs at least two characters); choose a longer name")
     return None

@@ -7,9 +7,10 @@ the status, ``code`` is the machine-readable reason and ``message`` is for a per
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import ValidationError
+if TYPE_CHECKING:  # for an annotation only: the relay starts without pydantic
+    from pydantic import ValidationError
 
 # What a caller reads when something broke on our side; the details go to the log only.
 INTERNAL_MESSAGE = "Something went wrong on our side. Please try again."

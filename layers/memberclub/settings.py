@@ -7,11 +7,11 @@ their SSM parameters (under ``secrets_prefix``) and ``memberclub.parameters`` re
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
+import re
 from collections.abc import Mapping
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 # Field name → environment variable.
 ENVIRONMENT = {
@@ -28,32 +28,55 @@ ENVIRONMENT = {
     "stripe_api_base": "STRIPE_API_BASE",
     "exports_bucket": "MEMBERCLUB_EXPORTS_BUCKET",
 }
+# What a set value must look like (unset optional values are None).
+PATTERNS = {
+    "secrets_prefix": re.compile(r"^/[A-Za-z0-9_./-]+[A-Za-z0-9_-]$"),
+    "public_url": re.compile(r"^https?://[^\s/]+(/[^\s]*)?$"),
+    "mail_configuration_set": re.compile(r"^[A-Za-z0-9_-]{1,64}$"),
+    "stripe_api_base": re.compile(r"^https?://[^\s]+$"),
+}
 
 
 class SettingsError(RuntimeError):
     pass
 
 
-class Settings(BaseModel):
-    model_config = ConfigDict(frozen=True)
+class InvalidSetting(ValueError):
+    def __init__(self, field: str, problem: str):
+        super().__init__(f"{field}: {problem}")
+        self.field, self.problem = field, problem
 
-    table_name: str = Field(min_length=3)
+
+# A plain dataclass, not a pydantic model: every function reads it, and the relay (the function
+# that starts most often: once after each order's quiet spell) needs nothing else of pydantic,
+# whose first model costs a third of an `import boto3` at each cold start (make bench).
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    table_name: str
     event_bus_name: str = "memberclub"
-    secrets_prefix: str = Field("/memberclub", pattern=r"^/[A-Za-z0-9_./-]+[A-Za-z0-9_-]$")
+    secrets_prefix: str = "/memberclub"
     # Base of links in messages. The HTTP functions fall back to the request's own host.
-    public_url: str | None = Field(None, pattern=r"^https?://[^\s/]+(/[^\s]*)?$")
+    public_url: str | None = None
     mail_from: str = "memberclub <no-reply@memberclub.local>"
     sms_sender_id: str | None = None
     # The SES configuration set mail goes out under: its event destination sends bounces and
     # complaints to the account's default event bus (messaging.feedback).
-    mail_configuration_set: str | None = Field(None, pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    mail_configuration_set: str | None = None
     # The redelivery function's: what each asynchronously invoked function's failures get
     # (memberclub.eventing.redelivery.parse_targets), and the role the scheduler invokes them with.
     redelivery_targets: str | None = None
     redelivery_role_arn: str | None = None
-    stripe_api_base: str | None = Field(None, pattern=r"^https?://[^\s]+$")
+    stripe_api_base: str | None = None
     # The owner's and the exports function's: where large members exports are written.
     exports_bucket: str | None = None
+
+    def __post_init__(self) -> None:
+        if len(self.table_name) < 3:
+            raise InvalidSetting("table_name", "at least 3 characters")
+        for field, pattern in PATTERNS.items():
+            value = getattr(self, field)
+            if value is not None and not pattern.match(value):
+                raise InvalidSetting(field, f"{value!r} does not match {pattern.pattern}")
 
     @property
     def token_key_parameter(self) -> str:
@@ -74,11 +97,12 @@ class Settings(BaseModel):
     @classmethod
     def from_env(cls, environ: Mapping[str, str] = os.environ) -> Settings:
         values = {field: environ[variable] for field, variable in ENVIRONMENT.items() if environ.get(variable)}
+        if "table_name" not in values:
+            raise SettingsError(f"memberclub is not configured: {ENVIRONMENT['table_name']}: not set")
         try:
             return cls(**values)
-        except ValidationError as error:
-            problems = "; ".join(f"{ENVIRONMENT[str(e['loc'][0])]}: {e['msg']}" for e in error.errors())
-            raise SettingsError(f"memberclub is not configured: {problems}") from None
+        except InvalidSetting as error:
+            raise SettingsError(f"memberclub is not configured: {ENVIRONMENT[error.field]}: {error.problem}") from None
 
 
 @functools.cache

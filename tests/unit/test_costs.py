@@ -22,7 +22,8 @@ def synthetic(read_units: float = 1.0, write_units: int = 2, ms: float = 100.0) 
             units[key] = {"read_units": read_units, "write_units": write_units, "index_write_units": 0,
                           "invocations": [["stamps", duration]]}
     requests["messages: welcome (warm)"]["SESv2.SendEmail"] = 1
-    return {"requests": requests, "units": units, "member_profile_bytes": 480}
+    return {"requests": requests, "units": units, "member_profile_bytes": 480,
+            "stored_bytes": {"member": 4_000, "webshop order": 600, "till stamp": 700}, "start_up_ms": {"stamps": 200.0}}
 
 
 def line(lines: list[costs.Line], name: str) -> costs.Line:
@@ -49,9 +50,23 @@ def test_compute_counts_cold_starts_apart_and_scales_to_arm64() -> None:
     calls = line(lines, "lambda_requests").quantity - costs.JOB_RUNS_A_MONTH
     factor = costs.ARM64_DURATION_FACTOR
     warm_only = calls * 0.1 * factor * 256 / 1024
-    cold_extra = costs._cold_starts(calls) * (0.5 - 0.1) * factor * 256 / 1024
+    # A cold start: the handler's slower first call and the start-up (imports) before it.
+    cold_extra = costs._cold_starts(calls) * ((0.5 - 0.1) * factor + 0.2 * costs.START_UP_DURATION_FACTOR) * 256 / 1024
     jobs = costs.JOB_RUNS_A_MONTH * costs.JOB_RUN_MS / 1000 * factor * 512 / 1024
     assert line(lines, "lambda_gb_seconds").quantity == pytest.approx(warm_only + cold_extra + jobs)
+
+
+def test_storage_is_what_the_bench_found_kept_a_member_and_an_order_with_the_orders_of_five_years() -> None:
+    activity = costs.Activity(1_000)
+    stored = line(costs.monthly_bill(synthetic(), activity), "dynamodb_storage").quantity
+    orders = 1_000 * 600 + 1_000 * 700  # a month's webshop orders and till stamps
+    assert stored == pytest.approx((1_000 * 4_000 + orders * costs.MONTHS_KEPT) / 1e9)
+
+
+def test_logs_are_the_api_access_lines_alone() -> None:
+    lines = costs.monthly_bill(synthetic(), costs.Activity(1_000))
+    assert line(lines, "logs_ingested").quantity == pytest.approx(
+        line(lines, "http_api").quantity * costs.ACCESS_LOG_BYTES_PER_REQUEST / 1e9)
 
 
 def test_cold_starts_grow_with_traffic_but_never_past_the_calls_or_the_idle_windows() -> None:

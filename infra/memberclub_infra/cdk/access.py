@@ -16,7 +16,7 @@ from memberclub_infra.deploy import sender_address
 # What the functions send as when no mail_from is given (the Settings default): SES refuses it,
 # and `make deploy` refuses to deploy without a real sender, but a synthesised template is
 # still granted exactly the sender its functions would use.
-DEFAULT_MAIL_FROM = str(Settings.model_fields["mail_from"].default)
+DEFAULT_MAIL_FROM = Settings.mail_from  # the dataclass field's default
 
 
 def parameter_arn(scope: Stack, name: str) -> str:

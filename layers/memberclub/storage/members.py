@@ -20,11 +20,22 @@ from memberclub.storage.table import Item, Table
 
 # Contact index channel names in keys.
 EMAIL, PHONE = "EMAIL", "PHONE"
+BATCH_KEYS = 100  # BatchGetItem's limit
+# The ledger lines an order writes for its member (its accrual, a till stamp, a refund), each
+# naming the order as ``source:order_id``.
+ORDER_LEDGER_KINDS = ("purchase", "till", "refund")
 
 
 def _public(item: Item) -> dict[str, Any]:
     """An item without its keys and index attributes: what the member may see of it."""
     return {k: v for k, v in item.items() if k not in ("PK", "SK") and not k.endswith(("_pk", "_sk"))}
+
+
+def order_keys_in_ledger(club_id: str, ledger: Sequence[Item]) -> list[dict[str, str]]:
+    """The keys of the orders a member's ledger lines name (each once)."""
+    causes = dict.fromkeys(item["cause"] for item in ledger
+                           if item.get("kind") in ORDER_LEDGER_KINDS and ":" in item.get("cause", ""))
+    return [keys.order(club_id, *cause.split(":", 1)) for cause in causes]
 
 
 def member_lookup_keys(club_id: str, customer: Customer) -> list[dict[str, str]]:
@@ -91,16 +102,25 @@ class MemberStore:
         return [Coupon.model_validate(item) for item in items]
 
     def records(self, member: Member) -> MemberRecords:
-        """Everything held about the member besides the profile, for the export: what the
-        member index lists (coupons, orders), the consent history and the ledger."""
-        owned = self.table.query(keys.member_pk(member.club_id, member.member_id), index="member",
-                                 pk_name="member_pk", sk_name="member_sk")
+        """Everything held about the member besides the profile, for the export: the coupons
+        (the member index), the consent history, the ledger and the orders its lines name."""
+        ledger = self._history(member, keys.LEDGER_PREFIX)
         return MemberRecords(
-            coupons=[Coupon.model_validate(i) for i in owned if i.get("member_sk", "").startswith("COUPON#")],
-            orders=[OrderRecord.model_validate(i) for i in owned if i.get("member_sk", "").startswith("ORDER#")],
+            coupons=list(reversed(self.coupons(member))),
+            orders=self._orders(member, ledger),
             consent_history=[ConsentProof.model_validate(i) for i in self._history(member, keys.CONSENT_PREFIX)],
-            ledger=[_public(i) for i in self._history(member, keys.LEDGER_PREFIX)],
+            ledger=[_public(i) for i in ledger],
         )
+
+    def _orders(self, member: Member, ledger: Sequence[Item]) -> list[OrderRecord]:
+        """The member's order records, oldest first, found through their ledger lines: an
+        order record is in no index of the member's, which would cost every order a write
+        and a stored copy of itself."""
+        wanted = order_keys_in_ledger(member.club_id, ledger)
+        found = [item for start in range(0, len(wanted), BATCH_KEYS)
+                 for item in self.table.batch_get(wanted[start:start + BATCH_KEYS])]
+        orders = [OrderRecord.model_validate(item) for item in found if item.get("member_id") == member.member_id]
+        return sorted(orders, key=lambda order: (order.paid_at or order.created_at, order.source, order.order_id))
 
     def _history(self, member: Member, prefix: str) -> list[Item]:
         return self.table.query(keys.member_pk(member.club_id, member.member_id), sk_prefix=prefix)

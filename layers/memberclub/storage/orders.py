@@ -34,11 +34,10 @@ BALANCE_FIELDS = ("stamps", "points", "tier", "lifetime_spend", "visits", "last_
 
 
 def order_item(order: OrderRecord) -> Item:
-    item = keys.order(order.club_id, order.source, order.order_id) | order.model_dump(mode="json", exclude_none=True)
-    if order.member_id:
-        item |= {"member_pk": keys.member_pk(order.club_id, order.member_id),
-                 "member_sk": f"ORDER#{order.paid_at or order.created_at}#{order.source}#{order.order_id}"}
-    return item
+    """The order record as stored: what differs from the defaults (an order's record is kept
+    for years, so every byte is paid for every month), and in no index: the member's orders
+    are found through the ledger lines that name them (``storage.members``)."""
+    return keys.order(order.club_id, order.source, order.order_id) | order.model_dump(mode="json", exclude_defaults=True)
 
 
 def ledger_item(member: Member, at: str, seq: int, entry: LedgerEntry) -> Item:

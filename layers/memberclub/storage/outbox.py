@@ -20,12 +20,14 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from memberclub import clock
-from memberclub.events import EventDetail
 from memberclub.storage import keys
 from memberclub.storage.table import ConditionFailed, Item, Table, put
+
+if TYPE_CHECKING:  # the relay reads outbox items and needs no event model (a faster start)
+    from memberclub.events import EventDetail
 
 OUTBOX_TYPE = "outbox"
 KEEP_FOR = timedelta(days=7)

@@ -25,7 +25,7 @@ from memberclub.storage import keys
 from memberclub.storage.agenda import first_onboarding_step, pending_entry
 from memberclub.storage.counters import allowance_use
 from memberclub.storage.items import coupon_item, member_item
-from memberclub.storage.members import EMAIL, PHONE, MemberStore
+from memberclub.storage.members import EMAIL, PHONE, MemberStore, order_keys_in_ledger
 from memberclub.storage.orders import ledger_item
 from memberclub.storage.outbox import outbox_put
 from memberclub.storage.stats import stats_adds
@@ -228,10 +228,9 @@ class SignupStore(MemberStore):
         """The erased member's ledger entries and order records expire at ``until`` (TTL):
         one write each, an erasure being rare; written again harmlessly when it is retried."""
         expire_at = int(datetime.fromisoformat(until.replace("Z", "+00:00")).timestamp())
-        kept = [keys.key(item["PK"], item["SK"]) for item in self._history(member, keys.LEDGER_PREFIX)]
-        kept += [keys.key(item["PK"], item["SK"]) for item in self.table.iter_query(
-            keys.member_pk(member.club_id, member.member_id), sk_prefix="ORDER#", index="member",
-            pk_name="member_pk", sk_name="member_sk")]
+        ledger = self._history(member, keys.LEDGER_PREFIX)
+        kept = [keys.key(item["PK"], item["SK"]) for item in ledger]
+        kept += order_keys_in_ledger(member.club_id, ledger)
         for key in kept:
             with contextlib.suppress(ConditionFailed):  # gone meanwhile: nothing to keep
                 self.table.run(update(key, "SET #expire = :expire", condition="attribute_exists(PK)",
