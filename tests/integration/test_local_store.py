@@ -476,3 +476,45 @@ def test_the_meter_bills_write_units_as_dynamodb_does(stack: LocalStack, table: 
     with pytest.raises(ConditionFailed):
         table.put({"PK": "M#1", "SK": "A"}, condition="attribute_not_exists(PK)")
     assert stack.dynamodb.take_meter().writes == 0  # refused writes are not metered
+
+
+# Updates inside a transaction: the common kind (top-level SET, REMOVE, ADD of numbers) is
+# applied by the local store itself, the rest by moto; a plain UpdateItem is always moto's.
+UPDATES = [
+    ("SET #a = :s, b = :n REMOVE c", {"#a": "a"}, {":s": {"S": "x"}, ":n": {"N": "7"}}),
+    ("ADD #n :one, m :half", {"#n": "n"}, {":one": {"N": "1"}, ":half": {"N": "0.5"}}),
+    ("ADD fresh :one SET #expire = :at", {"#expire": "expire_at"}, {":one": {"N": "1"}, ":at": {"N": "1796829278"}}),
+    ("SET  #map = :map,   #list = :list", {"#map": "map", "#list": "list"},
+     {":map": {"M": {"2026-11": {"N": "24900"}}}, ":list": {"L": [{"S": "A"}, {"N": "1"}]}}),
+    ("SET #m.#k = :v", {"#m": "map", "#k": "k"}, {":v": {"N": "3"}}),  # nested: moto's
+    ("SET #r = if_not_exists(#r, :zero) + :one", {"#r": "rev"}, {":zero": {"N": "0"}, ":one": {"N": "1"}}),  # moto's
+    ("ADD tags :tags", None, {":tags": {"SS": ["b", "c"]}}),  # a set: moto's
+]
+
+
+@pytest.mark.parametrize(("expression", "names", "values"), UPDATES)
+def test_an_update_in_a_transaction_changes_the_item_as_moto_does(client: Any, table_name: str, stream: list,
+                                                                   expression: str, names: Any, values: Any) -> None:
+    start = {"a": {"S": "old"}, "c": {"S": "gone"}, "n": {"N": "41"}, "m": {"N": "1.5"}, "rev": {"N": "4"},
+             "map": {"M": {"k": {"N": "1"}}}, "tags": {"SS": ["a"]}}
+    for pk in ("TX", "PLAIN"):
+        client.put_item(TableName=table_name, Item={"PK": {"S": pk}, "SK": {"S": "A"}} | start)
+    request = {"TableName": table_name, "UpdateExpression": expression, "ExpressionAttributeValues": values}
+    request |= {"ExpressionAttributeNames": names} if names else {}
+    client.transact_write_items(TransactItems=[{"Update": request | {"Key": key("TX")}}])
+    client.update_item(**request, Key=key("PLAIN"))
+    found = items(client, table_name)
+    assert {k: v for k, v in found[("TX", "A")].items() if k != "PK"} == \
+        {k: v for k, v in found[("PLAIN", "A")].items() if k != "PK"}
+    updates = [r for r in stream if r["eventName"] == "MODIFY"]
+    assert [r["dynamodb"]["Keys"]["PK"]["S"] for r in updates] == ["TX", "PLAIN"]
+    assert updates[0]["dynamodb"].get("NewImage", {}).keys() == updates[1]["dynamodb"].get("NewImage", {}).keys()
+
+
+def test_an_add_to_an_attribute_that_is_no_number_is_refused_as_moto_refuses_it(client: Any, table_name: str) -> None:
+    client.put_item(TableName=table_name, Item={"PK": {"S": "S"}, "SK": {"S": "A"}, "n": {"S": "text"}})
+    with pytest.raises(ClientError):
+        client.transact_write_items(TransactItems=[{"Update": {
+            "TableName": table_name, "Key": key("S"), "UpdateExpression": "ADD n :one",
+            "ExpressionAttributeValues": {":one": {"N": "1"}}}}])
+    assert items(client, table_name)[("S", "A")]["n"] == {"S": "text"}
