@@ -22,6 +22,7 @@ transaction wrote a moment before are cancelled with ``TransactionConflict``.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -31,11 +32,17 @@ from email.utils import parseaddr
 from typing import Any
 from urllib.parse import unquote
 
+from moto import backends as moto_backends
 from moto.server import DomainDispatcherApplication, create_backend_app
 
 from memberclub import clock
 from memberclub_infra.local.dynamodb import LocalDynamoDB
 from memberclub_infra.local.outbox import Outbox
+
+# moto's dispatcher lists its own package directory (a listdir and a stat per service, some
+# 150) on every request to find the service; the list never changes while the stack runs.
+moto_backends.list_of_moto_modules = functools.cache(  # type: ignore[assignment]
+    lambda listed=moto_backends.list_of_moto_modules: tuple(listed()))
 
 StartResponse = Callable[..., Any]
 FAULTY_SERVICES = ("eventbridge", "sesv2", "sms", "dynamodb", "stripe")
