@@ -518,3 +518,57 @@ def test_an_add_to_an_attribute_that_is_no_number_is_refused_as_moto_refuses_it(
             "TableName": table_name, "Key": key("S"), "UpdateExpression": "ADD n :one",
             "ExpressionAttributeValues": {":one": {"N": "1"}}}}])
     assert items(client, table_name)[("S", "A")]["n"] == {"S": "text"}
+
+
+def test_reads_are_answered_in_the_json_moto_s_serializer_would_write(client: Any, table_name: str,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """The local store writes DynamoDB's answers as JSON itself (moto's serializer is slow);
+    here every answer is also made by moto's serializer, and the two must say the same."""
+    import json
+
+    from moto.dynamodb.responses import DynamoResult
+
+    from memberclub_infra.local import dynamodb as local
+
+    differences: list[tuple[Any, Any]] = []
+    answers, handed_to_moto = [], []
+    moto_answer = local._moto_execute_result
+
+    def both(result: Any, context: Any) -> Any:
+        ours, theirs = local._json_answer(result, context), moto_answer(result, context)
+        answers.append(context.operation_model.name)
+        if json.loads(ours[2] or "{}") != json.loads(theirs[2] or "{}") or ours[0] != theirs[0]:
+            differences.append((ours, theirs))
+        return ours
+
+    def counted(result: Any, context: Any) -> Any:
+        handed_to_moto.append(context.operation_model.name)
+        return moto_answer(result, context)
+
+    monkeypatch.setattr(DynamoResult, "execute_result", both)
+    monkeypatch.setattr(local, "_moto_execute_result", counted)
+    item = {"m": {"M": {"x": {"N": "1.50"}, "l": {"L": [{"BOOL": True}, {"NULL": True}, {"S": "ø"}]}}},
+            "ss": {"SS": ["q", "r"]}, "ns": {"NS": ["1", "2"]}, "n": {"N": "-7"}, "e": {"S": ""},
+            "member_pk": {"S": "CLUB#c#M#m"}, "member_sk": {"S": "COUPON#1"}}
+    for n in range(5):
+        client.put_item(TableName=table_name, Item=key(f"P{n}") | item, ReturnConsumedCapacity="TOTAL")
+    client.get_item(TableName=table_name, Key=key("P0"), ConsistentRead=True)
+    client.get_item(TableName=table_name, Key=key("missing"))
+    client.get_item(TableName=table_name, Key=key("P0"), ProjectionExpression="#m.x, n",
+                    ExpressionAttributeNames={"#m": "m"})
+    client.batch_get_item(RequestItems={table_name: {"Keys": [key("P1"), key("P2"), key("none")]}})
+    client.query(TableName=table_name, KeyConditionExpression="PK = :pk", ExpressionAttributeValues={":pk": {"S": "P3"}})
+    client.query(TableName=table_name, IndexName="member", KeyConditionExpression="member_pk = :pk",
+                 ExpressionAttributeValues={":pk": {"S": "CLUB#c#M#m"}}, Limit=2)
+    client.scan(TableName=table_name, Limit=3, Select="COUNT")
+    client.update_item(TableName=table_name, Key=key("P4"), UpdateExpression="ADD n :one",
+                       ExpressionAttributeValues={":one": {"N": "1"}}, ReturnValues="ALL_NEW")
+    client.delete_item(TableName=table_name, Key=key("P4"), ReturnValues="ALL_OLD")
+    client.transact_get_items(TransactItems=[{"Get": {"TableName": table_name, "Key": key("P1")}}])
+    client.transact_write_items(TransactItems=[put_action(table_name, "T1")])
+    assert differences == []
+    # The reads and writes an order makes are written by the local store (a DeleteItem's answer
+    # carries a key moto spells its own way, and goes to moto's serializer).
+    assert len(answers) >= 15
+    assert not {"GetItem", "BatchGetItem", "Query", "Scan", "PutItem", "UpdateItem",
+                "TransactWriteItems"} & set(handed_to_moto), handed_to_moto

@@ -59,6 +59,7 @@ from moto.dynamodb.exceptions import (
 from moto.dynamodb.models import DynamoDBBackend, dynamodb_backends
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import StreamRecord, StreamShard, Table
+from moto.dynamodb.responses import DynamoResult
 
 MOTO_VERSION = "5.2.5"
 # The "same instant" of the transaction_conflict fault: a transaction that writes an item
@@ -461,6 +462,26 @@ def _top_level_changes(expression: str, names: dict[str, str], values: dict[str,
     return changes
 
 
+# moto answers every DynamoDB read through a generic serializer that walks the API model for
+# each attribute value (a GetItem of a member costs twice a PutItem). A DynamoDB result is
+# already the wire format once moto has turned its values into dicts, so it is written as JSON
+# here; a value JSON cannot hold (binary) goes to moto's serializer, and so does a result with a
+# key the API model does not name in that spelling (tests/integration/test_local_store.py).
+_moto_execute_result = DynamoResult.execute_result
+
+
+def _json_answer(result: DynamoResult, context: Any) -> Any:
+    body = {key: value for key, value in result.result.items() if value is not None}  # type: ignore[attr-defined]
+    shape = context.operation_model.output_shape
+    if shape is None or not set(body) <= set(shape.members):
+        return _moto_execute_result(result, context)
+    try:
+        text = json.dumps(body, separators=(",", ":"))
+    except TypeError:
+        return _moto_execute_result(result, context)
+    return 200, {"Content-Type": "application/x-amz-json-1.0"}, text
+
+
 def _untracked_new(cls: type, *args: Any, **kwargs: Any) -> Any:
     return object.__new__(cls)
 
@@ -472,6 +493,7 @@ def _override_moto(store: LocalDynamoDB) -> None:
     def add_to_stream(shard: StreamShard, old: Item | None, new: Item | None) -> None:
         store.stage_change(shard.table, old, new)
 
+    DynamoResult.execute_result = _json_answer  # type: ignore[method-assign]
     DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
     StreamShard.add = add_to_stream  # type: ignore[method-assign]
     # moto's BaseModel.__new__ appends every instance to its class's instances_tracked, for
