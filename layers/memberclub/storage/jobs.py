@@ -35,15 +35,12 @@ from memberclub.storage.outbox import outbox_put
 from memberclub.storage.stats import stats_add, stats_adds
 from memberclub.storage.table import (
     ConditionFailed,
-    Item,
     Table,
     delete,
     put,
     set_expression,
     update,
 )
-
-BATCH_KEYS = 100
 
 
 class JobStore:
@@ -57,13 +54,9 @@ class JobStore:
     def club(self, club_id: str) -> Club | None:
         return self.clubs.get(club_id)
 
-    def _batch(self, wanted: Sequence[dict[str, str]]) -> list[Item]:
-        return [item for start in range(0, len(wanted), BATCH_KEYS)
-                for item in self.table.batch_get(wanted[start:start + BATCH_KEYS])]
-
     def members(self, club_id: str, member_ids: Sequence[str]) -> list[Member]:
         wanted = [keys.member(club_id, member_id) for member_id in dict.fromkeys(member_ids)]
-        return [Member.model_validate(item) for item in self._batch(wanted)]
+        return [Member.model_validate(item) for item in self.table.batch_get(wanted)]
 
     def birthday_member_ids(self, club_id: str, month_day: str) -> list[str]:
         prefix = keys.member_pk(club_id, "")
@@ -92,7 +85,7 @@ class JobStore:
 
     def coupons_by_code(self, club_id: str, codes: Sequence[str]) -> list[Coupon]:
         wanted = [keys.coupon(club_id, code) for code in dict.fromkeys(codes)]
-        return [Coupon.model_validate(item) for item in self._batch(wanted)]
+        return [Coupon.model_validate(item) for item in self.table.batch_get(wanted)]
 
     def coupons_expiring(self, club_id: str, index_day: str) -> list[Coupon]:
         return [c for c in self.coupons_by_code(club_id, self._expiry_entries(index_day, "coupon", club_id))
@@ -282,7 +275,7 @@ class JobStore:
 
     def held_messages_due(self, club_id: str, day: str) -> list[tuple[str, str]]:
         wanted = [keys.held_message(club_id, ident) for ident in self._expiry_entries(day, "held", club_id)]
-        return [(item["PK"].rsplit("#", 1)[1], item["member_id"]) for item in self._batch(wanted)
+        return [(item["PK"].rsplit("#", 1)[1], item["member_id"]) for item in self.table.batch_get(wanted)
                 if item.get("expiry_pk") == f"EXP#{day}"]
 
     def release_held_message(self, club_id: str, held_id: str, events: Sequence[EventDetail], now: datetime) -> bool:
@@ -296,7 +289,7 @@ class JobStore:
     def onboarding_due(self, club_id: str, day: str) -> list[OnboardingAgenda]:
         wanted = [keys.onboarding_agenda(club_id, member_id)
                   for member_id in self._expiry_entries(day, "onboarding", club_id)]
-        found = [OnboardingAgenda.model_validate(item) for item in self._batch(wanted)]
+        found = [OnboardingAgenda.model_validate(item) for item in self.table.batch_get(wanted)]
         # The index is eventually consistent: an item moved on a moment ago may still be listed.
         return [agenda for agenda in found
                 if (date.fromisoformat(agenda.first_day) + timedelta(days=agenda.step_day)).isoformat() == day]

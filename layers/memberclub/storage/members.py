@@ -20,7 +20,6 @@ from memberclub.storage.table import Item, Table
 
 # Contact index channel names in keys.
 EMAIL, PHONE = "EMAIL", "PHONE"
-BATCH_KEYS = 100  # BatchGetItem's limit
 # The ledger lines an order writes for its member (its accrual, a till stamp, a refund), each
 # naming the order as ``source:order_id``.
 ORDER_LEDGER_KINDS = ("purchase", "till", "refund")
@@ -117,9 +116,8 @@ class MemberStore:
         order record is in no index of the member's, which would cost every order a write
         and a stored copy of itself."""
         wanted = order_keys_in_ledger(member.club_id, ledger)
-        found = [item for start in range(0, len(wanted), BATCH_KEYS)
-                 for item in self.table.batch_get(wanted[start:start + BATCH_KEYS])]
-        orders = [OrderRecord.model_validate(item) for item in found if item.get("member_id") == member.member_id]
+        orders = [OrderRecord.model_validate(item) for item in self.table.batch_get(wanted)
+                  if item.get("member_id") == member.member_id]
         return sorted(orders, key=lambda order: (order.paid_at or order.created_at, order.source, order.order_id))
 
     def _history(self, member: Member, prefix: str) -> list[Item]:

@@ -20,7 +20,6 @@ from memberclub.storage import keys
 from memberclub.storage.table import Table, update
 
 SHARDS = 16
-BATCH_KEYS = 100  # BatchGetItem's limit
 # The club's lifetime sums of every counter, kept beside the months (``stats_adds``): a
 # figure "as at the end of a month" (members, active members, lifetime sales) is the total
 # less what the later months added, so it needs the total and a few months, never every month
@@ -92,8 +91,7 @@ class StatsStore:
         segments_key = keys.segments(club_id)
         wanted += [segments_key] if with_segments else []
         totals: dict[str, Counter[str]] = {}
-        found = [item for start in range(0, len(wanted), BATCH_KEYS)
-                 for item in self.table.batch_get(wanted[start:start + BATCH_KEYS])]
+        found = self.table.batch_get(wanted)
         snapshot = next((_snapshot(item) for item in found if item["SK"] == segments_key["SK"]
                          and item["PK"] == segments_key["PK"]), None)
         for item in found:

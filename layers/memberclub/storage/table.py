@@ -31,6 +31,8 @@ _PASSING = {
     "InternalServerError", "ServiceUnavailable", "TransactionInProgressException",
 }
 
+BATCH_GET_KEYS = 100  # BatchGetItem's limit a request
+
 
 class ConditionFailed(Exception):
     """A conditional write did not hold. ``failed`` lists the transaction positions that failed."""
@@ -123,7 +125,12 @@ class Table:
         return from_wire(answer["Item"]) if "Item" in answer else None
 
     def batch_get(self, wanted: Sequence[dict[str, str]], *, consistent: bool = False) -> list[Item]:
-        """The items that exist among ``wanted`` (at most 100 keys), in no particular order."""
+        """The items that exist among ``wanted``, in no particular order: one BatchGetItem per
+        100 keys (its limit), the last with what is left."""
+        return [item for start in range(0, len(wanted), BATCH_GET_KEYS)
+                for item in self._batch_get(wanted[start:start + BATCH_GET_KEYS], consistent)]
+
+    def _batch_get(self, wanted: Sequence[dict[str, str]], consistent: bool) -> list[Item]:
         found: list[Item] = []
         request: dict[str, Any] = {self.name: {"Keys": [to_wire(k) for k in wanted], "ConsistentRead": consistent}}
         for _attempt in range(5):
