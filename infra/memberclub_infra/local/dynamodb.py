@@ -228,7 +228,7 @@ class LocalDynamoDB:
                     # A copy: an update changes moto's item in place.
                     before = copy.deepcopy(action.current)
                     undo_log.append(ItemBefore(action.table, action.hash_key, action.range_key, before))
-                    _apply(backend, action, before, self.stage_change)
+                    _apply(backend, action, before)
         except BaseException:
             # A ValidationException from moto half-way (or a bug): nothing of the transaction
             # stays, neither in the table nor in the stream; the error goes to the caller.
@@ -385,8 +385,7 @@ def _index_write_units(index: Any, old: Item | None, new: Item | None) -> int:
     return entry_units if projects_all else 0
 
 
-def _apply(backend: DynamoDBBackend, action: CheckedAction, before: Item | None,
-           stage: Callable[[Table, Item | None, Item | None], None]) -> None:
+def _apply(backend: DynamoDBBackend, action: CheckedAction, before: Item | None) -> None:
     """Write one action, its condition checked already (against the state before the
     transaction). ``before`` is a copy of the item as it was, for the stream."""
     request = action.request
@@ -397,7 +396,7 @@ def _apply(backend: DynamoDBBackend, action: CheckedAction, before: Item | None,
     else:
         names, values = request.get("ExpressionAttributeNames") or {}, request.get("ExpressionAttributeValues") or {}
         changes = _top_level_changes(request["UpdateExpression"], names, values, action.table, action.current)
-        if changes is None or action.current is None:
+        if changes is None:
             backend.update_item(action.table.name, request["Key"], request["UpdateExpression"], names, values)
             return
         for operation, name, value in changes:
@@ -408,8 +407,8 @@ def _apply(backend: DynamoDBBackend, action: CheckedAction, before: Item | None,
             else:  # ADD of a number
                 current = action.current.attrs.get(name)
                 action.current.attrs[name] = value if current is None else current + value
-        if action.table.stream_shard is not None:
-            stage(action.table, before, action.current)
+        if action.table.stream_shard is not None:  # as moto's own update tells the stream
+            action.table.stream_shard.add(before, action.current)
 
 
 # The update expressions the functions write most (an order's member and counters: SET of
