@@ -119,8 +119,10 @@ def measure(rounds: int = 9) -> dict[str, dict[str, float]]:
     candidates: dict[str, str] = {"bare": statement(None), "boto3": statement("boto3")}
     candidates |= {name: statement(name) for name in functions()}
     candidates |= {name: f"{statement(None)}\n{code}" for name, code in FLOORS.items()}
+    from memberclub_infra.declaration import START_UP_ENVIRONMENT
+
     env = {"PATH": "/usr/bin:/bin", "POWERTOOLS_SERVICE_NAME": "bench", "AWS_DEFAULT_REGION": "eu-north-1",
-           "PYTHONDONTWRITEBYTECODE": "1"}
+           "PYTHONDONTWRITEBYTECODE": "1"} | START_UP_ENVIRONMENT
     timings: dict[str, list[float]] = {name: [] for name in candidates}
     for _ in range(rounds):
         for name, code in candidates.items():

@@ -445,6 +445,12 @@ class Resources:
     exports_bucket: str | None = None
 
 
+# Set in every function, whatever its resources: what its start-up needs.
+# pydantic looks for plugins in every installed package's metadata when it builds its first
+# model (a scan of the layer's and the runtime's dist-info folders); the stack uses none.
+START_UP_ENVIRONMENT = {"PYDANTIC_DISABLE_PLUGINS": "__all__"}
+
+
 def environment(spec: FunctionSpec, resources: Resources) -> dict[str, str]:
     """The environment a function runs with: the same variables in AWS and locally."""
     values = {
@@ -468,5 +474,5 @@ def environment(spec: FunctionSpec, resources: Resources) -> dict[str, str]:
         "POWERTOOLS_METRICS_NAMESPACE": "memberclub",
         "POWERTOOLS_TRACE_DISABLED": "false" if resources.tracing else "true",
         "POWERTOOLS_METRICS_DISABLED": "false" if resources.metrics else "true",
-    }
+    } | START_UP_ENVIRONMENT
     return env | spec.extra_environment

@@ -1,10 +1,8 @@
 """A club: its name, currency, language, time zone and rules (``club_rules``)."""
 
-from __future__ import annotations
-
 import re
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, Self
 from zoneinfo import ZoneInfo, available_timezones
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -51,13 +49,13 @@ class Club(_Strict):
         return value
 
     @model_validator(mode="after")
-    def _default_country(self) -> Club:
+    def _default_country(self) -> Self:
         if self.country is None:
             self.country = COUNTRY_BY_CURRENCY.get(self.currency) or COUNTRY_BY_LOCALE[self.locale]
         return self
 
     @model_validator(mode="after")
-    def _free_items_named(self) -> Club:
+    def _free_items_named(self) -> Self:
         """A free item without a name is "1 free item" in the club's language: a Norwegian
         club's card and mail say "1 gratis vare", and the owner sees (and can change) it."""
         rules = self.settings

@@ -6,9 +6,7 @@ demo club's and every new club's (docs/api.md, "Demo club defaults"). Money in s
 a decimal string in the club's currency, as everywhere outside storage.
 """
 
-from __future__ import annotations
-
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -42,7 +40,7 @@ class CouponValue(_Strict):
     item: str | None = Field(None, min_length=1, max_length=60)
 
     @model_validator(mode="after")
-    def _has_its_figure(self) -> CouponValue:
+    def _has_its_figure(self) -> Self:
         # A free item without a name gets the club's words for "1 free item" (Club fills it in).
         needed = {"percent": self.percent, "amount": self.amount, "free_item": ""}[self.type]
         if needed is None:

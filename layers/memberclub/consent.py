@@ -14,8 +14,6 @@ how and which text. So every text is versioned and never edited in place: change
 adding a new version and pointing ``CURRENT_VERSION`` at it; old versions stay for the proof.
 """
 
-from __future__ import annotations
-
 from typing import Literal
 
 from pydantic import BaseModel

@@ -4,8 +4,6 @@ A coupon is valid to the end of its last day in the club's time zone: "valid 10 
 22 November means it can be used all of 2 December at the counter.
 """
 
-from __future__ import annotations
-
 from datetime import datetime, time, timedelta
 from typing import Any, Literal
 

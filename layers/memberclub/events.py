@@ -6,8 +6,6 @@ tell. Details carry ids, not contact data: consumers read the member when they n
 an erased member's e-mail never sits in an event archive.
 """
 
-from __future__ import annotations
-
 from collections.abc import Sequence
 from typing import Any, ClassVar, Literal, Protocol
 

@@ -1,7 +1,5 @@
 """A member of a club: the profile item and the rules that read it."""
 
-from __future__ import annotations
-
 from datetime import datetime
 from typing import Any, Literal
 

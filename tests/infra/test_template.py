@@ -97,6 +97,8 @@ def test_every_function_is_arm64_python313_with_the_layer_tracing_and_a_log_grou
         assert props["Environment"]["Variables"]["POWERTOOLS_TRACE_DISABLED"] == str(not tracing).lower()
         metrics = synthesised.stack.config.metrics
         assert props["Environment"]["Variables"]["POWERTOOLS_METRICS_DISABLED"] == str(not metrics).lower()
+        # No plugin scan of every package's metadata at the first model built (start-up time).
+        assert props["Environment"]["Variables"]["PYDANTIC_DISABLE_PLUGINS"] == "__all__", spec.name
         assert "VpcConfig" not in props, spec.name
         assert props.get("ReservedConcurrentExecutions") == spec.reserved_concurrency, spec.name
         logging = props["LoggingConfig"]

@@ -13,8 +13,6 @@ Nothing here costs anything while nothing fails. Every target is idempotent, so 
 redelivered twice (a destination delivered twice, a redrive) changes nothing the second time.
 """
 
-from __future__ import annotations
-
 import hashlib
 import json
 from dataclasses import dataclass

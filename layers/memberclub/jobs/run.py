@@ -1,8 +1,6 @@
 """One run of a job as EventBridge Scheduler asked for it: every club whose local hour for
 the job has come at the scheduled time, for that club's local date."""
 
-from __future__ import annotations
-
 from collections import Counter
 from collections.abc import Callable
 from datetime import date, datetime

@@ -6,8 +6,6 @@ counters, under a condition that makes it happen once: a second run for the same
 finds the condition false and issues nothing.
 """
 
-from __future__ import annotations
-
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime

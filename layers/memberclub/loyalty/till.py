@@ -5,8 +5,6 @@ order id), accrued like any other (``loyalty.accrue``), so a retried request cou
 the answer carries the new balance.
 """
 
-from __future__ import annotations
-
 import hashlib
 import uuid
 from datetime import datetime

@@ -8,8 +8,6 @@ generic format's ``total``; ``total`` is what the customer paid, and refunds are
 against it.
 """
 
-from __future__ import annotations
-
 from dataclasses import dataclass
 from typing import Any, Literal
 

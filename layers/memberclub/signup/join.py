@@ -7,8 +7,6 @@ cooldown), both the member store's. Events are published after the write; if the
 the stamp is undone so a retry sends again, and the caller gets 503 rather than a silent loss.
 """
 
-from __future__ import annotations
-
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta

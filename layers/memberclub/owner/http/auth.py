@@ -9,8 +9,6 @@ make the owner's browser change anything. A page asked for without either answer
 the login form as its body.
 """
 
-from __future__ import annotations
-
 from urllib.parse import parse_qs, urlsplit
 
 from fastapi import APIRouter, Request

@@ -1,7 +1,5 @@
 """What the owner takes away: the QR poster for the counter and the members' CSV."""
 
-from __future__ import annotations
-
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response, StreamingResponse
 

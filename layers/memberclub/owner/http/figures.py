@@ -1,7 +1,5 @@
 """The club's figures: ``GET /owner/{club}/kpis`` (JSON) and the dashboard page."""
 
-from __future__ import annotations
-
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 

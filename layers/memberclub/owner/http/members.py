@@ -3,8 +3,6 @@
 same as pages for the browser (``/owner/{club}/members.html``, ``…/members/{member}/page``,
 the erase form)."""
 
-from __future__ import annotations
-
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 

@@ -1,7 +1,5 @@
 """The club's settings: ``GET``/``PUT /owner/{club}/settings`` (JSON) and the form page."""
 
-from __future__ import annotations
-
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 

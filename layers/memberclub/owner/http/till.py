@@ -1,8 +1,6 @@
 """The till: stamp a member's card, redeem a coupon (``memberclub.loyalty``'s use cases).
 The owner key only (a script or the till's app): no cookie, so no cross-site post reaches them."""
 
-from __future__ import annotations
-
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 

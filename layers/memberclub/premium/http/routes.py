@@ -1,7 +1,5 @@
 """The premium routes: each reads the request, calls one premium use case and answers."""
 
-from __future__ import annotations
-
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 

@@ -1,8 +1,6 @@
 """What the signup routes take: the services, the member a card token names, the request's
 origin and a form's fields."""
 
-from __future__ import annotations
-
 from typing import Annotated
 from urllib.parse import parse_qs
 

@@ -1,8 +1,6 @@
 """The signup API: joining by JSON (``POST /clubs/{club}/members``) and the member's own data
 with the card token as Bearer (``/api/me``)."""
 
-from __future__ import annotations
-
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 

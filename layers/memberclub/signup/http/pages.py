@@ -1,8 +1,6 @@
 """The signup pages: the join page and its form, the confirmation link, the card page and
 what it posts (consents, erasure) or downloads (the export)."""
 
-from __future__ import annotations
-
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 

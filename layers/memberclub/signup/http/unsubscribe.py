@@ -1,8 +1,6 @@
 """One-click unsubscribe (RFC 8058): a GET shows one button (mail scanners follow links), a
 POST unsubscribes."""
 
-from __future__ import annotations
-
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
