@@ -520,6 +520,32 @@ def test_an_add_to_an_attribute_that_is_no_number_is_refused_as_moto_refuses_it(
     assert items(client, table_name)[("S", "A")]["n"] == {"S": "text"}
 
 
+def test_an_item_over_the_size_limit_is_refused_whole_as_moto_refuses_it(client: Any, table_name: str,
+                                                                          stream: list) -> None:
+    """The local store checks an item's size once, not at each attribute as moto does: the same
+    items are refused, by a put and by an update in a transaction, and nothing is written."""
+    half = "x" * 210_000
+    with pytest.raises(ClientError) as refused:
+        client.put_item(TableName=table_name, Item={"PK": {"S": "BIG"}, "SK": {"S": "A"},
+                                                    "a": {"S": half}, "b": {"S": half}})
+    assert refused.value.response["Error"]["Code"] == "ValidationException"
+    client.put_item(TableName=table_name, Item={"PK": {"S": "GROWS"}, "SK": {"S": "A"}, "a": {"S": half}})
+    before, records = items(client, table_name), len(stream)
+    with pytest.raises(ClientError) as refused:
+        client.transact_write_items(TransactItems=[{"Update": {
+            "TableName": table_name, "Key": key("GROWS"), "UpdateExpression": "SET b = :b",
+            "ExpressionAttributeValues": {":b": {"S": half}}}}])
+    assert refused.value.response["Error"]["Code"] == "ValidationException"
+    assert "exceeded the maximum allowed size" in refused.value.response["Error"]["Message"]
+    assert items(client, table_name) == before and len(stream) == records
+    # Just under the limit, both are written.
+    client.put_item(TableName=table_name, Item={"PK": {"S": "FITS"}, "SK": {"S": "A"}, "a": {"S": "x" * 400_000}})
+    client.transact_write_items(TransactItems=[{"Update": {
+        "TableName": table_name, "Key": key("GROWS"), "UpdateExpression": "SET b = :b",
+        "ExpressionAttributeValues": {":b": {"S": "x" * 190_000}}}}])
+    assert len(items(client, table_name)[("GROWS", "A")]["b"]["S"]) == 190_000
+
+
 def test_reads_are_answered_in_the_json_moto_s_serializer_would_write(client: Any, table_name: str,
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     """The local store writes DynamoDB's answers as JSON itself (moto's serializer is slow);

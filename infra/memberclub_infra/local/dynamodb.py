@@ -50,6 +50,8 @@ from moto.core import DEFAULT_ACCOUNT_ID
 from moto.dynamodb.comparisons import get_filter_expression
 from moto.dynamodb.exceptions import (
     ConditionalCheckFailed,
+    ItemSizeTooLarge,
+    ItemSizeToUpdateTooLarge,
     MockValidationException,
     MultipleTransactionsException,
     TooManyTransactionsException,
@@ -57,7 +59,7 @@ from moto.dynamodb.exceptions import (
     TransactWriteSingleOpException,
 )
 from moto.dynamodb.models import DynamoDBBackend, dynamodb_backends
-from moto.dynamodb.models.dynamo_type import DynamoType, Item
+from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
 from moto.dynamodb.models.table import StreamRecord, StreamShard, Table
 from moto.dynamodb.responses import DynamoResult
 
@@ -399,14 +401,19 @@ def _apply(backend: DynamoDBBackend, action: CheckedAction, before: Item | None)
         if changes is None:
             backend.update_item(action.table.name, request["Key"], request["UpdateExpression"], names, values)
             return
+        attrs = action.current.attrs
         for operation, name, value in changes:
             if operation == "SET":
-                action.current.attrs[name] = value
+                dict.__setitem__(attrs, name, value)
             elif operation == "REMOVE":
-                action.current.attrs.pop(name, None)
+                attrs.pop(name, None)
             else:  # ADD of a number
-                current = action.current.attrs.get(name)
-                action.current.attrs[name] = value if current is None else current + value
+                current = attrs.get(name)
+                dict.__setitem__(attrs, name, value if current is None else current + value)
+        # The item's size checked once, not at each attribute (see _item_init); too large, and
+        # the transaction's undo log puts the item back.
+        if action.current.size() > ITEM_SIZE_LIMIT:
+            raise ItemSizeToUpdateTooLarge()  # as moto's own update says it
         if action.table.stream_shard is not None:  # as moto's own update tells the stream
             action.table.stream_shard.add(before, action.current)
 
@@ -485,6 +492,23 @@ def _untracked_new(cls: type, *args: Any, **kwargs: Any) -> Any:
     return object.__new__(cls)
 
 
+# moto's item limit (DynamoDB's 400 KB, which moto measured at 405,000 of its bytes).
+ITEM_SIZE_LIMIT = 405_000
+
+
+def _item_init(item: Item, hash_key: DynamoType, range_key: DynamoType | None, attrs: dict[str, Any]) -> None:
+    """``Item.__init__`` with the size limit checked once for the whole item. moto's
+    ``LimitedSizeDict`` sums the sizes of every attribute at each one set, so a put costs the
+    square of its attributes (a member's profile, nested maps and all, a fifth of an order's
+    time here). The sizes only add up, so checking the total at the end refuses the same items."""
+    item.hash_key, item.range_key = hash_key, range_key
+    item.attrs = LimitedSizeDict()
+    for key, value in attrs.items():
+        dict.__setitem__(item.attrs, key, DynamoType(value))
+    if item.size() > ITEM_SIZE_LIMIT:
+        raise ItemSizeTooLarge()
+
+
 def _override_moto(store: LocalDynamoDB) -> None:
     def transact_write_items(backend: DynamoDBBackend, items: list[dict[str, Any]]) -> None:
         store.transact_write_items(backend, items)
@@ -493,6 +517,7 @@ def _override_moto(store: LocalDynamoDB) -> None:
         store.stage_change(shard.table, old, new)
 
     DynamoResult.execute_result = _json_answer  # type: ignore[method-assign]
+    Item.__init__ = _item_init  # type: ignore[method-assign]
     DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
     StreamShard.add = add_to_stream  # type: ignore[method-assign]
     # moto's BaseModel.__new__ appends every instance to its class's instances_tracked, for
