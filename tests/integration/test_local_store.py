@@ -546,6 +546,63 @@ def test_an_item_over_the_size_limit_is_refused_whole_as_moto_refuses_it(client:
     assert len(items(client, table_name)[("GROWS", "A")]["b"]["S"]) == 190_000
 
 
+QUERIES = [
+    {"KeyConditionExpression": "PK = :pk", "ExpressionAttributeValues": {":pk": {"S": "P#1"}}},
+    {"KeyConditionExpression": "PK = :pk AND begins_with(SK, :sk)", "ScanIndexForward": False,
+     "ExpressionAttributeValues": {":pk": {"S": "P#1"}, ":sk": {"S": "LEDGER#"}}},
+    {"KeyConditionExpression": "PK = :pk AND SK BETWEEN :a AND :b", "Limit": 3,
+     "ExpressionAttributeValues": {":pk": {"S": "P#2"}, ":a": {"S": "LEDGER#02"}, ":b": {"S": "LEDGER#09"}}},
+    {"KeyConditionExpression": "PK = :pk", "FilterExpression": "n > :n",
+     "ExpressionAttributeValues": {":pk": {"S": "P#1"}, ":n": {"N": "4"}}},
+    {"KeyConditionExpression": "PK = :pk", "ExpressionAttributeValues": {":pk": {"S": "P#none"}}},
+    {"IndexName": "member", "KeyConditionExpression": "member_pk = :m",
+     "ExpressionAttributeValues": {":m": {"S": "M#1"}}},
+    {"IndexName": "member", "KeyConditionExpression": "member_pk = :m AND begins_with(member_sk, :c)",
+     "ScanIndexForward": False, "Limit": 2, "ExpressionAttributeValues": {":m": {"S": "M#2"}, ":c": {"S": "C#"}}},
+    {"IndexName": "expiry", "KeyConditionExpression": "expiry_pk = :d",
+     "ExpressionAttributeValues": {":d": {"S": "EXP#2026-12-02"}}},
+    {"IndexName": "expiry", "KeyConditionExpression": "expiry_pk = :d", "ConsistentRead": True,
+     "ExpressionAttributeValues": {":d": {"S": "EXP#2026-12-02"}}},  # refused: a GSI
+    {"IndexName": "nope", "KeyConditionExpression": "x = :x", "ExpressionAttributeValues": {":x": {"S": "1"}}},
+]
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_a_query_answers_what_moto_s_own_query_answers(client: Any, table_name: str, query: dict[str, Any],
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """The local store starts a query from the partition (or the index's matching items), not
+    from the whole table sorted: every page of the answer is the same as moto's own."""
+    from moto.dynamodb.models.table import Table as MotoTable
+
+    from memberclub_infra.local import dynamodb as local_dynamodb
+
+    for p in range(3):
+        for n in range(12):
+            item = {"PK": f"P#{p}", "SK": f"LEDGER#{n:02d}", "n": n}
+            if n % 3 == 0:
+                item |= {"member_pk": f"M#{p}", "member_sk": f"C#{n:02d}"}
+            if n % 4 == 0:
+                item |= {"expiry_pk": "EXP#2026-12-02", "expiry_sk": f"P#{p}#{n}"}
+            client.put_item(TableName=table_name, Item=to_wire(item))
+
+    def every_page() -> list[Any]:
+        pages, request = [], {"TableName": table_name} | query
+        while True:
+            try:
+                answer = client.query(**request)
+            except ClientError as error:
+                return [error.response["Error"]["Code"], error.response["Error"]["Message"]]
+            pages.append({k: v for k, v in answer.items() if k != "ResponseMetadata"})
+            if "LastEvaluatedKey" not in answer:
+                return pages
+            request["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+
+    assert MotoTable.query is local_dynamodb._query
+    ours = every_page()
+    monkeypatch.setattr(MotoTable, "query", local_dynamodb._moto_query)
+    assert ours == every_page()
+
+
 def test_reads_are_answered_in_the_json_moto_s_serializer_would_write(client: Any, table_name: str,
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     """The local store writes DynamoDB's answers as JSON itself (moto's serializer is slow);

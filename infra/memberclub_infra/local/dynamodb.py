@@ -488,6 +488,60 @@ def _json_answer(result: DynamoResult, context: Any) -> Any:
     return 200, {"Content-Type": "application/x-amz-json-1.0"}, text
 
 
+# moto's Query starts from every item of the table, sorted by key (``Table.all_items``: a sort
+# of the whole table, in Python comparisons of DynamoType, at each query), and then keeps those
+# whose hash key matches and sorts them again. Here it starts from the items that can match:
+# the partition itself for the table's key, or, for an index, the items whose index hash
+# attributes hold the values asked for (plain comparisons of type and value). moto then checks
+# and sorts them exactly as before, so the answer is the same (tests/integration/test_local_store.py).
+_moto_query = Table.query
+
+
+def _query(table: Table, hash_key: DynamoType | None, *args: Any, **kwargs: Any) -> Any:
+    index_name = args[6] if len(args) > 6 else kwargs.get("index_name")
+    candidates = _query_candidates(table, hash_key, index_name, kwargs.get("hash_key_conditions") or [])
+    if candidates is None:
+        return _moto_query(table, hash_key, *args, **kwargs)
+    table.all_items = lambda: candidates  # type: ignore[method-assign]  # for this query only
+    try:
+        return _moto_query(table, hash_key, *args, **kwargs)
+    finally:
+        del table.all_items
+
+
+def _query_candidates(table: Table, hash_key: DynamoType | None, index_name: str | None,
+                      hash_conditions: list[tuple[str, DynamoType]]) -> list[Item] | None:
+    """A superset of the items a query can return (None: moto's own way)."""
+    if not table.range_key_attr:
+        return None
+    if index_name is None:
+        if hash_key is None:
+            return None
+        return list(table.items.get(hash_key, {}).values())
+    index = next((i for i in table.all_indexes() if i.name == index_name), None)
+    if index is None:
+        return None  # moto names the indexes there are
+    wanted = list(hash_conditions)
+    if not wanted:
+        hash_names = [key["AttributeName"] for key in index.schema if key["KeyType"] == "HASH"]
+        if hash_key is None or len(hash_names) != 1:
+            return None
+        wanted = [(hash_names[0], hash_key)]
+    if any(value.type not in ("S", "B") for _, value in wanted):
+        return None  # numbers compare by value ("1" = "1.0"): moto's way
+    found = []
+    for partition in table.items.values():
+        for item in partition.values():
+            attrs = item.attrs
+            for name, value in wanted:
+                held = attrs.get(name)
+                if held is None or held.type != value.type or held.value != value.value:
+                    break
+            else:
+                found.append(item)
+    return found
+
+
 def _untracked_new(cls: type, *args: Any, **kwargs: Any) -> Any:
     return object.__new__(cls)
 
@@ -518,6 +572,7 @@ def _override_moto(store: LocalDynamoDB) -> None:
 
     DynamoResult.execute_result = _json_answer  # type: ignore[method-assign]
     Item.__init__ = _item_init  # type: ignore[method-assign]
+    Table.query = _query  # type: ignore[method-assign]
     DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
     StreamShard.add = add_to_stream  # type: ignore[method-assign]
     # moto's BaseModel.__new__ appends every instance to its class's instances_tracked, for
