@@ -52,6 +52,7 @@ def main() -> int:
     measured = results["operations"]
     # Each function's start-up (its imports, CPU milliseconds here) for the bill: Lambda bills it.
     boto3_ms = results["import_time_ratio"]["_boto3_ms"]["ratio"]
+    measured["boto3_import_ms"] = boto3_ms  # this machine's speed, for the bill (costs.machine_speed)
     measured["start_up_ms"] = {name: round(figure["ratio"] * boto3_ms, 1)
                                for name, figure in results["import_time_ratio"].items()
                                if (REPO / "functions" / name / "app.py").exists()}

@@ -113,7 +113,7 @@ def cpu_seconds(command: list[str], env: dict[str, str]) -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def measure(rounds: int = 9) -> dict[str, dict[str, float]]:
+def measure(rounds: int = 25) -> dict[str, dict[str, float]]:
     prepare()  # from the sources as they are now (a few seconds: uv caches the wheels)
     python = sys.executable
     candidates: dict[str, str] = {"bare": statement(None), "boto3": statement("boto3")}

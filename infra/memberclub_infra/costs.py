@@ -74,6 +74,12 @@ ARM64_DURATION_FACTOR = 2.0
 # ("up to 10 seconds for function initialization with burst CPU": awslabs.github.io/
 # aws-lambda-web-adapter, async-init), so the CPU time measured here stands for it as it is.
 START_UP_DURATION_FACTOR = 1.0
+# The factors above were judged on a machine that imports boto3 in this many milliseconds of
+# CPU (`make bench`, November 2026). A bench run on a slower or faster machine (a shared VM
+# runs it in 160 to 390 ms from one hour to the next) measures every duration slower or faster
+# alike, so its durations are first brought to that machine's speed by its own `import boto3`
+# time: the bill does not change with the machine that measured it.
+REFERENCE_BOTO3_IMPORT_MS = 163.0
 # Storage is what ``make bench`` found the table keeping after a member joined (profile,
 # contacts, card index, consent history, coupon...) and after each kind of order (order record,
 # ledger entry, figures), with DynamoDB's 100 bytes a stored item and index entry; items with a
@@ -176,11 +182,19 @@ def _durations(units: dict[str, Any], temperature: str) -> dict[str, float]:
     return {function: sorted(values)[len(values) // 2] for function, values in seen.items()}
 
 
+def machine_speed(measured: dict[str, Any]) -> float:
+    """What the measured durations are multiplied by to stand for the reference machine's."""
+    boto3_ms = measured.get("boto3_import_ms")
+    return REFERENCE_BOTO3_IMPORT_MS / boto3_ms if boto3_ms else 1.0
+
+
 def monthly_bill(measured: dict[str, Any], activity: Activity, *, with_email: bool = True) -> list[Line]:
     requests, units = measured["requests"], measured["units"]
-    start_up_ms = measured.get("start_up_ms", {})
+    speed = machine_speed(measured)
+    start_up_ms = {name: ms * speed for name, ms in measured.get("start_up_ms", {}).items()}
     memory = {spec.name: spec.memory_mb for spec in FUNCTIONS}
-    warm_ms, cold_ms = _durations(units, "warm"), _durations(units, "cold")
+    warm_ms = {name: ms * speed for name, ms in _durations(units, "warm").items()}
+    cold_ms = {name: ms * speed for name, ms in _durations(units, "cold").items()}
     totals = {"read_units": 0.0, "write_units": 0.0, "events": 0.0, "emails": 0.0, "http": 0.0}
     calls: dict[str, float] = {}
     for kind, count in _counts(activity).items():
@@ -291,7 +305,10 @@ def markdown(measured: dict[str, Any]) -> str:
             "", "Prices (per unit as listed):", ""]
     out += [f"- {key.replace('_', ' ')}: {price.usd} USD per {price.per:,.0f} {price.unit} ({price.source})"
             for key, price in PRICES.items()]
-    out += ["", f"Assumptions: durations measured here × {ARM64_DURATION_FACTOR} for arm64 Lambda at 256–512 MB; "
+    boto3_ms = measured.get("boto3_import_ms", REFERENCE_BOTO3_IMPORT_MS)
+    out += ["", f"Assumptions: durations measured here brought to a machine that imports boto3 in "
+            f"{REFERENCE_BOTO3_IMPORT_MS:.0f} ms (this run's machine: {boto3_ms:.0f} ms, so × {machine_speed(measured):.2f}), "
+            f"then × {ARM64_DURATION_FACTOR} for arm64 Lambda at 256–512 MB; "
             f"a cold start whenever a function was idle {COLD_AFTER_IDLE_MINUTES} minutes, calls spread over "
             f"{OPEN_HOURS_A_DAY} open hours, each cold start billed for the function's imports as `make bench` "
             f"measured them (× {START_UP_DURATION_FACTOR}: start-up runs with burst CPU); {ACCESS_LOG_BYTES_PER_REQUEST} bytes of access log per HTTP request and no other log "

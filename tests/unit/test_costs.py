@@ -56,6 +56,20 @@ def test_compute_counts_cold_starts_apart_and_scales_to_arm64() -> None:
     assert line(lines, "lambda_gb_seconds").quantity == pytest.approx(warm_only + cold_extra + jobs)
 
 
+def test_a_slower_machine_s_durations_make_the_same_bill() -> None:
+    """Twice the milliseconds measured on a machine that imports boto3 in twice the time: the
+    same compute, the same bill."""
+    activity = costs.Activity(1_000)
+    here = synthetic(ms=100.0) | {"boto3_import_ms": costs.REFERENCE_BOTO3_IMPORT_MS}
+    slower = synthetic(ms=200.0) | {"boto3_import_ms": 2 * costs.REFERENCE_BOTO3_IMPORT_MS,
+                                    "start_up_ms": {"stamps": 400.0}}
+    assert costs.machine_speed(slower) == pytest.approx(0.5)
+    assert line(costs.monthly_bill(slower, activity), "lambda_gb_seconds").quantity == \
+        pytest.approx(line(costs.monthly_bill(here, activity), "lambda_gb_seconds").quantity)
+    # Without the figure (older results), the durations count as measured.
+    assert costs.machine_speed(synthetic()) == 1.0
+
+
 def test_storage_is_what_the_bench_found_kept_a_member_and_an_order_with_the_orders_of_five_years() -> None:
     activity = costs.Activity(1_000)
     stored = line(costs.monthly_bill(synthetic(), activity), "dynamodb_storage").quantity
