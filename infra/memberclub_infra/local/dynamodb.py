@@ -552,9 +552,10 @@ ITEM_SIZE_LIMIT = 405_000
 
 def _item_init(item: Item, hash_key: DynamoType, range_key: DynamoType | None, attrs: dict[str, Any]) -> None:
     """``Item.__init__`` with the size limit checked once for the whole item. moto's
-    ``LimitedSizeDict`` sums the sizes of every attribute at each one set, so a put costs the
-    square of its attributes (a member's profile, nested maps and all, a fifth of an order's
-    time here). The sizes only add up, so checking the total at the end refuses the same items."""
+    ``LimitedSizeDict`` sums the sizes of every attribute at each one set, so a write costs the
+    square of its attributes (with the member's profile, nested maps and all, a fifth of a
+    webhook order's time here; ``_apply`` checks its updates the same way). The sizes only add
+    up, so checking the total at the end refuses the same items."""
     item.hash_key, item.range_key = hash_key, range_key
     item.attrs = LimitedSizeDict()
     for key, value in attrs.items():
