@@ -102,6 +102,15 @@ def statement(function: str | None) -> str:
     return f"{layout}; import app"
 
 
+def environment() -> dict[str, str]:
+    """A fresh interpreter's environment, as a function's in Lambda: none of this machine's,
+    and the variables the stack sets for every function's start-up."""
+    from memberclub_infra.declaration import START_UP_ENVIRONMENT  # after prepare()'s sys.path
+
+    return {"PATH": "/usr/bin:/bin", "POWERTOOLS_SERVICE_NAME": "bench", "AWS_DEFAULT_REGION": "eu-north-1",
+            "PYTHONDONTWRITEBYTECODE": "1"} | START_UP_ENVIRONMENT
+
+
 def cpu_seconds(command: list[str], env: dict[str, str]) -> float:
     """The CPU time a fresh process takes (-S -E: no site-packages and none of this machine's
     Python environment, as in Lambda)."""
@@ -119,10 +128,7 @@ def measure(rounds: int = 25) -> dict[str, dict[str, float]]:
     candidates: dict[str, str] = {"bare": statement(None), "boto3": statement("boto3")}
     candidates |= {name: statement(name) for name in functions()}
     candidates |= {name: f"{statement(None)}\n{code}" for name, code in FLOORS.items()}
-    from memberclub_infra.declaration import START_UP_ENVIRONMENT
-
-    env = {"PATH": "/usr/bin:/bin", "POWERTOOLS_SERVICE_NAME": "bench", "AWS_DEFAULT_REGION": "eu-north-1",
-           "PYTHONDONTWRITEBYTECODE": "1"} | START_UP_ENVIRONMENT
+    env = environment()
     timings: dict[str, list[float]] = {name: [] for name in candidates}
     for _ in range(rounds):
         for name, code in candidates.items():

@@ -75,14 +75,11 @@ def test_every_function_starts_from_the_layer_as_lambda_lays_it_out() -> None:
     no site-packages): it imports, and loads only what its kind needs."""
     from bench import imports
 
-    from memberclub_infra.declaration import START_UP_ENVIRONMENT
-
     imports.prepare()
     for function in imports.functions():
         code = imports.statement(function) + "; print(' '.join(sorted(sys.modules)))"
         answer = subprocess.run([sys.executable, "-S", "-E", "-c", code], capture_output=True, text=True,
-                                env={"PATH": "/usr/bin:/bin", "AWS_DEFAULT_REGION": "eu-north-1"} | START_UP_ENVIRONMENT,
-                                check=False)
+                                env=imports.environment(), check=False)
         assert answer.returncode == 0, f"{function}: {answer.stderr[-2000:]}"
         loaded = {name.split(".")[0] for name in answer.stdout.split()} | set(answer.stdout.split())
         assert "pydantic.v1" not in loaded, function
