@@ -9,7 +9,9 @@
 2. ``uv pip install`` them as manylinux2014 aarch64 wheels for CPython 3.13 (binary only:
    pydantic-core is native code, so a source build would be for the wrong machine);
 3. leave out what no function loads (``UNUSED_IN_WHEELS``) and copy the shared package
-   ``layers/memberclub`` beside them;
+   ``layers/memberclub`` beside them, with its page and e-mail templates compiled to modules
+   by the layer's own jinja2 (``memberclub.web.pages.compile_templates``): otherwise the first
+   page of every cold start lexes, parses and compiles its templates;
 4. compile every module to bytecode with a Python 3.13, ``--invalidation-mode
    unchecked-hash``. Lambda mounts the layer read-only at /opt, so Python cannot save the
    bytecode it compiles there: without ``.pyc`` files every cold start compiles every module
@@ -154,8 +156,19 @@ def build_layer(target_dir: str | os.PathLike[str], platform: str = LAMBDA_PLATF
     for unused in UNUSED_IN_WHEELS:
         shutil.rmtree(site / unused)
     shutil.copytree(PACKAGE_DIR, site / "memberclub", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    compile_templates(site)
     compile_bytecode(site)
     return site
+
+
+def compile_templates(site: Path) -> None:
+    """The templates as modules (step 3), made in a fresh interpreter that sees only the layer:
+    the code jinja2 generates must be the code of the jinja2 the functions run. (-B: it leaves
+    no bytecode of its own behind, which would stand in for the unchecked-hash files.)"""
+    python = find_python313() or sys.executable
+    _run([python, "-S", "-E", "-B", "-c", f"import sys; sys.path.insert(0, {str(site)!r}); "
+          "from memberclub.web.pages import COMPILED_TEMPLATES, compile_templates; "
+          "compile_templates(COMPILED_TEMPLATES)"])
 
 
 def function_fingerprint(code_dir: str, groups: tuple[str, ...]) -> str:

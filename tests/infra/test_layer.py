@@ -60,6 +60,11 @@ def test_build_layer_makes_an_arm64_python313_layer(tmp_path: Path) -> None:
     for unused in layer_build.UNUSED_IN_WHEELS:
         assert not (site / unused).exists(), f"{unused} is loaded by no function"
     assert_compiled_for_lambda(site)
+    # The templates as modules, compiled too: the first page of a cold start compiles nothing.
+    compiled = site / "memberclub" / "templates_compiled"
+    templates = list((site / "memberclub" / "templates").glob("*.html"))
+    assert len(list(compiled.glob("tmpl_*.py"))) == len(templates) >= 10
+    assert len(list((compiled / "__pycache__").glob("tmpl_*.cpython-313.pyc"))) == len(templates)
 
 
 # What each function may load at its cold start, beyond boto3 and the shared package: FastAPI

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from memberclub import i18n, wiring
 from memberclub.members import Member
 from memberclub.storage import keys
 from memberclub.tokens import unsubscribe_token
+from memberclub.web import pages
 from tests.integration.test_loyalty import Club
 from tests.integration.test_signup import link_in
 from tests.samples import http_event, response_text
@@ -57,8 +59,18 @@ def test_the_catalogue_has_english_to_look_for():
     assert len(FRAGMENTS) > 40 and any("It takes ten seconds" in fragment for fragment in FRAGMENTS)
 
 
+@pytest.fixture(params=["templates from the sources", "templates compiled as the layer ships them"])
+def templates(request, tmp_path, monkeypatch) -> Iterator[None]:
+    if request.param.startswith("templates compiled"):
+        pages.compile_templates(tmp_path)
+        monkeypatch.setattr(pages, "COMPILED_TEMPLATES", tmp_path)
+    pages.environment.cache_clear()
+    yield
+    pages.environment.cache_clear()
+
+
 @pytest.mark.parametrize("locale", ["nb", "da"])
-def test_every_page_and_message_speaks_the_clubs_language(harness, locale):
+def test_every_page_and_message_speaks_the_clubs_language(harness, locale, templates):
     currency = {"nb": "NOK", "da": "DKK"}[locale]
     club = Club(harness, locale=locale, currency=currency)
     accept = {"accept-language": "da-DK,da;q=0.9" if locale == "da" else "nb-NO,nb;q=0.9,no;q=0.8"}
