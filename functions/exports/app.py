@@ -17,6 +17,9 @@ from memberclub.events import EventEnvelope, MembersExportRequested, parse_detai
 from memberclub.observability import EVENTBRIDGE_CORRELATION, lambda_entry
 from memberclub.owner.exports import write_members_export
 
+# Built in Lambda's start-up phase, with burst CPU, rather than by the first request (wiring.start_up).
+wiring.start_up(wiring.members, wiring.export_files, wiring.exports_book)
+
 
 @lambda_entry(EVENTBRIDGE_CORRELATION)
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

@@ -15,6 +15,9 @@ from memberclub import wiring
 from memberclub.jobs.run import parse_payload, run_job
 from memberclub.observability import lambda_entry
 
+# Built in Lambda's start-up phase, with burst CPU, rather than by the first request (wiring.start_up).
+wiring.start_up(wiring.job_services)
+
 
 @lambda_entry(None)
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from memberclub import wiring
+from memberclub import parameters, wiring
 from memberclub.events import EventEnvelope
 from memberclub.messaging.delivery import deliver_event
 from memberclub.messaging.feedback import SES_SOURCE, record_mail_feedback
 from memberclub.observability import EVENTBRIDGE_CORRELATION, lambda_entry
+
+# Built in Lambda's start-up phase, with burst CPU, rather than by the first request (wiring.start_up).
+wiring.start_up(wiring.message_deliveries, wiring.clubs, parameters.ssm)
 
 
 @lambda_entry(EVENTBRIDGE_CORRELATION)

@@ -15,9 +15,11 @@ from fastapi import Request
 from fastapi.responses import Response
 from mangum import Mangum
 
+from memberclub import parameters, wiring
 from memberclub.observability import HTTP_CORRELATION, lambda_entry
 from memberclub.owner.http import auth, exports, figures, members, settings, till
 from memberclub.web.app import create_app
+from memberclub.web.pages import environment as page_templates
 
 app = create_app(title="memberclub owner", page_prefixes=(), max_body_bytes=64 * 1024)
 # The pages among the JSON routes: they may answer HTML (the login form with 401, a form's 422).
@@ -35,6 +37,9 @@ async def login_required(request: Request, error: auth.LoginRequired) -> Respons
 
 
 _asgi = Mangum(app, lifespan="off")
+
+# Built in Lambda's start-up phase, with burst CPU, rather than by the first request (wiring.start_up).
+wiring.start_up(wiring.loyalty_services, wiring.stats, parameters.ssm, page_templates)
 
 
 @lambda_entry(HTTP_CORRELATION)

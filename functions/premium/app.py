@@ -13,10 +13,12 @@ from typing import Any
 
 from mangum import Mangum
 
+from memberclub import parameters, wiring
 from memberclub.observability import HTTP_CORRELATION, lambda_entry
 from memberclub.premium.http import routes
 from memberclub.premium.http.bus import is_bus_event, on_bus_event
 from memberclub.web.app import create_app
+from memberclub.web.pages import environment as page_templates
 
 # Stripe's events are a few kilobytes; a checkout request has no body.
 MAX_BODY_BYTES = 256 * 1024
@@ -27,6 +29,9 @@ app = create_app(title="memberclub premium", page_prefixes=PAGE_PREFIXES, max_bo
 app.router.routes.extend(routes.router.routes)
 
 _asgi = Mangum(app, lifespan="off")
+
+# Built in Lambda's start-up phase, with burst CPU, rather than by the first request (wiring.start_up).
+wiring.start_up(wiring.premium_services, parameters.ssm, page_templates)
 
 
 @lambda_entry(HTTP_CORRELATION)

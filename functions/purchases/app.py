@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from memberclub import wiring
+from memberclub import parameters, wiring
 from memberclub.observability import HTTP_CORRELATION, lambda_entry
 from memberclub.orders.intake import Kind, receive_webhook
 from memberclub.web.plain import Endpoint, PlainApp, Request
@@ -34,6 +34,9 @@ def receiver(kind: Kind) -> Endpoint:
 app = PlainApp(max_body_bytes=MAX_BODY_BYTES)
 for _kind in KINDS:
     app.route("POST", f"/webhooks/{{club_id}}/{_kind}", receiver(_kind))
+
+# Built in Lambda's start-up phase, with burst CPU, rather than by the first request (wiring.start_up).
+wiring.start_up(wiring.purchase_services, parameters.ssm)
 
 
 @lambda_entry(HTTP_CORRELATION)

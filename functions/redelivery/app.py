@@ -8,10 +8,14 @@ retries it and then parks the record in its own dead-letter queue: nothing is dr
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from memberclub import wiring
 from memberclub.observability import lambda_entry
+
+# Built in Lambda's start-up phase, with burst CPU, rather than by the first request (wiring.start_up).
+wiring.start_up(functools.partial(wiring.client, "scheduler"), functools.partial(wiring.client, "sqs"))
 
 
 @lambda_entry(None)

@@ -13,6 +13,9 @@ from memberclub import wiring
 from memberclub.eventing.relay import relay_records
 from memberclub.observability import lambda_entry
 
+# Built in Lambda's start-up phase, with burst CPU, rather than by the first request (wiring.start_up).
+wiring.start_up(wiring.event_bus)
+
 
 @lambda_entry(None)
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

@@ -11,11 +11,13 @@ from typing import Any
 
 from mangum import Mangum
 
+from memberclub import parameters, wiring
 from memberclub.observability import HTTP_CORRELATION, lambda_entry
 from memberclub.signup.http import member_api, pages, unsubscribe
 from memberclub.signup.http.dependencies import InvalidLink
 from memberclub.signup.http.responses import invalid_link_page
 from memberclub.web.app import create_app
+from memberclub.web.pages import environment as page_templates
 
 MAX_BODY_BYTES = 16 * 1024
 PAGE_PREFIXES = ("/join/", "/confirm/", "/card/", "/unsubscribe/")
@@ -27,6 +29,9 @@ for router in (pages.router, member_api.router, unsubscribe.router):
     app.router.routes.extend(router.routes)
 
 _asgi = Mangum(app, lifespan="off")
+
+# Built in Lambda's start-up phase, with burst CPU, rather than by the first request (wiring.start_up).
+wiring.start_up(wiring.membership_services, wiring.members, parameters.ssm, page_templates)
 
 
 @lambda_entry(HTTP_CORRELATION)

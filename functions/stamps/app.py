@@ -15,6 +15,9 @@ from memberclub.events import EventEnvelope, parse_detail
 from memberclub.loyalty.accrue import apply_to_card
 from memberclub.observability import EVENTBRIDGE_CORRELATION, lambda_entry, logger
 
+# Built in Lambda's start-up phase, with burst CPU, rather than by the first request (wiring.start_up).
+wiring.start_up(wiring.loyalty_services)
+
 
 @lambda_entry(EVENTBRIDGE_CORRELATION)
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

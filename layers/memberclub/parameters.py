@@ -8,6 +8,7 @@ all its traffic.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from aws_lambda_powertools.utilities import parameters
@@ -18,10 +19,23 @@ CACHE_SECONDS = 300
 WEBHOOK_KINDS = ("shopify", "woocommerce", "orders")
 
 
+@functools.cache
+def ssm() -> parameters.SSMProvider:
+    """Powertools' SSM provider (its cache and its boto3 client), one per process. Built in
+    Lambda's start-up phase (``memberclub.wiring.start_up``): the client costs a first request
+    more CPU than the read itself."""
+    return parameters.SSMProvider()
+
+
+def forget() -> None:
+    """As a new Lambda instance: no client, nothing cached (tests, the bench)."""
+    ssm.cache_clear()
+
+
 def read_secret(name: str, *, fresh: bool = False) -> str:
     """The secret, from the five-minute cache; ``fresh`` reads SSM again (and refreshes the cache)."""
     try:
-        return parameters.get_parameter(name, decrypt=True, max_age=CACHE_SECONDS, force_fetch=fresh)
+        return ssm().get(name, decrypt=True, max_age=CACHE_SECONDS, force_fetch=fresh)
     except parameters.exceptions.GetParameterError as error:
         raise Unavailable("A secret this service needs is not available.") from error
 

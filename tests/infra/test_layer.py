@@ -98,6 +98,29 @@ def test_every_function_starts_from_the_layer_as_lambda_lays_it_out() -> None:
 
 
 @pytest.mark.slow
+def test_in_lambda_every_function_builds_its_clients_at_start_up() -> None:
+    """Imported as Lambda imports it (its environment as the stack declares it, a region, no
+    endpoint reachable): each function has built its AWS clients before its first request,
+    without calling AWS."""
+    from bench import imports
+
+    imports.prepare()
+    report = ("; from memberclub import parameters, wiring; "
+              "print(wiring.client.cache_info().currsize, parameters.ssm.cache_info().currsize)")
+    for function in imports.functions():
+        if function == imports.PREMIUM_WITH_STRIPE:
+            continue
+        env = imports.lambda_environment(function)
+        answer = subprocess.run([sys.executable, "-S", "-E", "-c", imports.statement(function) + report],
+                                capture_output=True, text=True, env=env, check=False)
+        assert answer.returncode == 0, f"{function}: {answer.stderr[-2000:]}"
+        clients, ssm = answer.stdout.split()
+        # (A call to AWS would have failed, and start-up would have left everything to the first request.)
+        assert int(clients) >= 1, f"{function} built no client at start-up"
+        assert int(ssm) == (function in {"signup", "owner", "premium", "purchases", "messages"}), function
+
+
+@pytest.mark.slow
 def test_a_function_bundle_has_its_own_dependencies_compiled(tmp_path: Path) -> None:
     """The premium function's bundle: its handler and stripe (in no other function), arm64
     wheels, bytecode as in the layer with tracebacks naming /var/task."""

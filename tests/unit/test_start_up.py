@@ -1,0 +1,47 @@
+"""``wiring.start_up``: in Lambda a function builds its adapters and clients in the start-up
+phase (burst CPU), elsewhere on first use; a failure there is left to the first request."""
+
+from __future__ import annotations
+
+import pytest
+from botocore.exceptions import NoRegionError
+
+from memberclub import wiring
+from memberclub.settings import SettingsError
+
+
+def test_outside_lambda_nothing_is_built_before_it_is_used(monkeypatch):
+    monkeypatch.delenv("AWS_LAMBDA_FUNCTION_NAME", raising=False)
+    built: list[str] = []
+    wiring.start_up(lambda: built.append("table"))
+    assert built == []
+
+
+def test_in_lambda_each_builder_runs_at_start_up(monkeypatch):
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "memberclub-purchases")
+    built: list[str] = []
+    wiring.start_up(lambda: built.append("table"), lambda: built.append("bus"))
+    assert built == ["table", "bus"]
+
+
+@pytest.mark.parametrize("failure", [NoRegionError(), SettingsError("memberclub is not configured: MEMBERCLUB_TABLE")])
+def test_a_start_up_that_fails_is_left_to_the_first_request(monkeypatch, failure):
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "memberclub-purchases")
+    forgotten: list[bool] = []
+    monkeypatch.setattr(wiring, "reset", lambda: forgotten.append(True))
+
+    def build() -> None:
+        raise failure
+
+    wiring.start_up(build)  # does not raise: the first request builds again and reports it
+    assert forgotten == [True]
+
+
+def test_a_bug_in_a_builder_is_not_hidden(monkeypatch):
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "memberclub-purchases")
+
+    def build() -> None:
+        raise TypeError("a bug")
+
+    with pytest.raises(TypeError):
+        wiring.start_up(build)
