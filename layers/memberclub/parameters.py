@@ -9,22 +9,26 @@ all its traffic.
 from __future__ import annotations
 
 import functools
-from typing import Any
-
-from aws_lambda_powertools.utilities import parameters
+from typing import TYPE_CHECKING, Any
 
 from memberclub.errors import Unavailable
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.parameters import SSMProvider
 
 CACHE_SECONDS = 300
 WEBHOOK_KINDS = ("shopify", "woocommerce", "orders")
 
 
 @functools.cache
-def ssm() -> parameters.SSMProvider:
+def ssm() -> SSMProvider:
     """Powertools' SSM provider (its cache and its boto3 client), one per process. Built in
-    Lambda's start-up phase (``memberclub.wiring.start_up``): the client costs a first request
-    more CPU than the read itself."""
-    return parameters.SSMProvider()
+    Lambda's start-up phase (``memberclub.wiring.start_up``) by the functions that read a secret:
+    the client costs a first request more CPU than the read itself. The others (stamps, relay,
+    jobs...) never import Powertools Parameters (~0.03× of an ``import boto3``)."""
+    from aws_lambda_powertools.utilities.parameters import SSMProvider
+
+    return SSMProvider()
 
 
 def forget() -> None:
@@ -34,9 +38,12 @@ def forget() -> None:
 
 def read_secret(name: str, *, fresh: bool = False) -> str:
     """The secret, from the five-minute cache; ``fresh`` reads SSM again (and refreshes the cache)."""
+    provider = ssm()
+    from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
+
     try:
-        return ssm().get(name, decrypt=True, max_age=CACHE_SECONDS, force_fetch=fresh)
-    except parameters.exceptions.GetParameterError as error:
+        return provider.get(name, decrypt=True, max_age=CACHE_SECONDS, force_fetch=fresh)
+    except GetParameterError as error:
         raise Unavailable("A secret this service needs is not available.") from error
 
 

@@ -12,14 +12,16 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from memberclub.club import ClubReader
 from memberclub.consent import ConsentProof, JoinConsents
 from memberclub.coupons import Coupon
 from memberclub.events import EventDetail, EventPublisher
 from memberclub.members import Member
-from memberclub.orders.facts import OrderRecord
+
+if TYPE_CHECKING:  # the member's own export reads order records; joins and cards do not
+    from memberclub.orders.facts import OrderRecord
 
 # --- what the member store answers and takes -------------------------------------------------
 

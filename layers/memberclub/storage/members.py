@@ -7,16 +7,18 @@ What joining, confirming, consents and erasure write is ``storage.signup``.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from memberclub import contacts
 from memberclub.consent import ConsentProof
 from memberclub.coupons import Coupon
 from memberclub.members import Member
-from memberclub.orders.facts import Customer, OrderRecord
 from memberclub.signup.services import MemberRecords
 from memberclub.storage import keys
 from memberclub.storage.table import Item, Table
+
+if TYPE_CHECKING:
+    from memberclub.orders.facts import Customer, OrderRecord
 
 # Contact index channel names in keys.
 EMAIL, PHONE = "EMAIL", "PHONE"
@@ -115,6 +117,10 @@ class MemberStore:
         """The member's order records, oldest first, found through their ledger lines: an
         order record is in no index of the member's, which would cost every order a write
         and a stored copy of itself."""
+        from memberclub.orders.facts import (
+            OrderRecord,  # the export's alone: signup starts without it
+        )
+
         wanted = order_keys_in_ledger(member.club_id, ledger)
         orders = [OrderRecord.model_validate(item) for item in self.table.batch_get(wanted)
                   if item.get("member_id") == member.member_id]
