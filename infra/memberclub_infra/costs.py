@@ -70,7 +70,7 @@ COLD_AFTER_IDLE_MINUTES = 10  # Lambda keeps an idle instance about 5–15 minut
 # Lambda gives a full vCPU only at 1,769 MB, so the CPU-bound part is slower at 256–512 MB
 # and billed for longer: the factor covers that and Graviton's speed, and is a judgement.
 ARM64_DURATION_FACTOR = 2.0
-# The start-up phase (the imports) is billed too, but runs with burst CPU whatever the memory
+# The start-up phase (the imports and the clients built then) is billed too, but runs with burst CPU whatever the memory
 # ("up to 10 seconds for function initialization with burst CPU": awslabs.github.io/
 # aws-lambda-web-adapter, async-init), so the CPU time measured here stands for it as it is.
 START_UP_DURATION_FACTOR = 1.0
@@ -310,8 +310,8 @@ def markdown(measured: dict[str, Any]) -> str:
             f"{REFERENCE_BOTO3_IMPORT_MS:.0f} ms (this run's machine: {boto3_ms:.0f} ms, so × {machine_speed(measured):.2f}), "
             f"then × {ARM64_DURATION_FACTOR} for arm64 Lambda at 256–512 MB; "
             f"a cold start whenever a function was idle {COLD_AFTER_IDLE_MINUTES} minutes, calls spread over "
-            f"{OPEN_HOURS_A_DAY} open hours, each cold start billed for the function's imports as `make bench` "
-            f"measured them (× {START_UP_DURATION_FACTOR}: start-up runs with burst CPU); {ACCESS_LOG_BYTES_PER_REQUEST} bytes of access log per HTTP request and no other log "
+            f"{OPEN_HOURS_A_DAY} open hours, each cold start billed for the function's start-up (its imports and the AWS clients it "
+            f"builds) as `make bench` measured it (× {START_UP_DURATION_FACTOR}: start-up runs with burst CPU); {ACCESS_LOG_BYTES_PER_REQUEST} bytes of access log per HTTP request and no other log "
             "line on normal paths; "
             f"the table keeps what `make bench` measured: {stored['member']:,} bytes a member, "
             f"{stored['webshop order']:,} a webshop order and {stored['till stamp']:,} a till stamp (with DynamoDB's "
