@@ -70,9 +70,10 @@ COLD_AFTER_IDLE_MINUTES = 10  # Lambda keeps an idle instance about 5–15 minut
 # Lambda gives a full vCPU only at 1,769 MB, so the CPU-bound part is slower at 256–512 MB
 # and billed for longer: the factor covers that and Graviton's speed, and is a judgement.
 ARM64_DURATION_FACTOR = 2.0
-# The start-up phase (the imports and the clients built then) is billed too, but runs with burst CPU whatever the memory
-# ("up to 10 seconds for function initialization with burst CPU": awslabs.github.io/
-# aws-lambda-web-adapter, async-init), so the CPU time measured here stands for it as it is.
+# The start-up phase (the imports and the clients built then) is billed too, but runs with
+# burst CPU whatever the memory ("up to 10 seconds for function initialization with burst
+# CPU": awslabs.github.io/aws-lambda-web-adapter, async-init), so the CPU time measured here
+# stands for it as it is.
 START_UP_DURATION_FACTOR = 1.0
 # The factors above were judged on a machine that imports boto3 in this many milliseconds of
 # CPU (`make bench`, November 2026). A bench run on a slower or faster machine (a shared VM
