@@ -117,6 +117,11 @@ class AwsTarget:
 
         return Settings(table_name=self.outputs["TableName"], secrets_prefix=self.outputs["SecretsPrefix"])
 
+    def job_time_zones(self) -> tuple[str, ...] | None:
+        """The zones the stack's club jobs run in (None: a stack from before they were an output)."""
+        zones = self.outputs.get("JobTimeZones")
+        return tuple(zones.split(",")) if zones else None
+
     def club_store(self) -> Any:
         from memberclub.storage.clubs import ClubStore
         from memberclub.storage.table import Table
@@ -126,7 +131,7 @@ class AwsTarget:
     def create_club(self, body: dict[str, Any]) -> Any:
         from memberclub_infra import clubs
 
-        _, club = clubs.parse_create_request(body)
+        _, club = clubs.parse_create_request(body, self.job_time_zones())
         return clubs.create_club(self.club_store(), self.boto3.client("ssm"), self.settings(), club).as_json()
 
     def show_club(self, club_id: str) -> Any:
@@ -168,9 +173,11 @@ class AwsTarget:
             day = calendar_date.fromisoformat(date) if date else calendar_date.today()
         except ValueError:
             raise CommandFailed(f"--date {date!r}: YYYY-MM-DD") from None
-        # Every hourly run that serves the date in some zone: each club is served at its own hour.
+        # The runs the schedules make on that date, one in each job time zone; each serves the
+        # clubs that keep its clock. (A stack without the JobTimeZones output: every hour.)
+        zones = self.job_time_zones()
         counts: dict[str, Any] = {"job": job, "date": day.isoformat()}
-        for payload in job_payloads(job, day):
+        for payload in job_payloads(job, day, set(zones) if zones else None):
             for name, value in (self.invoke(spec.name, payload) or {}).items():
                 if isinstance(value, int) and not isinstance(value, bool):
                     counts[name] = counts.get(name, 0) + value

@@ -17,6 +17,7 @@ from memberclub.bodies import require_object
 from memberclub.club import CLUB_ID_PATTERN, Club
 from memberclub.club_rules import ClubSettings, merge_settings
 from memberclub.errors import Invalid, field_errors
+from memberclub.jobs.calendar import unserved_zone
 from memberclub.owner.keys import hash_owner_key
 from memberclub.settings import Settings
 from memberclub.storage.clubs import ClubStore
@@ -44,7 +45,9 @@ class CreatedClub:
         return {"club_id": self.club_id, "owner_key": self.owner_key, "webhook_secrets": self.webhook_secrets}
 
 
-def parse_create_request(body: Any) -> tuple[CreateClubRequest, Club]:
+def parse_create_request(body: Any, schedule_zones: tuple[str, ...] | None = None) -> tuple[CreateClubRequest, Club]:
+    """The request and its club; 422 with the fields that do not hold. ``schedule_zones``: the
+    deployment's job time zones, one of which must serve the club's zone (None: any zone)."""
     try:
         request = CreateClubRequest.model_validate(require_object(body))
         club = Club(club_id=request.club_id, name=request.name, currency=request.currency, locale=request.locale,
@@ -52,6 +55,9 @@ def parse_create_request(body: Any) -> tuple[CreateClubRequest, Club]:
                     created_at=clock.iso(clock.now()))
     except ValidationError as error:
         raise Invalid("Some fields are not valid.", fields=field_errors(error)) from None
+    problem = unserved_zone(club.timezone, schedule_zones, clock.now().date())
+    if problem:
+        raise Invalid("Some fields are not valid.", fields={"timezone": problem})
     return request, club
 
 

@@ -124,13 +124,14 @@ class StreamSource:
 class Schedule:
     """An EventBridge Scheduler job; the payload carries the scheduled time.
 
-    Clubs and their time zones are created at run time, schedules at deploy: so each job runs
-    hourly (UTC) and serves every club whose local hour for the job has come at the
-    scheduled time (``memberclub.jobs.calendar``), once per club and local date."""
+    The club jobs run daily at their local hour in each of the deployment's job time zones
+    (``-c job_time_zones``): a run serves every club whose local hour for the job has come at
+    the scheduled time (``memberclub.jobs.calendar``), once per club and local date."""
 
     job: str  # the name ``POST /_local/jobs/{job}`` and ``memberclub jobs run`` use
-    cron: str = "15 * * * ? *"  # Scheduler's cron fields: a quarter past every hour
-    timezone: str = "UTC"
+    cron: str  # Scheduler's cron fields, in the schedule's zone
+    # None: one schedule in each of the deployment's job time zones; a name: that zone alone.
+    timezone: str | None = None
     # Scheduler may start the run this much later (spreads load; the payload's time stays).
     flexible_window_minutes: int = 15
 
@@ -181,6 +182,13 @@ class FunctionSpec:
     def invoked_asynchronously(self) -> bool:
         """A bus rule's or a schedule's target: its failures follow ``async_failures``."""
         return bool(self.event_rules or self.schedules)
+
+    @property
+    def changes_clubs(self) -> bool:
+        """Serves the owner's settings, which may change the club's time zone: it must know
+        the zones the jobs are scheduled in (``job_time_zones``)."""
+        return any(route.method in ("PUT", "POST") and route.path.startswith("/owner/{club}/settings")
+                   for route in self.routes)
 
 
 SIGNUP = FunctionSpec(
@@ -357,7 +365,10 @@ JOBS = FunctionSpec(
     timeout_seconds=300,
     # Its gifts, reminders and expiries go to the outbox with their writes (the relay publishes).
     access=Access(),
-    schedules=(Schedule("birthday"), Schedule("expiry"), Schedule("onboarding")),
+    # Daily at each job's local hour (memberclub.jobs.calendar.LOCAL_HOUR, a test keeps them
+    # equal), in each job time zone.
+    schedules=(Schedule("birthday", "15 8 * * ? *"), Schedule("expiry", "15 8 * * ? *"),
+               Schedule("onboarding", "15 10 * * ? *")),
 )
 
 FUNCTIONS: tuple[FunctionSpec, ...] = (SIGNUP, MESSAGES, PURCHASES, STAMPS, OWNER, PREMIUM, EXPORTS, RELAY, REDELIVERY,
@@ -443,6 +454,8 @@ class Resources:
     redelivery_targets: str | None = None
     redelivery_role_arn: str | None = None
     exports_bucket: str | None = None
+    # The zones the club jobs are scheduled in (comma-separated): a club's zone must be served.
+    job_time_zones: str | None = None
 
 
 # Set in every function, whatever its resources: what its start-up needs.
@@ -468,6 +481,8 @@ def environment(spec: FunctionSpec, resources: Resources) -> dict[str, str]:
                    "redelivery_role_arn": resources.redelivery_role_arn}
     if spec.access.exports != "none":
         values |= {"exports_bucket": resources.exports_bucket}
+    if spec.changes_clubs:
+        values |= {"job_time_zones": resources.job_time_zones}
     env = {ENVIRONMENT[name]: value for name, value in values.items() if value}
     env |= {
         "POWERTOOLS_SERVICE_NAME": spec.name,

@@ -27,6 +27,7 @@ ENVIRONMENT = {
     # The Stripe SDK's API base (a local or fake Stripe); unset, Stripe itself.
     "stripe_api_base": "STRIPE_API_BASE",
     "exports_bucket": "MEMBERCLUB_EXPORTS_BUCKET",
+    "job_time_zones": "MEMBERCLUB_JOB_TIME_ZONES",
 }
 # What a set value must look like (unset optional values are None).
 PATTERNS = {
@@ -69,6 +70,14 @@ class Settings:
     stripe_api_base: str | None = None
     # The owner's and the exports function's: where large members exports are written.
     exports_bucket: str | None = None
+    # The zones the club jobs are scheduled in, comma-separated (``-c job_time_zones``); unset
+    # (the local stack, which replays every hour), a club may take any zone.
+    job_time_zones: str | None = None
+
+    @property
+    def schedule_zones(self) -> tuple[str, ...] | None:
+        """The job time zones, or None when every zone is served."""
+        return tuple(self.job_time_zones.split(",")) if self.job_time_zones else None
 
     def __post_init__(self) -> None:
         if len(self.table_name) < 3:

@@ -36,6 +36,7 @@ VARIANT_CONTEXT = {
     "log_retention_days": "7",
     "throttle_rate": "10",
     "throttle_burst": "20",
+    "job_time_zones": "Europe/Oslo,America/New_York",
 }
 
 

@@ -257,6 +257,16 @@ def test_bad_senders_alarm_addresses_and_join_limits_are_refused(values: dict[st
         DeploymentConfig.from_mapping(values)
 
 
+def test_job_time_zones_are_iana_names_each_with_a_clock_of_its_own() -> None:
+    assert DeploymentConfig.from_mapping({}).job_time_zones == ("Europe/Oslo",)
+    assert DeploymentConfig.from_mapping({"job_time_zones": "Europe/Oslo, Europe/Helsinki"}).job_time_zones == \
+        ("Europe/Oslo", "Europe/Helsinki")
+    with pytest.raises(ConfigError, match="unknown time zone 'Europe/Bergen'"):
+        DeploymentConfig.from_mapping({"job_time_zones": "Europe/Bergen"})
+    with pytest.raises(ConfigError, match="Europe/Stockholm keeps the clock of Europe/Oslo"):
+        DeploymentConfig.from_mapping({"job_time_zones": "Europe/Oslo,Europe/Stockholm"})
+
+
 def test_alarm_email_is_optional_and_kept() -> None:
     assert DeploymentConfig.from_mapping({}).alarm_email is None
     assert DeploymentConfig.from_mapping({"alarm_email": "ops@bakeriet.no"}).alarm_email == "ops@bakeriet.no"

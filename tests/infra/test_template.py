@@ -117,6 +117,7 @@ def test_function_environment_is_the_declarations(synthesised: Synthesised) -> N
             tracing=config.tracing, metrics=config.metrics, redelivery_targets="<the targets>",
             redelivery_role_arn="<the role>", exports_bucket="<the exports bucket>",
             mail_configuration_set=mail_configuration_set_name(config.stack_name),
+            job_time_zones=",".join(config.job_time_zones),
         ))
         actual = functions[synthesised.function_ids()[spec.name]]["Properties"]["Environment"]["Variables"]
         assert sorted(actual) == sorted(expected), spec.name
@@ -220,31 +221,42 @@ def test_every_queue_refuses_requests_without_tls(synthesised: Synthesised) -> N
 
 def test_every_schedule_runs_in_its_time_zone_with_retries_and_a_dead_letter_queue(variant: Synthesised) -> None:
     schedules = variant.resources("AWS::Scheduler::Schedule")
-    declared = {job.job: (spec, job) for spec in variant.specs for job in spec.schedules}
-    assert len(schedules) == len(declared) >= 1
+    zones = variant.stack.config.job_time_zones
+    declared = {(job.job, zone): (spec, job) for spec in variant.specs for job in spec.schedules
+                for zone in ((job.timezone,) if job.timezone else zones)}
+    assert len(zones) == 2 and len(schedules) == len(declared) >= 1
+    seen = set()
     for schedule in schedules.values():
         props = schedule["Properties"]
         target = props["Target"]
         payload = json.loads(target["Input"])
-        spec, job = declared[payload["job"]]
+        spec, job = declared[(payload["job"], props["ScheduleExpressionTimezone"])]
+        seen.add((payload["job"], props["ScheduleExpressionTimezone"]))
         assert payload == {"job": job.job, "scheduled_time": "<aws.scheduler.scheduled-time>"}
         assert variant.function_name_of(target["Arn"]) == spec.name
         assert props["ScheduleExpression"] == f"cron({job.cron})"
-        assert props["ScheduleExpressionTimezone"] == job.timezone
         assert target["RetryPolicy"]["MaximumRetryAttempts"] > 0
         assert ref_of(target["DeadLetterConfig"]["Arn"]) in variant.resources("AWS::SQS::Queue")
         assert props["FlexibleTimeWindow"] == {"Mode": "FLEXIBLE",
                                                "MaximumWindowInMinutes": job.flexible_window_minutes}
+    assert seen == set(declared)
 
 
-def test_the_jobs_run_hourly_in_utc_and_serve_each_club_at_its_local_hour(default: Synthesised) -> None:
-    """Clubs and their zones are created at run time: one hourly schedule per job, not one per zone."""
+def test_the_jobs_run_daily_at_their_local_hour_in_oslo_unless_told(default: Synthesised) -> None:
+    """3 runs a day (each a cold start), where hourly schedules in UTC made 72; the stack names
+    the zones for the CLI, and the owner's function checks a club's new zone against them."""
+    from memberclub.jobs.calendar import daily_cron
+
     schedules = {json.loads(s["Properties"]["Target"]["Input"])["job"]: s["Properties"]
                  for s in default.resources("AWS::Scheduler::Schedule").values()}
     assert set(schedules) == {"birthday", "expiry", "onboarding"}
-    for props in schedules.values():
-        assert props["ScheduleExpression"] == "cron(15 * * * ? *)" and props["ScheduleExpressionTimezone"] == "UTC"
+    for job, props in schedules.items():
+        assert props["ScheduleExpression"] == f"cron({daily_cron(job)})"
+        assert props["ScheduleExpressionTimezone"] == "Europe/Oslo"
         assert default.function_name_of(props["Target"]["Arn"]) == "jobs"
+    assert default.template["Outputs"]["JobTimeZones"]["Value"] == "Europe/Oslo"
+    owner = default.function_props("owner")["Environment"]["Variables"]
+    assert owner[ENVIRONMENT["job_time_zones"]] == "Europe/Oslo"
 
 
 # --- nothing that costs money while idle -------------------------------------------------

@@ -33,7 +33,8 @@ ALLOWED = {
     # loyalty: the till's use cases behind the owner key, and the active spell (loyalty.activity)
     # the figures read; web: the owner's pages and the poster's QR code.
     # signup: the owner erases a member on request with the member's own erasure (signup.gdpr).
-    "owner": {"kernel", "loyalty", "web", "signup"},
+    # jobs: a new time zone must be one the jobs' schedules serve (jobs.calendar).
+    "owner": {"kernel", "loyalty", "web", "signup", "jobs"},
     "premium": {"kernel", "web"},
     "jobs": {"kernel", "loyalty", "premium"},
     "messaging": {"kernel", "storage", "web"},

@@ -68,7 +68,14 @@ def test_a_jobs_runs_for_a_date_are_the_hourly_runs_at_its_hour_in_each_clubs_zo
     assert [p["scheduled_time"] for p in winter] == ["2026-12-01T07:15:00Z", "2026-12-01T13:15:00Z"]
     # Without the zones (an AWS account's clubs are not known to the CLI): every hour of the day anywhere.
     assert len(declaration.job_payloads("expiry", date(2026, 12, 1))) == 48
-    assert all(s.cron == "15 * * * ? *" and s.timezone == "UTC" for s in declaration.function("jobs").schedules)
+
+def test_the_jobs_are_scheduled_daily_at_their_local_hour_in_the_deployments_zones():
+    from memberclub.jobs.calendar import daily_cron
+    from memberclub_infra import declaration
+
+    schedules = declaration.function("jobs").schedules
+    assert {s.job: s.cron for s in schedules} == {job: daily_cron(job) for job in ("birthday", "expiry", "onboarding")}
+    assert all(s.timezone is None for s in schedules)  # each of -c job_time_zones
 
 
 def test_the_cli_names_functions_as_the_stack_outputs_them():
@@ -96,6 +103,40 @@ def test_the_cli_names_functions_as_the_stack_outputs_them():
     target.stack = "memberclub"
     assert target.invoke("till-stamps", {}) == {}
     assert invoked == ["memberclub-till-stamps"]
+
+
+def test_the_cli_in_aws_follows_the_stacks_job_time_zones():
+    """`jobs run --aws` replays the one run a day the Oslo schedule makes (not 48 hourly runs),
+    and `club create --aws` refuses a zone no schedule serves before it writes anything."""
+    import io
+    import json
+
+    import pytest
+
+    from memberclub.errors import Invalid
+    from memberclub_infra.cli import AwsTarget
+
+    target = AwsTarget.__new__(AwsTarget)
+    target._outputs = {"FunctionNameJobs": "memberclub-jobs", "JobTimeZones": "Europe/Oslo"}
+    payloads: list[dict] = []
+
+    class FakeLambda:
+        def invoke(self, FunctionName: str, Payload: bytes):  # noqa: N803
+            payloads.append(json.loads(Payload))
+            return {"Payload": io.BytesIO(b'{"issued": 2}')}
+
+    class FakeSession:
+        def client(self, name: str):
+            assert name == "lambda", "nothing but the invocation"
+            return FakeLambda()
+
+    target.boto3, target.stack = FakeSession(), "memberclub"
+    assert target.run_job("birthday", "2027-07-01") == {"job": "birthday", "date": "2027-07-01", "issued": 2}
+    assert payloads == [{"job": "birthday", "scheduled_time": "2027-07-01T06:15:00Z"}]
+    with pytest.raises(Invalid) as refused:
+        target.create_club({"club_id": "tokyo", "name": "Tokyo", "timezone": "Asia/Tokyo"})
+    assert "job_time_zones=Europe/Oslo,Asia/Tokyo" in refused.value.fields["timezone"]
+    assert len(payloads) == 1  # nothing invoked for the refused club
 
 
 def test_the_premium_app_serves_exactly_the_declared_routes():

@@ -16,11 +16,16 @@ from memberclub.coupons import Coupon, issue_coupon
 from memberclub.errors import Invalid
 from memberclub.events import EventDetail
 from memberclub.jobs.calendar import (
+    JOBS,
+    LOCAL_HOUR,
     birthday_keys,
     club_day,
+    daily_cron,
     expiry_index_day,
     hourly_runs,
     runs_for,
+    unserved_zone,
+    zone_served,
 )
 from memberclub.jobs.run import parse_payload, run_job
 from memberclub.jobs.services import JobServices, OnboardingAgenda
@@ -62,6 +67,26 @@ def test_a_run_serves_only_clubs_whose_hour_has_come():
     assert club_day("birthday", moment, ZoneInfo("America/New_York")) is None
     assert club_day("onboarding", moment, OSLO) is None  # onboarding runs at 10
     assert runs_for("birthday", date(2026, 7, 1), {"Europe/Oslo"}) == [utc("2026-07-01T06:15:00")]
+
+
+def test_the_daily_schedules_fire_at_each_jobs_local_hour_and_serve_the_zones_with_the_same_clock():
+    assert [daily_cron(job) for job in JOBS] == ["15 8 * * ? *", "15 8 * * ? *", "15 10 * * ? *"]
+    # What Scheduler's cron(15 8 * * ? *) in Europe/Oslo fires at is the one run runs_for replays.
+    for day in (date(2026, 3, 29), date(2026, 7, 1), date(2026, 10, 25), date(2026, 12, 1)):
+        for job in JOBS:
+            fired = datetime(day.year, day.month, day.day, LOCAL_HOUR[job], 15, tzinfo=OSLO).astimezone(UTC)
+            assert runs_for(job, day, {"Europe/Oslo"}) == [fired]
+            assert club_day(job, fired, COPENHAGEN) == day  # Oslo's run serves Copenhagen's clubs
+    today = date(2026, 12, 3)
+    assert zone_served("Europe/Copenhagen", ("Europe/Oslo",), today)
+    assert zone_served("Europe/Berlin", ("Europe/Oslo",), today)
+    assert not zone_served("Europe/London", ("Europe/Oslo",), today)  # an hour apart
+    assert not zone_served("Europe/Helsinki", ("Europe/Oslo",), today)
+    # Same offset in winter, no summer time: the check looks across the DST changes too.
+    assert not zone_served("Africa/Lagos", ("Europe/Oslo",), today)
+    assert zone_served("Europe/Helsinki", ("Europe/Oslo", "Europe/Helsinki"), today)
+    assert unserved_zone("Asia/Tokyo", None, today) is None
+    assert "job_time_zones=Europe/Oslo,Asia/Tokyo" in unserved_zone("Asia/Tokyo", ("Europe/Oslo",), today)
 
 
 def test_the_expiry_index_day_is_the_utc_date_of_the_last_second():

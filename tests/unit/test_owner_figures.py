@@ -342,3 +342,21 @@ def test_the_clubs_language_zone_and_own_texts_change_with_the_settings():
     with pytest.raises(Invalid) as error:
         merged_settings(CLUB, {"texts": {"welcome": {"sv": "Hej"}}})  # nb, da and en only
     assert [name.startswith("texts.welcome.sv") for name in error.value.fields] == [True]
+
+
+def test_a_club_takes_only_a_zone_the_jobs_schedules_serve():
+    """In AWS the jobs run daily in the deployment's job time zones: a club moved to a zone
+    with another clock would never get its birthday gifts, so the change is refused and says
+    how to add the zone; one with Oslo's clock is served by Oslo's schedules."""
+    oslo = ("Europe/Oslo",)
+    changed, _ = merged_settings(CLUB, {"timezone": "Europe/Stockholm"}, oslo)
+    assert changed.timezone == "Europe/Stockholm"
+    with pytest.raises(Invalid) as error:
+        merged_settings(CLUB, {"timezone": "Europe/Helsinki"}, oslo)
+    assert "job_time_zones=Europe/Oslo,Europe/Helsinki" in error.value.fields["timezone"]
+    assert merged_settings(CLUB, {"timezone": "Europe/Helsinki"}, oslo + ("Europe/Helsinki",))[0].timezone == \
+        "Europe/Helsinki"
+    assert merged_settings(CLUB, {"timezone": "Asia/Tokyo"})[0].timezone == "Asia/Tokyo"  # local: every zone
+    # A club already in a zone keeps it when other settings change.
+    tokyo = CLUB.model_copy(update={"timezone": "Asia/Tokyo"})
+    assert merged_settings(tokyo, {"locale": "en"}, oslo)[1] == ["locale"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from constructs import Node
@@ -48,6 +49,10 @@ class DeploymentConfig:
     throttle_burst: int = 100
     join_throttle_rate: float = 5.0
     join_throttle_burst: int = 10
+    # The zones the club jobs (birthday, expiry, onboarding) run in, each daily at its local
+    # hour: a club may choose a zone whose clock is one of these (Europe/Oslo also serves
+    # Copenhagen, Stockholm, Berlin...). Each zone is 3 runs a day; comma-separated.
+    job_time_zones: tuple[str, ...] = ("Europe/Oslo",)
 
     @property
     def bus_name(self) -> str:
@@ -76,6 +81,8 @@ class DeploymentConfig:
                 parsed[key] = _number(key, value, int)
             elif key in ("throttle_rate", "join_throttle_rate"):
                 parsed[key] = _number(key, value, float)
+            elif key == "job_time_zones":
+                parsed[key] = _zones(key, value)
             else:
                 parsed[key] = str(value)
         config = cls(**parsed)
@@ -115,6 +122,27 @@ def _boolean(key: str, value: Any) -> bool:
     if text in ("false", "0", "no", "off"):
         return False
     raise ConfigError(f"{key} {value!r}: true or false")
+
+
+def _zones(key: str, value: Any) -> tuple[str, ...]:
+    """IANA zone names, comma-separated (or a list), each keeping a clock none before it keeps:
+    a second zone with Oslo's clock would run every job twice for the same clubs."""
+    from zoneinfo import available_timezones
+
+    from memberclub.jobs.calendar import zone_served
+
+    names = [name.strip() for name in (value if isinstance(value, list | tuple) else str(value).split(","))]
+    known, zones = available_timezones(), []
+    for name in names:
+        if name not in known:
+            raise ConfigError(f"{key}: unknown time zone {name!r} (an IANA name such as Europe/Oslo)")
+        if zones and zone_served(name, tuple(zones), date.today()):
+            raise ConfigError(f"{key}: {name} keeps the clock of {', '.join(zones)}, whose schedules serve its "
+                              "clubs already: leave it out")
+        zones.append(name)
+    if not zones:
+        raise ConfigError(f"{key}: at least one time zone")
+    return tuple(zones)
 
 
 def _number(key: str, value: Any, kind: type) -> Any:

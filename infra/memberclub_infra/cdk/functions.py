@@ -132,6 +132,7 @@ class Functions(Construct):
                 tracing=config.tracing,
                 metrics=config.metrics,
                 exports_bucket=exports.bucket_name if exports is not None else None,
+                job_time_zones=",".join(config.job_time_zones),
             )
             function_logs = log_group(self, f"{title(spec.name)}Logs", config.log_retention_days,
                                       name=function_log_group_name(config.stack_name, spec.name))

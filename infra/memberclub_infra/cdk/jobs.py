@@ -1,7 +1,11 @@
-"""Jobs: an EventBridge Scheduler schedule per declared Schedule (free up to 14 million a month).
+"""Jobs: an EventBridge Scheduler schedule per declared Schedule and job time zone (free up to
+14 million a month).
 
-Hourly in UTC: clubs and their zones are created at run time, so each run serves the clubs
-whose local hour for the job has come (``memberclub.jobs.calendar``).
+The club jobs run daily at their local hour in each of the deployment's job time zones
+(``-c job_time_zones``, Europe/Oslo by default): a run serves every club whose local hour for
+the job has come (``memberclub.jobs.calendar``), and a club may only choose a zone that one of
+the schedules serves. Three runs a day for a zone, each a cold start: hourly schedules in UTC,
+which served any zone, cost 72.
 
 The payload is the one the local runner sends (``{"job", "scheduled_time"}``), with the
 scheduled time filled in by Scheduler, so a retry or a late run does the same work.
@@ -26,24 +30,26 @@ MAX_EVENT_AGE = Duration.hours(6)
 
 class Jobs(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, specs: tuple[FunctionSpec, ...],
-                 functions: dict[str, lambda_.IFunction], dead_letter_queues: dict[str, sqs.IQueue]) -> None:
+                 functions: dict[str, lambda_.IFunction], dead_letter_queues: dict[str, sqs.IQueue],
+                 job_time_zones: tuple[str, ...]) -> None:
         super().__init__(scope, construct_id)
-        scheduled = [(spec, job) for spec in specs for job in spec.schedules]
+        scheduled = [(spec, job, zone) for spec in specs for job in spec.schedules
+                     for zone in ((job.timezone,) if job.timezone else job_time_zones)]
         if not scheduled:
             return
         # One role for every schedule, only for Scheduler acting for this account (the CDK's
         # own default would put it outside this construct).
         role = iam.Role(self, "SchedulerRole", assumed_by=iam.ServicePrincipal(
             "scheduler.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}}))
-        for spec, job in scheduled:
-            name = title(job.job)
+        for spec, job, zone in scheduled:
+            # The first zone keeps the plain name (a deployment's usual single zone).
+            name = title(job.job) if zone == (job.timezone or job_time_zones[0]) else title(f"{job.job} {zone}")
             queue = dead_letter_queues[spec.name]
             scheduler.Schedule(
                 self,
                 name,
-                description=f"hourly {job.job} job → {spec.name} (each club at its local hour)",
-                schedule=scheduler.ScheduleExpression.expression(f"cron({job.cron})",
-                                                                 TimeZone.of(job.timezone)),
+                description=f"{job.job} job → {spec.name} at cron({job.cron}) in {zone}",
+                schedule=scheduler.ScheduleExpression.expression(f"cron({job.cron})", TimeZone.of(zone)),
                 target=scheduler_targets.LambdaInvoke(
                     functions[spec.name],
                     input=scheduler.ScheduleTargetInput.from_object({

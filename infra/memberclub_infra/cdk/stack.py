@@ -50,7 +50,8 @@ class MemberclubStack(Stack):
                                      stack_name=config.stack_name)
         self.events.route(specs, self.functions.by_name, self.redelivery.dead_letter_queues)
         self.jobs = Jobs(self, "Jobs", specs=specs, functions=self.functions.by_name,
-                         dead_letter_queues=self.redelivery.dead_letter_queues)
+                         dead_letter_queues=self.redelivery.dead_letter_queues,
+                         job_time_zones=config.job_time_zones)
         self.streams = Streams(self, "Streams", specs=specs, functions=self.functions.by_name,
                                table=self.data.table)
         self.dead_letter_queues = self.redelivery.dead_letter_queues | self.streams.dead_letter_queues
@@ -68,6 +69,8 @@ class MemberclubStack(Stack):
         CfnOutput(self, "EventBusName", value=self.events.bus.event_bus_name)
         CfnOutput(self, "SecretsPrefix", value=config.secrets_prefix,
                   description="SSM SecureString parameters live under this path (put by `make deploy`)")
+        CfnOutput(self, "JobTimeZones", value=",".join(config.job_time_zones),
+                  description="The club jobs run daily in these zones; a club's zone must keep one's clock")
         for name, function in self.functions.by_name.items():
             CfnOutput(self, f"FunctionName{title(name)}", value=function.function_name)
         for name, queue in self.dead_letter_queues.items():

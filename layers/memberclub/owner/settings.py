@@ -21,6 +21,7 @@ from memberclub.club import Club
 from memberclub.club_rules import ClubSettings, merge_settings
 from memberclub.errors import Invalid, field_errors
 from memberclub.events import ClubSettingsChanged
+from memberclub.jobs.calendar import unserved_zone
 
 
 class SettingsStore(Protocol):
@@ -42,9 +43,10 @@ def settings_view(club: Club) -> dict[str, Any]:
     return club.settings.model_dump(mode="json") | {field: getattr(club, field) for field in CLUB_FIELDS}
 
 
-def merged_settings(club: Club, body: Any) -> tuple[Club, list[str]]:
+def merged_settings(club: Club, body: Any, schedule_zones: tuple[str, ...] | None = None) -> tuple[Club, list[str]]:
     """The club after the change and the top-level sections it changes; 422 with the fields
-    that do not hold."""
+    that do not hold. A new time zone must be one the jobs' schedules serve (``schedule_zones``,
+    the deployment's job time zones; None: any zone)."""
     changes = dict(require_object(body))
     own = {field: changes.pop(field) for field in CLUB_FIELDS if field in changes}
     try:
@@ -53,15 +55,20 @@ def merged_settings(club: Club, body: Any) -> tuple[Club, list[str]]:
         changed = Club.model_validate(club.model_dump(mode="json") | own | {"settings": after.model_dump(mode="json")})
     except ValidationError as error:
         raise Invalid("Some settings are not valid.", fields=field_errors(error)) from None
+    if changed.timezone != club.timezone:
+        problem = unserved_zone(changed.timezone, schedule_zones, clock.now().date())
+        if problem:
+            raise Invalid("Some settings are not valid.", fields={"timezone": problem})
     before = club.settings
     sections = [name for name in ClubSettings.model_fields if getattr(after, name) != getattr(before, name)]
     sections += [field for field in CLUB_FIELDS if getattr(changed, field) != getattr(club, field)]
     return changed, sections
 
 
-def change_settings(store: SettingsStore, club: Club, body: Any) -> Club:
+def change_settings(store: SettingsStore, club: Club, body: Any,
+                    schedule_zones: tuple[str, ...] | None = None) -> Club:
     """Apply a partial change: written with its audit entry and event, or 422 and nothing."""
-    changed, sections = merged_settings(club, body)
+    changed, sections = merged_settings(club, body, schedule_zones)
     after = changed.settings
     if not sections:
         return club

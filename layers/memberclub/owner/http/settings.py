@@ -9,6 +9,7 @@ from memberclub.errors import Invalid
 from memberclub.owner.http.auth import form_fields, owner_club
 from memberclub.owner.settings import change_settings, settings_view
 from memberclub.owner.settings_form import form_rows, settings_from_form
+from memberclub.settings import settings
 from memberclub.web.app import json_body
 from memberclub.web.pages import render_template
 
@@ -26,7 +27,7 @@ async def put_settings(request: Request, club_id: str) -> Response:
     """A partial settings object: merged, validated as a whole (422 with the fields), kept
     with an audit entry, and announced as ``ClubSettingsChanged``."""
     club = owner_club(request, club_id)
-    changed = change_settings(wiring.clubs(), club, await json_body(request))
+    changed = change_settings(wiring.clubs(), club, await json_body(request), settings().schedule_zones)
     return JSONResponse(settings_view(changed))
 
 
@@ -59,7 +60,7 @@ async def post_settings_form(request: Request, club_id: str) -> Response:
     form = await form_fields(request)
     club = owner_club(request, club_id, page=True, form=form)
     try:
-        change_settings(wiring.clubs(), club, settings_from_form(club.settings, form))
+        change_settings(wiring.clubs(), club, settings_from_form(club.settings, form), settings().schedule_zones)
     except Invalid as error:
         return settings_page(request, club, 422, error.fields or {}, form)
     return RedirectResponse(f"/owner/{club_id}/settings.html?saved=1", status_code=303)
