@@ -23,7 +23,9 @@ import re
 import time
 import uuid
 from collections import Counter
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 
 class RequestCounter:
@@ -126,7 +128,9 @@ def requests_per_operation() -> dict[str, Any]:
     from tests.samples import http_event, response_json, response_text, sample_event, signed
 
     from memberclub import wiring
+    from memberclub.jobs.calendar import JOBS, runs_for
     from memberclub.storage.table import to_wire
+    from memberclub_infra.declaration import job_payload
     from memberclub_infra.local.stack import LocalStack, free_port
 
     stack = LocalStack(port=free_port())
@@ -205,8 +209,19 @@ def requests_per_operation() -> dict[str, Any]:
     def signup(sample: str, token: str) -> Any:
         return invoke("signup", http_event(sample, token=token))
 
+    # The club's date in its zone: the bench's members are born on it, so each morning run of
+    # the birthday job has a gift to give (a club of 1,000 has about three a day).
+    zone = "Europe/Oslo"  # the demo club's, a club's default
+    club_day = datetime.now(ZoneInfo(zone)).date()
+
     def join(email: str) -> Any:
-        return invoke("signup", http_event("signup/join-api", body={"email": email, "consents": {"email": True}}))
+        return invoke("signup", http_event("signup/join-api", body={
+            "email": email, "consents": {"email": True}, "birthday": f"1990-{club_day:%m-%d}"}))
+
+    def scheduled_job(job: str) -> None:
+        """The job's run at the club's morning hour today, as its daily schedule makes it."""
+        (moment,) = runs_for(job, club_day, {zone})  # type: ignore[arg-type]
+        invoke("jobs", job_payload(job, moment))
 
     def deliver_all(target: str | None = None) -> None:
         """Deliver what is pending (to ``target`` only, if given), as the bus and the stream would."""
@@ -295,6 +310,13 @@ def requests_per_operation() -> dict[str, Any]:
             measure(f"3 Stripe events of a purchase ({temperature})", premium_paid, url)
             measure(f"premium: relay ({temperature})", relay)
             deliver_all()
+            # Each daily run is a new instance's first request (the runs are hours apart).
+            for job in JOBS:
+                measure(f"jobs: {job}, the club's morning ({temperature})", scheduled_job, job)
+            # The gift's message too (outbox → relay → bus → messages), or the next pass's
+            # confirmation would count it.
+            while any(d.target and d.state == "pending" for d in stack.bus.deliveries):
+                deliver_all()
             profiles[temperature] = profile_size(me["member_id"])
         for n in range(20):  # more orders and members: the owner's reads must not grow
             shopify_order(f"bench-more-{n}-{uuid.uuid4().hex[:6]}@example.no", 8_000_000 + n)

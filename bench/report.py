@@ -1,5 +1,6 @@
-"""``make bench``'s chart: DynamoDB requests and write units per operation (warm), and the
-monthly bill by club size, as one SVG (no plotting library: a few rectangles)."""
+"""``make bench``'s chart: DynamoDB requests and write units per operation (warm), the monthly
+bill by club size, and the scheduled jobs' reads by club size, as one SVG (no plotting
+library: a few rectangles)."""
 
 from __future__ import annotations
 
@@ -41,7 +42,18 @@ def svg(results: dict[str, Any]) -> str:
         quiet = costs.total(costs.monthly_bill(measured, activity, with_email=False))
         bills.append((f"{members:,} members", usd, f"{usd:.2f} USD ({quiet:.3f} without e-mail)"))
     more, top = _bars("Monthly bill by club size (before the free tier)", bills, top)
-    body = "\n".join(parts + more)
+    job_rows = []
+    for size, figures in results.get("jobs", {}).items():
+        if not size.isdigit():
+            continue
+        for job in ("birthday", "expiry"):
+            run = figures[job]
+            job_rows.append((f"{job}, {int(size):,} members", float(run["items_read"]),
+                             f"{run['items_read']:,} items read, {run['requests']:,} requests, "
+                             f"{run['acted']:,} acted on"))
+    jobs_parts, top = _bars("Scheduled jobs: one morning run by club size (grows with the day's matches)",
+                            job_rows, top)
+    body = "\n".join(parts + more + jobs_parts)
     return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{top}" '
             f'font-family="sans-serif" font-size="12">\n<rect width="100%" height="100%" fill="white"/>\n'
             f"{body}\n</svg>\n")

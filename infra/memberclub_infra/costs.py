@@ -87,11 +87,15 @@ REFERENCE_BOTO3_IMPORT_MS = 163.0
 # TTL (idempotency records, the outbox) are left out. Orders pile up: the bill is the one of a
 # club whose orders of this many months are all still kept (the bookkeeping period).
 MONTHS_KEPT = 60
-# The scheduled jobs: three hourly schedules (each run serves the clubs whose morning hour it
-# is; most runs only list the clubs and end). Their reads at a club's hour are a few per match
-# (make bench, "jobs"); a run is taken to last this long at 512 MB.
-JOB_RUNS_A_MONTH = 3 * 24 * 30
-JOB_RUN_MS = 150.0
+# The scheduled jobs: each runs daily at its local hour in each job time zone (one zone here,
+# the default's), and each run is a cold start, hours after the last: billed for the jobs
+# function's start-up and for the run at the club's morning as ``make bench`` measured it
+# (cold), with its reads and writes (the bench's birthday run has one gift to give).
+JOB_ZONES = 1
+DAYS_A_MONTH = 30
+JOB_OPERATIONS = ("jobs: birthday, the club's morning", "jobs: expiry, the club's morning",
+                  "jobs: onboarding, the club's morning")
+JOB_RUNS_A_MONTH = len(JOB_OPERATIONS) * DAYS_A_MONTH * JOB_ZONES
 
 
 @dataclass(frozen=True)
@@ -220,9 +224,16 @@ def monthly_bill(measured: dict[str, Any], activity: Activity, *, with_email: bo
         # Lambda bills the start-up phase too: the imports, measured apart (bench/imports.py).
         extra_cold += start_up_ms.get(function, 0.0) * START_UP_DURATION_FACTOR
         gb_seconds += gb * (count * max(1.0, warm) + _cold_starts(count) * extra_cold) / 1000
-    jobs_memory = memory.get("jobs", 512) / 1024
-    gb_seconds += JOB_RUNS_A_MONTH * JOB_RUN_MS * ARM64_DURATION_FACTOR / 1000 * jobs_memory
-    invocations = sum(calls.values()) + JOB_RUNS_A_MONTH
+    job_runs = 0
+    for operation in JOB_OPERATIONS:
+        runs, measured_run = DAYS_A_MONTH * JOB_ZONES, units[f"{operation} (cold)"]
+        totals["read_units"] += measured_run["read_units"] * runs
+        totals["write_units"] += measured_run["write_units"] * runs
+        for function, ms in measured_run["invocations"]:
+            cold_run_ms = ms * speed * ARM64_DURATION_FACTOR + start_up_ms.get(function, 0.0) * START_UP_DURATION_FACTOR
+            gb_seconds += runs * memory[function] / 1024 * cold_run_ms / 1000
+            job_runs += runs
+    invocations = sum(calls.values()) + job_runs
     stored = measured["stored_bytes"]
     storage_gb = (activity.members * stored["member"]
                   + (activity.webshop_orders * stored["webshop order"]
@@ -230,7 +241,7 @@ def monthly_bill(measured: dict[str, Any], activity: Activity, *, with_email: bo
     quantities = {
         "lambda_requests": invocations, "lambda_gb_seconds": gb_seconds, "http_api": totals["http"],
         "dynamodb_writes": totals["write_units"], "dynamodb_reads": totals["read_units"],
-        "dynamodb_storage": storage_gb, "eventbridge": totals["events"], "scheduler": JOB_RUNS_A_MONTH,
+        "dynamodb_storage": storage_gb, "eventbridge": totals["events"], "scheduler": job_runs,
         "ses": totals["emails"], "logs_ingested": totals["http"] * ACCESS_LOG_BYTES_PER_REQUEST / 1e9,
     }
     lines = []
@@ -317,7 +328,9 @@ def markdown(measured: dict[str, Any]) -> str:
             f"the table keeps what `make bench` measured: {stored['member']:,} bytes a member, "
             f"{stored['webshop order']:,} a webshop order and {stored['till stamp']:,} a till stamp (with DynamoDB's "
             f"100 bytes an item and an index entry), the orders of {MONTHS_KEPT} months (the bookkeeping period) "
-            f"all kept; {JOB_RUNS_A_MONTH:,} job runs of {JOB_RUN_MS:.0f} ms.", "",
+            f"all kept; {JOB_RUNS_A_MONTH:,} job runs a month ({len(JOB_OPERATIONS)} jobs daily in {JOB_ZONES} "
+            "job time zone), each a cold start billed for the start-up and the run at the club's morning as "
+            "`make bench` measured them.", "",
             f"Peers' public prices (read on {PEERS_READ_ON}; they change, check before quoting):", "",
             "| product | plans | USD a month | note | source |", "| --- | --- | --- | --- | --- |"]
     out += [f"| {p.name} | {p.plan} | {p.usd_a_month} | {p.note} | {p.source} |" for p in PEERS]

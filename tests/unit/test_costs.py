@@ -22,8 +22,14 @@ def synthetic(read_units: float = 1.0, write_units: int = 2, ms: float = 100.0) 
             units[key] = {"read_units": read_units, "write_units": write_units, "index_write_units": 0,
                           "invocations": [["stamps", duration]]}
     requests["messages: welcome (warm)"]["SESv2.SendEmail"] = 1
+    for name in costs.JOB_OPERATIONS:  # the jobs' morning runs: read and write the same, in the jobs function
+        for temperature, duration in (("warm", ms), ("cold", ms * 5)):
+            requests[f"{name} ({temperature})"] = {"DynamoDB.Query": 1}
+            units[f"{name} ({temperature})"] = {"read_units": read_units, "write_units": write_units,
+                                                "index_write_units": 0, "invocations": [["jobs", duration]]}
     return {"requests": requests, "units": units, "member_profile_bytes": 480,
-            "stored_bytes": {"member": 4_000, "webshop order": 600, "till stamp": 700}, "start_up_ms": {"stamps": 200.0}}
+            "stored_bytes": {"member": 4_000, "webshop order": 600, "till stamp": 700},
+            "start_up_ms": {"stamps": 200.0, "jobs": 300.0}}
 
 
 def line(lines: list[costs.Line], name: str) -> costs.Line:
@@ -34,10 +40,13 @@ def test_each_line_is_count_times_measured_figure_times_price() -> None:
     activity = costs.Activity(1_000)
     lines = costs.monthly_bill(synthetic(), activity)
     operations = sum(len(costs.OPERATIONS[kind]) * count for kind, count in costs._counts(activity).items())
-    assert line(lines, "dynamodb_writes").quantity == 2 * operations
-    assert line(lines, "dynamodb_writes").usd == pytest.approx(2 * operations / 1e6 * 0.625)
-    assert line(lines, "dynamodb_reads").quantity == operations
+    runs = costs.JOB_RUNS_A_MONTH
+    assert runs == 90  # 3 jobs, daily, in one zone
+    assert line(lines, "dynamodb_writes").quantity == 2 * (operations + runs)
+    assert line(lines, "dynamodb_writes").usd == pytest.approx(2 * (operations + runs) / 1e6 * 0.625)
+    assert line(lines, "dynamodb_reads").quantity == operations + runs
     assert line(lines, "eventbridge").quantity == operations
+    assert line(lines, "scheduler").quantity == runs
     assert line(lines, "lambda_requests").quantity == operations + costs.JOB_RUNS_A_MONTH
     welcome_sends = activity.confirmations + costs._counts(activity)["other_emails"]
     assert line(lines, "ses").quantity == welcome_sends
@@ -52,7 +61,8 @@ def test_compute_counts_cold_starts_apart_and_scales_to_arm64() -> None:
     warm_only = calls * 0.1 * factor * 256 / 1024
     # A cold start: the handler's slower first call and the start-up (imports) before it.
     cold_extra = costs._cold_starts(calls) * ((0.5 - 0.1) * factor + 0.2 * costs.START_UP_DURATION_FACTOR) * 256 / 1024
-    jobs = costs.JOB_RUNS_A_MONTH * costs.JOB_RUN_MS / 1000 * factor * 512 / 1024
+    # Each job run a cold start: the start-up and the cold run, at the jobs function's 512 MB.
+    jobs = costs.JOB_RUNS_A_MONTH * (0.5 * factor + 0.3 * costs.START_UP_DURATION_FACTOR) * 512 / 1024
     assert line(lines, "lambda_gb_seconds").quantity == pytest.approx(warm_only + cold_extra + jobs)
 
 
@@ -62,7 +72,7 @@ def test_a_slower_machine_s_durations_make_the_same_bill() -> None:
     activity = costs.Activity(1_000)
     here = synthetic(ms=100.0) | {"boto3_import_ms": costs.REFERENCE_BOTO3_IMPORT_MS}
     slower = synthetic(ms=200.0) | {"boto3_import_ms": 2 * costs.REFERENCE_BOTO3_IMPORT_MS,
-                                    "start_up_ms": {"stamps": 400.0}}
+                                    "start_up_ms": {"stamps": 400.0, "jobs": 600.0}}
     assert costs.machine_speed(slower) == pytest.approx(0.5)
     assert line(costs.monthly_bill(slower, activity), "lambda_gb_seconds").quantity == \
         pytest.approx(line(costs.monthly_bill(here, activity), "lambda_gb_seconds").quantity)
