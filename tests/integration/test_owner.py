@@ -350,3 +350,23 @@ def test_the_owner_sets_the_clubs_language_zone_and_own_words(club, harness):
     welcome = harness.outbox(email)[-1]
     assert welcome["kind"] == "welcome" and "Vi ses snart i butikken." in welcome["text"]
     assert owner(club, "settings-change", body={"timezone": "Mars/Olympus"})["statusCode"] == 422
+
+
+def test_in_aws_the_owner_can_move_the_club_only_to_a_zone_its_jobs_are_scheduled_for(club, monkeypatch):
+    """The stack gives the owner's function its job time zones (MEMBERCLUB_JOB_TIME_ZONES): a
+    zone with Oslo's clock is served by Oslo's schedules; Helsinki's is refused with the
+    deploy option that adds it, and nothing is written."""
+    from memberclub.settings import ENVIRONMENT, settings
+
+    monkeypatch.setenv(ENVIRONMENT["job_time_zones"], "Europe/Oslo")
+    settings.cache_clear()
+    try:
+        refused = owner(club, "settings-change", body={"timezone": "Europe/Helsinki"})
+        assert refused["statusCode"] == 422
+        assert "-c job_time_zones=Europe/Oslo,Europe/Helsinki" in response_json(refused)["fields"]["timezone"]
+        assert response_json(owner(club, "settings"))["timezone"] == "Europe/Oslo"
+        assert owner(club, "settings-change", body={"timezone": "Europe/Stockholm"})["statusCode"] == 200
+        assert response_json(owner(club, "settings"))["timezone"] == "Europe/Stockholm"
+    finally:
+        monkeypatch.undo()
+        settings.cache_clear()
