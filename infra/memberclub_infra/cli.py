@@ -290,15 +290,17 @@ def deploy_check(args: argparse.Namespace) -> Any:
         raise CommandFailed("deploy check is about an AWS account: run it with --aws (make deploy does)")
     try:
         deploy.check_stack_name(args.stack)
-        given = deploy.reconcile(args.stack, args.mail_from, args.cdk_args,
-                                 deploy.cdk_json_context(args.cdk_json))
+        cdk_json = deploy.cdk_json_context(args.cdk_json)
+        given = deploy.reconcile(args.stack, args.mail_from, args.cdk_args, cdk_json)
         deploy.require_sender(given)
+        zones = deploy.job_time_zones(args.cdk_args, cdk_json)
     except deploy.PreflightError as error:
         raise CommandFailed(str(error)) from None
     region, session = aws_session()
     try:
         found = deploy.check_account(given=given, region=region, sts=session.client("sts"),
-                                     sesv2=session.client("sesv2"), cloudformation=session.client("cloudformation"))
+                                     sesv2=session.client("sesv2"), cloudformation=session.client("cloudformation"),
+                                     dynamodb=session.client("dynamodb"), zones=zones)
     except deploy.PreflightError as error:
         raise CommandFailed(str(error)) from None
     print(found.summary(), file=sys.stderr)

@@ -18,6 +18,7 @@ import re
 import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
@@ -279,6 +280,79 @@ def bootstrapped(cloudformation: Any, region: str) -> bool:
     return True
 
 
+# --- the clubs already there and the job time zones -------------------------------------------------
+
+
+DEFAULT_JOB_TIME_ZONES = ("Europe/Oslo",)
+
+
+def parse_job_time_zones(value: Any) -> tuple[str, ...]:
+    """``job_time_zones``: IANA names, comma-separated (or a list), each keeping a clock none
+    before it keeps (a second zone on Oslo's clock would run every job twice for the same
+    clubs). The CDK app's context and the preflight parse it here alike."""
+    from zoneinfo import available_timezones
+
+    from memberclub.jobs.calendar import zone_served
+
+    names = [name.strip() for name in (value if isinstance(value, list | tuple) else str(value).split(","))]
+    known, zones = available_timezones(), []
+    for name in names:
+        if name not in known:
+            raise PreflightError(f"job_time_zones: unknown time zone {name!r} (an IANA name such as Europe/Oslo)")
+        if zones and zone_served(name, tuple(zones), date.today()):
+            raise PreflightError(f"job_time_zones: {name} keeps the clock of {', '.join(zones)}, whose schedules "
+                                 "serve its clubs already: leave it out")
+        zones.append(name)
+    if not zones:
+        raise PreflightError("job_time_zones: at least one time zone")
+    return tuple(zones)
+
+
+def job_time_zones(cdk_args: str, cdk_json: Mapping[str, Any]) -> tuple[str, ...]:
+    """The job time zones this deploy schedules: ``-c job_time_zones`` over cdk.json over the default."""
+    value = context_arguments(cdk_args).get("job_time_zones") or cdk_json.get("job_time_zones")
+    return parse_job_time_zones(value) if value else DEFAULT_JOB_TIME_ZONES
+
+
+def unserved_clubs(cloudformation: Any, dynamodb: Any, stack: str, zones: tuple[str, ...],
+                   today: date) -> list[tuple[str, str]]:
+    """The clubs of the stack as deployed (none before its first deploy) whose zone none of
+    ``zones`` serves: after this deploy their birthday, expiry and onboarding jobs would
+    stop running (``memberclub.jobs.calendar``). (club id, zone) pairs."""
+    from memberclub.jobs.calendar import zone_served
+    from memberclub.storage.clubs import ClubStore
+    from memberclub.storage.jobs import JobStore
+    from memberclub.storage.table import Table
+
+    try:
+        (deployed,) = cloudformation.describe_stacks(StackName=stack)["Stacks"]
+    except ClientError as error:
+        if "does not exist" in str(error):
+            return []
+        raise PreflightError(f"cannot read the stack {stack} ({_code(error)}): the deploying credentials need "
+                             "cloudformation:DescribeStacks") from None
+    table_name = {o["OutputKey"]: o["OutputValue"] for o in deployed.get("Outputs", [])}.get("TableName")
+    if not table_name:
+        return []
+    table = Table(dynamodb, table_name)
+    store = JobStore(table, ClubStore(table))
+    try:
+        clubs = [club for club in map(store.club, store.club_ids()) if club is not None]
+    except ClientError as error:
+        raise PreflightError(f"cannot read the clubs in {table_name} ({_code(error)}): the deploying credentials "
+                             "need dynamodb:Query and dynamodb:GetItem on the stack's table") from None
+    return [(club.club_id, club.timezone) for club in clubs if not zone_served(club.timezone, zones, today)]
+
+
+def check_club_zones(unserved: list[tuple[str, str]], zones: tuple[str, ...]) -> None:
+    if unserved:
+        named = ", ".join(f"{club_id} ({zone})" for club_id, zone in unserved)
+        wanted = ",".join(dict.fromkeys([*zones, *(zone for _, zone in unserved)]))
+        raise PreflightError(f"the club(s) {named} keep a clock that no job time zone of this deploy "
+                             f"({', '.join(zones)}) keeps: their birthday, expiry and onboarding jobs would stop. "
+                             f"Deploy with -c job_time_zones={wanted} (in CDK_DEPLOY_ARGS or cdk.json)")
+
+
 # --- all of it --------------------------------------------------------------------------------------
 
 
@@ -331,8 +405,10 @@ class Preflight:
         return "\n".join(lines) + "\n"
 
 
-def check_account(*, given: Given, region: Region, sts: Any, sesv2: Any, cloudformation: Any) -> Preflight:
-    """Every check that asks AWS, in the order a person would fix them."""
+def check_account(*, given: Given, region: Region, sts: Any, sesv2: Any, cloudformation: Any,
+                  dynamodb: Any = None, zones: tuple[str, ...] | None = None) -> Preflight:
+    """Every check that asks AWS, in the order a person would fix them. With ``dynamodb`` and
+    ``zones``, also that the stack's clubs keep a clock one of the job time zones keeps."""
     mail_from = require_sender(given)
     account = account_of(sts)
     sender = check_sender(sesv2, mail_from, region.name)
@@ -342,9 +418,12 @@ def check_account(*, given: Given, region: Region, sts: Any, sesv2: Any, cloudfo
         notes.append(f"SES in {region.name} is in the sandbox: it mails only verified addresses (200 a day), so "
                      f"members cannot confirm yet. Request production access for {region.name} ({SES_SANDBOX}); "
                      "docs/operations.md, 'E-mail and SMS in AWS'.")
+    is_bootstrapped = bootstrapped(cloudformation, region.name)
+    if dynamodb is not None and zones:
+        check_club_zones(unserved_clubs(cloudformation, dynamodb, given.stack, zones, date.today()), zones)
     return Preflight(region=region, account=account, stack=given.stack, mail_from=mail_from,
                      mail_from_source=given.mail_from_source or "", sender=sender, ses=ses,
-                     bootstrapped=bootstrapped(cloudformation, region.name), notes=notes)
+                     bootstrapped=is_bootstrapped, notes=notes)
 
 
 def _code(error: ClientError) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -171,3 +172,49 @@ def test_the_bootstrap_is_run_only_when_the_cdk_toolkit_stack_is_missing(
         assert code == 0 and found["bootstrapped"] is True and "CDK bootstrap  present" in err
     finally:
         cloudformation.delete_stack(StackName="CDKToolkit")
+
+
+# --- the clubs already deployed and the job time zones -----------------------------------------------
+
+
+def test_a_deploy_whose_job_time_zones_would_leave_a_club_without_its_jobs_is_refused(
+        env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], stack: LocalStack) -> None:
+    """A stack from before the daily schedules served every zone hourly: redeployed with the
+    default (Europe/Oslo), a club in Tokyo would get no birthday gift again. The preflight
+    reads the deployed stack's clubs and names the -c that keeps them served."""
+    from memberclub import wiring
+    from memberclub.storage import keys
+    from memberclub.storage.table import to_wire
+    from memberclub_infra.local.stack import TABLE_NAME
+
+    stack.create_club({"club_id": "tokyo-sushi", "name": "Tokyo Sushi", "timezone": "Asia/Tokyo"})
+    cloudformation = boto3.client("cloudformation")
+    cloudformation.create_stack(StackName="deployed", TemplateBody=json.dumps({
+        "Resources": {"Marker": {"Type": "AWS::SSM::Parameter",
+                                 "Properties": {"Type": "String", "Value": "1", "Name": "/deployed/marker"}}},
+        "Outputs": {"TableName": {"Value": TABLE_NAME}}}))
+    try:
+        code, _, err = check(capsys, f"--mail-from={stack.mail_from}", stack_name="deployed")
+        assert code == 1
+        assert "tokyo-sushi (Asia/Tokyo)" in err and "-c job_time_zones=Europe/Oslo,Asia/Tokyo" in err
+        assert "demo" not in err.split("keep a clock")[0]  # Oslo's clubs are served
+        code, found, _ = check(capsys, f"--mail-from={stack.mail_from}", "--cdk-args",
+                               "-c job_time_zones=Europe/Oslo,Asia/Tokyo", stack_name="deployed")
+        assert code == 0 and found["stack"] == "deployed"
+        # Before the stack's first deploy there are no clubs to leave behind.
+        assert deploy.unserved_clubs(cloudformation, wiring.client("dynamodb"), "never-deployed", ("Europe/Oslo",),
+                                     date(2026, 12, 3)) == []
+    finally:
+        cloudformation.delete_stack(StackName="deployed")
+        client = wiring.client("dynamodb")
+        for key in (keys.club("tokyo-sushi"), keys.club_registry("tokyo-sushi")):
+            client.delete_item(TableName=TABLE_NAME, Key=to_wire(key))
+
+
+def test_the_job_time_zones_of_a_deploy_come_from_its_arguments_then_cdk_json() -> None:
+    assert deploy.job_time_zones("", {}) == ("Europe/Oslo",)
+    assert deploy.job_time_zones("", {"job_time_zones": "Europe/Helsinki"}) == ("Europe/Helsinki",)
+    assert deploy.job_time_zones("-c job_time_zones=Europe/Oslo,Asia/Tokyo", {"job_time_zones": "Europe/Helsinki"}) \
+        == ("Europe/Oslo", "Asia/Tokyo")
+    with pytest.raises(deploy.PreflightError, match="unknown time zone 'Mars/Olympus'"):
+        deploy.job_time_zones("-c job_time_zones=Mars/Olympus", {})

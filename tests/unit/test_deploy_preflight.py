@@ -232,7 +232,7 @@ class StubbedSession:
     """A boto3 session whose clients answer from stubs: a good account in eu-north-1."""
 
     def __init__(self, *, production: bool = True, bootstrapped: bool = True) -> None:
-        self.clients = {name: client(name) for name in ("sts", "sesv2", "cloudformation")}
+        self.clients = {name: client(name) for name in ("sts", "sesv2", "cloudformation", "dynamodb")}
         self.stubbers = {name: Stubber(c) for name, c in self.clients.items()}
         self.stubbers["sts"].add_response("get_caller_identity", {"Account": "123456789012"})
         self.stubbers["sesv2"].add_response("get_email_identity", identity(True, kind="EMAIL_ADDRESS"))
@@ -245,6 +245,9 @@ class StubbedSession:
             self.stubbers["cloudformation"].add_client_error(
                 "describe_stacks", service_error_code="ValidationError",
                 service_message="Stack with id CDKToolkit does not exist")
+        # The stack itself: not deployed yet, so no clubs for the job time zones to leave behind.
+        self.stubbers["cloudformation"].add_client_error(
+            "describe_stacks", service_error_code="ValidationError", service_message="Stack with id X does not exist")
         for stubber in self.stubbers.values():
             stubber.activate()
 

@@ -9,12 +9,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from constructs import Node
 
-from memberclub_infra.deploy import PreflightError, sender_address, stack_name_problem
+from memberclub_infra.deploy import (
+    DEFAULT_JOB_TIME_ZONES,
+    PreflightError,
+    parse_job_time_zones,
+    sender_address,
+    stack_name_problem,
+)
 
 # CloudWatch Logs accepts only these retention periods (days).
 RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
@@ -52,7 +57,7 @@ class DeploymentConfig:
     # The zones the club jobs (birthday, expiry, onboarding) run in, each daily at its local
     # hour: a club may choose a zone whose clock is one of these (Europe/Oslo also serves
     # Copenhagen, Stockholm, Berlin...). Each zone is 3 runs a day; comma-separated.
-    job_time_zones: tuple[str, ...] = ("Europe/Oslo",)
+    job_time_zones: tuple[str, ...] = DEFAULT_JOB_TIME_ZONES
 
     @property
     def bus_name(self) -> str:
@@ -125,24 +130,10 @@ def _boolean(key: str, value: Any) -> bool:
 
 
 def _zones(key: str, value: Any) -> tuple[str, ...]:
-    """IANA zone names, comma-separated (or a list), each keeping a clock none before it keeps:
-    a second zone with Oslo's clock would run every job twice for the same clubs."""
-    from zoneinfo import available_timezones
-
-    from memberclub.jobs.calendar import zone_served
-
-    names = [name.strip() for name in (value if isinstance(value, list | tuple) else str(value).split(","))]
-    known, zones = available_timezones(), []
-    for name in names:
-        if name not in known:
-            raise ConfigError(f"{key}: unknown time zone {name!r} (an IANA name such as Europe/Oslo)")
-        if zones and zone_served(name, tuple(zones), date.today()):
-            raise ConfigError(f"{key}: {name} keeps the clock of {', '.join(zones)}, whose schedules serve its "
-                              "clubs already: leave it out")
-        zones.append(name)
-    if not zones:
-        raise ConfigError(f"{key}: at least one time zone")
-    return tuple(zones)
+    try:
+        return parse_job_time_zones(value)
+    except PreflightError as error:
+        raise ConfigError(str(error)) from None
 
 
 def _number(key: str, value: Any, kind: type) -> Any:
