@@ -169,7 +169,7 @@ def message_deliveries() -> Deliveries:
     from memberclub.messaging.transport import Transport
 
     config = settings()
-    transport = Transport(client("sesv2"), client("pinpoint-sms-voice-v2"), mail_from=config.mail_from,
+    transport = Transport(client("sesv2"), functools.partial(client, "pinpoint-sms-voice-v2"), mail_from=config.mail_from,
                           sms_sender_id=config.sms_sender_id, mail_configuration_set=config.mail_configuration_set)
     services = MessageServices(table=table(), clubs=clubs(), members=members(), transport=transport,
                                token_key=token_key, public_url=config.public_url or "http://127.0.0.1:8000")

@@ -45,3 +45,29 @@ def test_a_bug_in_a_builder_is_not_hidden(monkeypatch):
 
     with pytest.raises(TypeError):
         wiring.start_up(build)
+
+
+def test_the_messages_function_builds_its_sms_client_with_the_first_text_not_at_start_up(monkeypatch):
+    """Most clubs send e-mail only: the SMS client's service model is not read at each cold start."""
+    from unittest.mock import MagicMock
+
+    from memberclub.messaging.render import Rendered
+
+    monkeypatch.setenv("MEMBERCLUB_TABLE", "memberclub")
+    built: list[str] = []
+
+    def client(name: str) -> MagicMock:
+        built.append(name)
+        return MagicMock()
+
+    wiring.reset()
+    monkeypatch.setattr(wiring, "client", client)
+    try:
+        transport = wiring.message_deliveries().services.transport
+        assert "sesv2" in built and "pinpoint-sms-voice-v2" not in built
+        sms = Rendered(kind="birthday", channel="sms", to="+4791234567", text="Gratulerer!")
+        transport.send(sms, club_id="demo", member_id="m1")
+        assert built.count("pinpoint-sms-voice-v2") == 1
+    finally:
+        monkeypatch.undo()
+        wiring.reset()

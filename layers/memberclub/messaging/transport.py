@@ -6,6 +6,7 @@ which keeps each message in its outbox (``GET /_local/outbox``) instead of sendi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -18,10 +19,14 @@ class DeliveryFailed(Exception):
 
 
 class Transport:
-    def __init__(self, ses_client: Any, sms_client: Any, *, mail_from: str, sms_sender_id: str | None,
+    """``sms_client`` is a function that gives the SMS client: most clubs send e-mail only, and
+    building the client (its service model read and parsed) would cost every cold start of the
+    messages function about a tenth of an ``import boto3`` for nothing; the first text builds it."""
+
+    def __init__(self, ses_client: Any, sms_client: Callable[[], Any], *, mail_from: str, sms_sender_id: str | None,
                  mail_configuration_set: str | None = None):
         self.ses = ses_client
-        self.sms = sms_client
+        self.sms_client = sms_client
         self.mail_from = mail_from
         self.sms_sender_id = sms_sender_id
         self.mail_configuration_set = mail_configuration_set
@@ -67,4 +72,4 @@ class Transport:
         }
         if self.sms_sender_id:
             request["OriginationIdentity"] = self.sms_sender_id
-        return self.sms.send_text_message(**request)["MessageId"]
+        return self.sms_client().send_text_message(**request)["MessageId"]
