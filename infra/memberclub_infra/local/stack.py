@@ -239,7 +239,7 @@ class LocalStack:
                 "price_created": setup.created}
 
     def run_job(self, job: str, day: date) -> dict[str, Any]:
-        """Invoke the job as EventBridge Scheduler would on ``day``: the hourly runs at which
+        """Invoke the job as EventBridge Scheduler would on ``day``: the runs at which
         a club's local hour for the job falls on ``day`` in its own zone; the counts summed."""
         store = wiring.job_services().store
         zones = {club.timezone for club in map(store.club, store.club_ids()) if club}
