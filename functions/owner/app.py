@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import Request
-from fastapi.responses import Response
 from mangum import Mangum
+from starlette.requests import Request  # FastAPI's own, imported after memberclub.owner.http
+from starlette.responses import Response
 
 from memberclub import parameters, wiring
 from memberclub.observability import HTTP_CORRELATION, lambda_entry

@@ -241,10 +241,10 @@ def test_a_large_clubs_csv_is_written_by_the_export_job_and_handed_over_as_a_sho
                                                                                                monkeypatch):
     import httpx
 
-    from memberclub.owner.http import exports
+    from memberclub.owner import members_csv
 
     confirmed_member(harness, club.id)
-    monkeypatch.setattr(exports, "DIRECT_LIMIT", 1)  # two members: "large" for this test
+    monkeypatch.setattr(members_csv, "DIRECT_LIMIT", 1)  # two members: "large" for this test
     first = owner(club, "members-csv")
     assert first["statusCode"] == 202 and response_json(first)["status"] == "preparing"
     assert owner(club, "members-csv")["statusCode"] == 202, "asked once: the job is at work"
