@@ -22,13 +22,19 @@ WEBHOOK_KINDS = ("shopify", "woocommerce", "orders")
 
 @functools.cache
 def ssm() -> SSMProvider:
-    """Powertools' SSM provider (its cache and its boto3 client), one per process. Built in
-    Lambda's start-up phase (``memberclub.wiring.start_up``) by the functions that read a secret:
-    the client costs a first request more CPU than the read itself. The others (stamps, relay,
-    jobs...) never import Powertools Parameters (~0.03× of an ``import boto3``)."""
+    """Powertools' SSM provider (its cache), one per process. Built in Lambda's start-up phase
+    (``memberclub.wiring.start_up``) by the functions that read a secret: the client costs a
+    first request more CPU than the read itself. The others (stamps, relay, jobs...) never
+    import Powertools Parameters (~0.03× of an ``import boto3``).
+
+    Its client is the composition root's, with the same timeouts and retries: on its own the
+    provider builds a boto3 session of its own, whose first client reads the SDK's endpoint
+    data and lists its services all over again (0.3× of an ``import boto3`` at each cold start)."""
     from aws_lambda_powertools.utilities.parameters import SSMProvider
 
-    return SSMProvider()
+    from memberclub import wiring  # (wiring imports this module)
+
+    return SSMProvider(boto3_client=wiring.client("ssm"))
 
 
 def forget() -> None:

@@ -71,3 +71,20 @@ def test_the_messages_function_builds_its_sms_client_with_the_first_text_not_at_
     finally:
         monkeypatch.undo()
         wiring.reset()
+
+
+def test_the_ssm_provider_reads_through_the_composition_roots_client(monkeypatch):
+    """Powertools would build a boto3 session of its own, whose first client reads the SDK's
+    endpoint data again at each cold start: the provider gets the one client of the process."""
+    from memberclub import parameters
+
+    for name, value in {"AWS_DEFAULT_REGION": "eu-north-1", "AWS_ACCESS_KEY_ID": "test",
+                        "AWS_SECRET_ACCESS_KEY": "test"}.items():
+        monkeypatch.setenv(name, value)
+    wiring.reset()
+    try:
+        provider = parameters.ssm()
+        assert provider.client is wiring.client("ssm")
+        assert provider.client.meta.config.connect_timeout == 2  # the root's timeouts, not the SDK's 60 s
+    finally:
+        wiring.reset()
