@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 from typing import TYPE_CHECKING, Any
 
+from memberclub.clients import client
 from memberclub.errors import Unavailable
 
 if TYPE_CHECKING:
@@ -27,14 +28,13 @@ def ssm() -> SSMProvider:
     first request more CPU than the read itself. The others (stamps, relay, jobs...) never
     import Powertools Parameters (~0.03× of an ``import boto3``).
 
-    Its client is the composition root's, with the same timeouts and retries: on its own the
-    provider builds a boto3 session of its own, whose first client reads the SDK's endpoint
-    data and lists its services all over again (0.3× of an ``import boto3`` at each cold start)."""
+    Its client is the process's (``memberclub.clients``), with the same timeouts and retries: on
+    its own the provider builds a boto3 session of its own, whose first client reads the SDK's
+    endpoint data and lists its services all over again (0.3× of an ``import boto3`` at each
+    cold start)."""
     from aws_lambda_powertools.utilities.parameters import SSMProvider
 
-    from memberclub import wiring  # (wiring imports this module)
-
-    return SSMProvider(boto3_client=wiring.client("ssm"))
+    return SSMProvider(boto3_client=client("ssm"))
 
 
 def forget() -> None:

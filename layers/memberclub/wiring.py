@@ -18,6 +18,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError
 
 from memberclub import parameters
+from memberclub.clients import CLIENT_CONFIG, client
 from memberclub.settings import SettingsError, settings
 
 if TYPE_CHECKING:
@@ -36,8 +37,6 @@ if TYPE_CHECKING:
     from memberclub.storage.stats import StatsStore
     from memberclub.storage.table import Table
 
-# Fail fast: a webhook sender (Shopify) waits 5 s at most, a person not much longer.
-_CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2, read_timeout=4)
 
 
 # Every builder the handler modules gave ``start_up``: ``make bench`` builds them again after
@@ -65,11 +64,6 @@ def start_up(*builders: Callable[[], object]) -> None:
             build()
     except (BotoCoreError, SettingsError):
         reset()
-
-
-@functools.cache
-def client(service: str) -> Any:
-    return boto3.client(service, config=_CLIENT_CONFIG)
 
 
 @functools.cache
@@ -119,7 +113,7 @@ def export_files() -> ExportFiles:
     from memberclub.storage.exports import ExportFiles
 
     # Path-style addressing: the local stack's S3 is one endpoint, not a host per bucket.
-    s3 = boto3.client("s3", config=_CLIENT_CONFIG.merge(Config(s3={"addressing_style": "path"},
+    s3 = boto3.client("s3", config=CLIENT_CONFIG.merge(Config(s3={"addressing_style": "path"},
                                                                  signature_version="s3v4")))
     return ExportFiles(s3, settings().exports_bucket or "")
 

@@ -20,7 +20,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "layers" / "memberclub"
 
 # Modules that stand above the rooms: they build or reach AWS adapters.
-COMPOSITION = {"memberclub.wiring", "memberclub.parameters"}
+COMPOSITION = {"memberclub.wiring", "memberclub.parameters", "memberclub.clients"}
 DOMAIN_ROOMS = {"kernel", "signup", "orders", "loyalty", "owner", "premium", "jobs"}
 ADAPTER_ROOMS = {"storage", "eventing", "messaging"}
 # Which rooms each room may import from, besides itself (the kernel is open to all).
@@ -44,7 +44,8 @@ ALLOWED = {
 # The HTTP doorways of a capability reach its services through the composition root.
 DOORWAYS = ("memberclub.signup.http.", "memberclub.premium.http.", "memberclub.owner.http.")
 FORBIDDEN_IN_DOMAIN = ("boto3", "botocore", "memberclub.storage", "memberclub.eventing",
-                       "memberclub.messaging.transport", "memberclub.wiring", "memberclub.parameters")
+                       "memberclub.messaging.transport", "memberclub.wiring", "memberclub.parameters",
+                       "memberclub.clients")
 HANDLER_LINES = 80
 DOMAIN_MODULE_LINES = 250
 # Declarations, not logic: the text catalogue and the event models (one small class each).
