@@ -228,16 +228,24 @@ def test_a_bus_that_is_down_holds_the_events_in_the_outbox_and_nothing_counts_tw
 def test_orders_show_in_the_export_and_stay_after_erasure(club, harness):
     club.stamps(paid(club.id, "X1", club.member_id))
     export = response_json(harness.signup(http_event("signup/me-export", token=club.token)))
-    assert [o["order_id"] for o in export["orders"]] == ["X1"] and len(export["ledger"]) == 1
+    [exported_order] = export["orders"]
+    assert (exported_order["club_id"], exported_order["source"], exported_order["order_id"]) == (club.id, "orders", "X1")
+    [line] = export["ledger"]
+    # The line's time comes back from its sort key (the item keeps no copy).
+    assert abs(clock.parse_iso(line["at"]) - clock.now()) < timedelta(minutes=1)
+    assert line["cause"] == "orders:X1" and "type" not in line
     harness.signup(http_event("signup/me-delete", token=club.token))
     order = wiring.table().get(keys.order(club.id, "orders", "X1"))
     assert order["paid"] is True and order["member_id"] == club.member_id  # an id, nothing personal
-    # Kept for years, so stored lean: in no index (the ledger line names it) and without defaults.
-    assert not {"member_pk", "member_sk", "refunds", "taken_points", "reward_codes"} & order.keys()
+    # Kept for years, so stored lean: in no index (the ledger line names it), without defaults
+    # and without what the key says or, once paid, its creation time.
+    assert not {"member_pk", "member_sk", "refunds", "taken_points", "reward_codes",
+                "club_id", "source", "order_id", "created_at"} & order.keys()
     member = wiring.table().get(keys.member(club.id, club.member_id))
     assert member["status"] == "erased" and "email" not in member
     # Kept for the books, then gone: the order and the ledger entry expire in five years.
     [ledger] = wiring.table().query(keys.member_pk(club.id, club.member_id), sk_prefix=keys.LEDGER_PREFIX)
+    assert not {"at", "type"} & ledger.keys()  # the sort key dates it
     now, day = time.time(), 86400
     for item in (order, ledger):
         expire_at = wiring.table().get(keys.key(item["PK"], item["SK"]))["expire_at"]

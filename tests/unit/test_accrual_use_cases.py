@@ -29,7 +29,9 @@ from memberclub.loyalty.services import LoyaltyServices
 from memberclub.loyalty.till import TillStamp, stamp_at_till
 from memberclub.members import Member
 from memberclub.orders.facts import Customer, OrderRecord
-from memberclub.storage.orders import ledger_item
+from memberclub.storage import keys
+from memberclub.storage.members import ledger_line, order_record
+from memberclub.storage.orders import ledger_item, order_item
 
 CLUB = Club(club_id="demo", name="Demo")
 
@@ -251,10 +253,34 @@ def test_storage_alone_turns_a_ledger_entry_into_an_item():
     item = ledger_item(member(), "2026-11-22T12:00:00Z", 1, entry)
     assert item["PK"] == "CLUB#demo#M#m1" and item["SK"].startswith("LEDGER#2026-11-22T12:00:00Z#")
     assert item["SK"].endswith("#01")
+    # Its time is in the sort key and nowhere else: a line is kept for years.
     assert {k: v for k, v in item.items() if k not in ("PK", "SK")} == {
-        "type": "ledger", "at": "2026-11-22T12:00:00Z", "kind": "reward", "cause": "orders:o1", "stamps": -10,
+        "kind": "reward", "cause": "orders:o1", "stamps": -10,
         "points": 0, "stamps_balance": 0, "points_balance": 254, "coupon": "FREE123456"}
+    assert keys.ledger_time(item["SK"]) == "2026-11-22T12:00:00Z"
+    assert ledger_line(item) == {"at": "2026-11-22T12:00:00Z"} | {k: v for k, v in item.items() if k not in ("PK", "SK")}
+    old_line = item | {"type": "ledger", "at": "2026-11-22T12:00:00Z"}  # as written before 2026-12
+    assert ledger_line(old_line) == ledger_line(item)
     assert "coupon" not in ledger_item(member(), "2026-11-22T12:00:00Z", 0, LedgerEntry("till", "till:r", 1, 0, 1, 0))
+
+
+def test_an_order_record_stores_no_copy_of_its_key_and_reads_back_whole():
+    paid_order = OrderRecord(club_id="demo", source="orders", order_id="web#2026#17", member_id="m1",
+                             currency="NOK", total=29800, points_basis=24900, paid=True,
+                             paid_at="2026-11-22T12:00:00Z", earned_stamps=1, earned_points=249,
+                             created_at="2026-11-22T12:00:05Z", rev=1)
+    item = order_item(paid_order)
+    assert item["PK"] == "CLUB#demo#ORDER#orders#web#2026#17"
+    # Kept for years: neither the key's names nor, once paid, the creation time again.
+    assert not {"club_id", "source", "order_id", "created_at"} & set(item)
+    assert order_record(item) == paid_order.model_copy(update={"created_at": None})
+    # A refund that came first leaves an unpaid record: its creation time is all that dates it.
+    unpaid = OrderRecord(club_id="demo", source="shopify", order_id="7", refunds={"r1": 100},
+                         created_at="2026-11-22T12:00:05Z", rev=1)
+    assert order_item(unpaid)["created_at"] == "2026-11-22T12:00:05Z"
+    assert order_record(order_item(unpaid)) == unpaid
+    # Records written before 2026-12 carry the copies; they agree with the key.
+    assert order_record(item | {"club_id": "demo", "source": "orders", "order_id": "web#2026#17"}) == order_record(item)
 
 
 def test_the_till_checks_its_receipt_and_finds_the_member_by_card():

@@ -122,7 +122,9 @@ class OrderRecord(BaseModel):
     taken_points: int = 0
     reward_codes: list[str] = Field(default_factory=list)
     fingerprint: str | None = None  # a till receipt's request (loyalty.till.till_fingerprint)
-    created_at: str
+    # When the record was made; stored only while the order is unpaid (a refund that came
+    # first): once paid, ``paid_at`` dates it and the record is kept for years.
+    created_at: str | None = None
     rev: int = 0
 
     @property

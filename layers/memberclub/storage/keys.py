@@ -55,9 +55,21 @@ def ledger_entry(club_id: str, member_id: str, at: str, written_ns: int, seq: in
     return key(member_pk(club_id, member_id), f"{LEDGER_PREFIX}{at}#{written_ns:020d}#{seq:02d}")
 
 
+def ledger_time(sort_key: str) -> str:
+    """When a ledger line happened, read back from its sort key (the line keeps no copy)."""
+    return sort_key[len(LEDGER_PREFIX):].split("#", 1)[0]
+
+
 def order(club_id: str, source: str, order_id: str) -> dict[str, str]:
     """One record per order and source: the exactly-once marker of its accrual."""
     return key(f"CLUB#{club_id}#ORDER#{source}#{order_id}", "ORDER")
+
+
+def order_names(partition_key: str) -> dict[str, str]:
+    """The club, source and order id an order record's key names (the record keeps no copy).
+    A club id or source has no ``#``; an order id may (the generic format takes any text)."""
+    _, club_id, _, source, order_id = partition_key.split("#", 4)
+    return {"club_id": club_id, "source": source, "order_id": order_id}
 
 
 def contact_index(club_id: str, channel: str, contact_hash: str) -> dict[str, str]:

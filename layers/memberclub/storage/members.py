@@ -32,6 +32,22 @@ def _public(item: Item) -> dict[str, Any]:
     return {k: v for k, v in item.items() if k not in ("PK", "SK") and not k.endswith(("_pk", "_sk"))}
 
 
+def ledger_line(item: Item) -> dict[str, Any]:
+    """A ledger line as the member and the owner see it: its time from the sort key (lines
+    written before 2026-12 also carry it, and a ``type``)."""
+    return {"at": keys.ledger_time(item["SK"])} | {k: v for k, v in _public(item).items() if k != "type"}
+
+
+def order_record(item: Item) -> OrderRecord:
+    """An order record as read: its names from the key (records written before 2026-12 also
+    carry copies of them, which agree)."""
+    from memberclub.orders.facts import (
+        OrderRecord,  # orders' and the export's: signup starts without it
+    )
+
+    return OrderRecord.model_validate(item | keys.order_names(item["PK"]))
+
+
 def order_keys_in_ledger(club_id: str, ledger: Sequence[Item]) -> list[dict[str, str]]:
     """The keys of the orders a member's ledger lines name (each once)."""
     causes = dict.fromkeys(item["cause"] for item in ledger
@@ -110,19 +126,15 @@ class MemberStore:
             coupons=list(reversed(self.coupons(member))),
             orders=self._orders(member, ledger),
             consent_history=[ConsentProof.model_validate(i) for i in self._history(member, keys.CONSENT_PREFIX)],
-            ledger=[_public(i) for i in ledger],
+            ledger=[ledger_line(i) for i in ledger],
         )
 
     def _orders(self, member: Member, ledger: Sequence[Item]) -> list[OrderRecord]:
         """The member's order records, oldest first, found through their ledger lines: an
         order record is in no index of the member's, which would cost every order a write
         and a stored copy of itself."""
-        from memberclub.orders.facts import (
-            OrderRecord,  # the export's alone: signup starts without it
-        )
-
         wanted = order_keys_in_ledger(member.club_id, ledger)
-        orders = [OrderRecord.model_validate(item) for item in self.table.batch_get(wanted)
+        orders = [order_record(item) for item in self.table.batch_get(wanted)
                   if item.get("member_id") == member.member_id]
         return sorted(orders, key=lambda order: (order.paid_at or order.created_at, order.source, order.order_id))
 

@@ -23,10 +23,13 @@ from memberclub.storage import keys
 from memberclub.storage.agenda import activity_entry, tier_review_item
 from memberclub.storage.clubs import ClubStore
 from memberclub.storage.items import coupon_item
-from memberclub.storage.members import first_member, member_lookup_keys
+from memberclub.storage.members import first_member, member_lookup_keys, order_record
 from memberclub.storage.outbox import outbox_put
 from memberclub.storage.stats import stats_adds
 from memberclub.storage.table import ConditionFailed, Item, Table, put, set_expression, update
+
+# What an order record's key names, and so the record does not store again.
+ORDER_KEY_FIELDS = frozenset({"club_id", "source", "order_id"})
 
 # The member fields an order moves; nothing else of the profile is touched.
 BALANCE_FIELDS = ("stamps", "points", "tier", "lifetime_spend", "visits", "last_purchase_at", "spend_by_month",
@@ -35,19 +38,26 @@ BALANCE_FIELDS = ("stamps", "points", "tier", "lifetime_spend", "visits", "last_
 
 def order_item(order: OrderRecord) -> Item:
     """The order record as stored: what differs from the defaults (an order's record is kept
-    for years, so every byte is paid for every month), and in no index: the member's orders
-    are found through the ledger lines that name them (``storage.members``)."""
-    return keys.order(order.club_id, order.source, order.order_id) | order.model_dump(mode="json", exclude_defaults=True)
+    for years, so every byte is paid for every month), without what its key already says
+    (club, source, order id) or its creation time once it is paid (``paid_at`` dates it), and
+    in no index: the member's orders are found through the ledger lines that name them
+    (``storage.members``)."""
+    left_out = set(ORDER_KEY_FIELDS)
+    if order.paid_at is not None:
+        left_out.add("created_at")
+    return keys.order(order.club_id, order.source, order.order_id) | order.model_dump(
+        mode="json", exclude_defaults=True, exclude=left_out)
 
 
 def ledger_item(member: Member, at: str, seq: int, entry: LedgerEntry) -> Item:
     """A ledger line under the member, sorted by time; the write's nanoseconds keep two
-    changes in the same second apart, ``seq`` the lines of one change."""
+    changes in the same second apart, ``seq`` the lines of one change. Its time is read back
+    from the sort key (``keys.ledger_time``): kept for years, a line stores no copy of it."""
     fields = {"kind": entry.kind, "cause": entry.cause, "stamps": entry.stamps, "points": entry.points,
               "stamps_balance": entry.stamps_balance, "points_balance": entry.points_balance}
     if entry.coupon is not None:
         fields["coupon"] = entry.coupon
-    return keys.ledger_entry(member.club_id, member.member_id, at, time.time_ns(), seq) | {"type": "ledger", "at": at} | fields
+    return keys.ledger_entry(member.club_id, member.member_id, at, time.time_ns(), seq) | fields
 
 
 class OrderStore:
@@ -73,7 +83,7 @@ class OrderStore:
 
     def get(self, club_id: str, source: str, order_id: str) -> OrderRecord | None:
         item = self.table.get(keys.order(club_id, source, order_id), consistent=True)
-        return OrderRecord.model_validate(item) if item else None
+        return order_record(item) if item else None
 
     def commit(self, change: OrderChange) -> None:
         """One transaction: the order record (the exactly-once marker), the member's card,
