@@ -68,8 +68,10 @@ def main() -> int:
         dynamodb = sum(n for step in steps for call, n in measured["requests"][step].items()
                        if call.startswith("DynamoDB."))
         write_units = sum(measured["units"][step]["write_units"] for step in steps)
+        later = sum(measured["units"][f"shopify order, the member's next that month: {step} ({temperature})"]
+                    ["write_units"] for step in ("purchases webhook", "stamps accrual", "relay"))
         print(f"  webhook order end to end ({temperature}): {dynamodb} DynamoDB requests (target ≤ 3), "
-              f"{write_units} write units")
+              f"{write_units} write units (the member's next order that month: {later})")
     print(f"  member profile after an order: {measured['member_profile_bytes']} bytes "
           "(was 1,100 with the consent proof in it)")
     print("  what the table keeps (billed storage: items without a TTL and index entries, 100 bytes each more): "

@@ -297,9 +297,20 @@ def requests_per_operation() -> dict[str, Any]:
                       (f"shopify order: relay, outbox to bus ({temperature})", relay, ()))
             measure(f"shopify order, repeated delivery ({temperature})", order_again, email, order_id)
             deliver_all()
+            # A member's first order of a month also moves their active spell's end (two more
+            # counter items); their later orders that month do not. The bill counts both kinds.
+            measure(f"shopify order, the member's next that month: purchases webhook ({temperature})",
+                    shopify_order, email, order_id + 1)
+            measure(f"shopify order, the member's next that month: stamps accrual ({temperature})",
+                    deliver_all, "stamps")
+            measure(f"shopify order, the member's next that month: relay ({temperature})", relay)
+            deliver_all()
             me = response_json(signup("signup/me", card))
             stored_by("till stamp", (f"till stamp ({temperature})", till, (me["card_code"],)),
                       (f"till stamp: relay ({temperature})", relay, ()))
+            deliver_all()
+            measure(f"till stamp, the member's next that month ({temperature})", till, me["card_code"])
+            measure(f"till stamp, the member's next that month: relay ({temperature})", relay)
             deliver_all()
             measure(f"redemption ({temperature})", redeem, me["coupons"][0]["code"])
             measure(f"redemption: relay ({temperature})", relay)

@@ -120,6 +120,26 @@ class Activity:
     def till_stamps(self) -> int:
         return self.members
 
+    # Each member buys twice a month, once online and once at the till, so one of their two
+    # orders is their first of the month, which also moves their active spell's end (two more
+    # counter items in its transaction). Half of each kind is counted as a first: at most one
+    # order per buying member can be, so no more than this many of the 2 × members orders are.
+    @property
+    def webshop_firsts(self) -> int:
+        return self.webshop_orders // 2
+
+    @property
+    def webshop_later(self) -> int:
+        return self.webshop_orders - self.webshop_firsts
+
+    @property
+    def till_firsts(self) -> int:
+        return self.till_stamps // 2
+
+    @property
+    def till_later(self) -> int:
+        return self.till_stamps - self.till_firsts
+
     @property
     def card_views(self) -> int:
         return self.members // 2
@@ -134,7 +154,8 @@ class Activity:
 
     def described(self) -> str:
         return (f"{self.joins:,} joins ({self.confirmations:,} confirmed), "
-                f"{self.webshop_orders + self.till_stamps:,} orders (half webshop, half till), "
+                f"{self.webshop_orders + self.till_stamps:,} orders (half webshop, half till; half of them a "
+                f"member's first that month), "
                 f"{self.card_views:,} card views, {self.redemptions:,} redemptions, {self.emails:,} e-mails")
 
 
@@ -144,15 +165,19 @@ CLUB_SIZES = (100, 1_000, 10_000)
 OPERATIONS = {
     "joins": ("join, new contact", "messages: confirmation"),
     "confirmations": ("confirm", "messages: welcome"),
-    "webshop_orders": ("shopify order: purchases webhook", "shopify order: stamps accrual",
+    "webshop_firsts": ("shopify order: purchases webhook", "shopify order: stamps accrual",
                        "shopify order: relay, outbox to bus"),
-    "till_stamps": ("till stamp", "till stamp: relay"),
+    "webshop_later": ("shopify order, the member's next that month: purchases webhook",
+                      "shopify order, the member's next that month: stamps accrual",
+                      "shopify order, the member's next that month: relay"),
+    "till_firsts": ("till stamp", "till stamp: relay"),
+    "till_later": ("till stamp, the member's next that month", "till stamp, the member's next that month: relay"),
     "card_views": ("card page",),
     "redemptions": ("redemption", "redemption: relay"),
     "other_emails": ("messages: welcome",),  # one more message: the welcome is a typical one
 }
-HTTP_REQUESTS = {"joins": 1, "confirmations": 1, "webshop_orders": 1, "till_stamps": 1, "card_views": 1,
-                 "redemptions": 1}
+HTTP_REQUESTS = {"joins": 1, "confirmations": 1, "webshop_firsts": 1, "webshop_later": 1, "till_firsts": 1,
+                 "till_later": 1, "card_views": 1, "redemptions": 1}
 
 
 @dataclass(frozen=True)

@@ -130,3 +130,22 @@ def test_the_cli_prints_the_bill(capsys: pytest.CaptureFixture[str]) -> None:
     assert "1,000 members" in printed and "without e-mail" in printed
     assert cli.main(["cost", "--markdown"]) == 0
     assert capsys.readouterr().out.startswith(costs.BEGIN)
+
+
+def test_half_of_the_orders_are_a_members_first_that_month_and_cost_what_a_first_costs() -> None:
+    """Each member orders twice a month (online and at the till): one of the two is their
+    first, which also moves their active spell and is measured apart from a later one."""
+    activity = costs.Activity(1_000)
+    assert (activity.webshop_firsts, activity.webshop_later) == (500, 500)
+    assert (activity.till_firsts, activity.till_later) == (500, 500)
+    measured = synthetic()
+    firsts = {"shopify order: stamps accrual (warm)", "till stamp (warm)"}
+    later = {"shopify order, the member's next that month: stamps accrual (warm)",
+             "till stamp, the member's next that month (warm)"}
+    for name in firsts:
+        measured["units"][name]["write_units"] = 16
+    writes = line(costs.monthly_bill(measured, activity), "dynamodb_writes").quantity
+    # Only the firsts carry the 14 more units; the later orders cost what they were measured at.
+    assert writes == line(costs.monthly_bill(synthetic(), activity), "dynamodb_writes").quantity + 14 * (500 + 500)
+    assert all(name.removesuffix(" (warm)") in {op for ops in costs.OPERATIONS.values() for op in ops}
+               for name in firsts | later)
