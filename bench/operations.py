@@ -297,8 +297,9 @@ def requests_per_operation() -> dict[str, Any]:
                       (f"shopify order: relay, outbox to bus ({temperature})", relay, ()))
             measure(f"shopify order, repeated delivery ({temperature})", order_again, email, order_id)
             deliver_all()
-            # A member's first order of a month also moves their active spell's end (two more
-            # counter items); their later orders that month do not. The bill counts both kinds.
+            # A member's first order of a month also moves their active spell's end (counter
+            # items and the lapse check's index entry); their later orders that month do not.
+            # The bill counts both kinds.
             measure(f"shopify order, the member's next that month: purchases webhook ({temperature})",
                     shopify_order, email, order_id + 1)
             measure(f"shopify order, the member's next that month: stamps accrual ({temperature})",

@@ -120,26 +120,6 @@ class Activity:
     def till_stamps(self) -> int:
         return self.members
 
-    # Each member buys twice a month, once online and once at the till, so one of their two
-    # orders is their first of the month, which also moves their active spell's end (two more
-    # counter items in its transaction). Half of each kind is counted as a first: at most one
-    # order per buying member can be, so no more than this many of the 2 × members orders are.
-    @property
-    def webshop_firsts(self) -> int:
-        return self.webshop_orders // 2
-
-    @property
-    def webshop_later(self) -> int:
-        return self.webshop_orders - self.webshop_firsts
-
-    @property
-    def till_firsts(self) -> int:
-        return self.till_stamps // 2
-
-    @property
-    def till_later(self) -> int:
-        return self.till_stamps - self.till_firsts
-
     @property
     def card_views(self) -> int:
         return self.members // 2
@@ -190,7 +170,14 @@ class Line:
 
 
 def _counts(activity: Activity) -> dict[str, int]:
-    counts = {name: getattr(activity, name) for name in OPERATIONS if name != "other_emails"}
+    counts = {name: getattr(activity, name) for name in OPERATIONS if hasattr(activity, name)}
+    # Each member orders twice a month, once online and once at the till, so one of their two
+    # orders is their first of the month, which also moves their active spell's end (counter
+    # items and the lapse check's index entry in its transaction). Half of each kind counts as
+    # a first: at most one order per buying member can be one.
+    for kind, orders in (("webshop", activity.webshop_orders), ("till", activity.till_stamps)):
+        counts[f"{kind}_firsts"] = orders // 2
+        counts[f"{kind}_later"] = orders - orders // 2
     counts["other_emails"] = max(0, activity.emails - activity.joins - activity.confirmations)
     return counts
 

@@ -65,11 +65,15 @@ def order(club_id: str, source: str, order_id: str) -> dict[str, str]:
     return key(f"CLUB#{club_id}#ORDER#{source}#{order_id}", "ORDER")
 
 
+# What an order record's key names, and so the record does not store again.
+ORDER_KEY_NAMES = ("club_id", "source", "order_id")
+
+
 def order_names(partition_key: str) -> dict[str, str]:
     """The club, source and order id an order record's key names (the record keeps no copy).
     A club id or source has no ``#``; an order id may (the generic format takes any text)."""
     _, club_id, _, source, order_id = partition_key.split("#", 4)
-    return {"club_id": club_id, "source": source, "order_id": order_id}
+    return dict(zip(ORDER_KEY_NAMES, (club_id, source, order_id), strict=True))
 
 
 def contact_index(club_id: str, channel: str, contact_hash: str) -> dict[str, str]:

@@ -28,9 +28,6 @@ from memberclub.storage.outbox import outbox_put
 from memberclub.storage.stats import stats_adds
 from memberclub.storage.table import ConditionFailed, Item, Table, put, set_expression, update
 
-# What an order record's key names, and so the record does not store again.
-ORDER_KEY_FIELDS = frozenset({"club_id", "source", "order_id"})
-
 # The member fields an order moves; nothing else of the profile is touched.
 BALANCE_FIELDS = ("stamps", "points", "tier", "lifetime_spend", "visits", "last_purchase_at", "spend_by_month",
                   "visits_by_month", "last_active_at", "inactive_since")
@@ -42,7 +39,7 @@ def order_item(order: OrderRecord) -> Item:
     (club, source, order id) or its creation time once it is paid (``paid_at`` dates it), and
     in no index: the member's orders are found through the ledger lines that name them
     (``storage.members``)."""
-    left_out = set(ORDER_KEY_FIELDS)
+    left_out = set(keys.ORDER_KEY_NAMES)
     if order.paid_at is not None:
         left_out.add("created_at")
     return keys.order(order.club_id, order.source, order.order_id) | order.model_dump(
