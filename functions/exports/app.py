@@ -23,7 +23,7 @@ wiring.start_up(wiring.members, wiring.export_files, wiring.exports_book)
 
 @lambda_entry(EVENTBRIDGE_CORRELATION)
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    envelope = EventEnvelope.model_validate(event)
+    envelope = EventEnvelope.parse(event)
     request = parse_detail(envelope.detail_type, envelope.detail)
     if not isinstance(request, MembersExportRequested):
         raise Invalid(f"The exports function does not handle {envelope.detail_type}.")

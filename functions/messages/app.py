@@ -22,7 +22,7 @@ wiring.start_up(wiring.message_deliveries, wiring.clubs, parameters.ssm)
 
 @lambda_entry(EVENTBRIDGE_CORRELATION)
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    envelope = EventEnvelope.model_validate(event)
+    envelope = EventEnvelope.parse(event)
     if envelope.source == SES_SOURCE:  # SES's bounces and complaints, from the default bus
         return {"feedback": record_mail_feedback(wiring.clubs(), wiring.mail_feedback(), envelope.detail)}
     deliveries = wiring.message_deliveries()

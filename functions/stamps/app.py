@@ -21,7 +21,7 @@ wiring.start_up(wiring.loyalty_services)
 
 @lambda_entry(EVENTBRIDGE_CORRELATION)
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    envelope = EventEnvelope.model_validate(event)
+    envelope = EventEnvelope.parse(event)
     detail = parse_detail(envelope.detail_type, envelope.detail)
     result = apply_to_card(wiring.loyalty_services(), detail)
     if result is None:

@@ -138,7 +138,7 @@ class AwsTarget:
         club = self.club_store().get(club_id)
         if club is None:
             raise CommandFailed(f"There is no club {club_id!r}.")
-        return club.model_dump(mode="json")
+        return club.to_data()
 
     def set_secret(self, club_id: str, kind: str, value: str) -> Any:
         from memberclub_infra import clubs

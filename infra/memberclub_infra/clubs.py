@@ -19,6 +19,7 @@ from memberclub.club_rules import ClubSettings, merge_settings
 from memberclub.errors import Invalid, field_errors
 from memberclub.jobs.calendar import unserved_zone
 from memberclub.owner.keys import hash_owner_key
+from memberclub.records import RecordInvalid
 from memberclub.settings import Settings
 from memberclub.storage.clubs import ClubStore
 
@@ -50,11 +51,13 @@ def parse_create_request(body: Any, schedule_zones: tuple[str, ...] | None = Non
     deployment's job time zones, one of which must serve the club's zone (None: any zone)."""
     try:
         request = CreateClubRequest.model_validate(require_object(body))
-        club = Club(club_id=request.club_id, name=request.name, currency=request.currency, locale=request.locale,
-                    timezone=request.timezone, settings=merge_settings(ClubSettings(), request.settings),
-                    created_at=clock.iso(clock.now()))
+        club = Club.parse(request.model_dump(exclude={"settings"}) | {
+            "settings": merge_settings(ClubSettings(), request.settings).to_data(),
+            "created_at": clock.iso(clock.now())})
     except ValidationError as error:
         raise Invalid("Some fields are not valid.", fields=field_errors(error)) from None
+    except RecordInvalid as error:
+        raise Invalid("Some fields are not valid.", fields=error.fields) from None
     problem = unserved_zone(club.timezone, schedule_zones, clock.now().date())
     if problem:
         raise Invalid("Some fields are not valid.", fields={"timezone": problem})

@@ -2,15 +2,14 @@
 
 import re
 from datetime import datetime
-from typing import Protocol, Self
+from typing import Annotated, Protocol
 from zoneinfo import ZoneInfo, available_timezones
-
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from memberclub import i18n
 from memberclub.club_rules import ClubSettings
 from memberclub.errors import NotFound
 from memberclub.i18n import Locale
+from memberclub.records import Meta, Record, field
 
 CLUB_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{1,30}$"
 
@@ -19,43 +18,27 @@ COUNTRY_BY_CURRENCY = {"NOK": "NO", "DKK": "DK", "SEK": "SE", "ISK": "IS", "GBP"
 COUNTRY_BY_LOCALE = {"nb": "NO", "da": "DK", "en": "GB"}
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class Club(_Strict):
-    club_id: str = Field(pattern=CLUB_ID_PATTERN)
-    name: str = Field(min_length=1, max_length=80)
-    currency: str = Field("NOK", pattern=r"^[A-Z]{3}$")
+class Club(Record, kw_only=True, forbid_unknown_fields=True):
+    club_id: Annotated[str, Meta(pattern=CLUB_ID_PATTERN)]
+    name: Annotated[str, Meta(min_length=1, max_length=80)]
+    currency: Annotated[str, Meta(pattern=r"^[A-Z]{3}$")] = "NOK"
     locale: Locale = "nb"
     timezone: str = "Europe/Oslo"
-    country: str | None = Field(None, pattern=r"^[A-Z]{2}$")
-    settings: ClubSettings = ClubSettings()
+    country: Annotated[str, Meta(pattern=r"^[A-Z]{2}$")] | None = None
+    settings: ClubSettings = field(default_factory=ClubSettings)
     created_at: str | None = None
 
-    @field_validator("name")
-    @classmethod
-    def _trimmed(cls, value: str) -> str:
-        value = re.sub(r"\s+", " ", value).strip()
-        if not value:
-            raise ValueError("must not be blank")
-        return value
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        if value not in _zones():
-            raise ValueError(f"unknown time zone {value!r} (an IANA name such as Europe/Oslo)")
-        return value
-
-    @model_validator(mode="after")
-    def _default_country(self) -> Self:
+    def __post_init__(self) -> None:
+        self.name = re.sub(r"\s+", " ", self.name).strip()
+        if not self.name:
+            raise ValueError("name: must not be blank")
+        if self.timezone not in _zones():
+            raise ValueError(f"timezone: unknown time zone {self.timezone!r} (an IANA name such as Europe/Oslo)")
         if self.country is None:
             self.country = COUNTRY_BY_CURRENCY.get(self.currency) or COUNTRY_BY_LOCALE[self.locale]
-        return self
+        self._name_free_items()
 
-    @model_validator(mode="after")
-    def _free_items_named(self) -> Self:
+    def _name_free_items(self) -> None:
         """A free item without a name is "1 free item" in the club's language: a Norwegian
         club's card and mail say "1 gratis vare", and the owner sees (and can change) it."""
         rules = self.settings
@@ -64,7 +47,6 @@ class Club(_Strict):
         for value in [*values, *(reward.value for reward in rules.points.catalogue)]:
             if value.type == "free_item" and not value.item:
                 value.item = i18n.text(self.locale, "offer.free_item_default")
-        return self
 
     @property
     def phone_country(self) -> str:

@@ -16,7 +16,7 @@ adding a new version and pointing ``CURRENT_VERSION`` at it; old versions stay f
 
 from typing import Literal
 
-from pydantic import BaseModel
+from memberclub.records import Record
 
 Purpose = Literal["email", "sms", "profiling"]
 PURPOSES: tuple[Purpose, ...] = ("email", "sms", "profiling")
@@ -46,7 +46,7 @@ CONSENT_TEXTS: dict[str, dict[str, dict[str, str]]] = {
 Method = Literal["join_form", "join_api", "card_page", "member_api", "unsubscribe_link", "erasure"]
 
 
-class ConsentProof(BaseModel):
+class ConsentProof(Record, kw_only=True):
     """One decision about one purpose: an entry of the member's consent history (GDPR Art. 7:
     when, how, which text). ``at`` is when it was given; for a join, ``confirmed_at`` is when
     the person followed its link, which is when it took effect."""
@@ -63,7 +63,7 @@ class ConsentProof(BaseModel):
     confirmed_at: str | None = None
 
 
-class JoinConsents(BaseModel):
+class JoinConsents(Record, kw_only=True):
     """What one join asked for, and where it came from; nothing yet, until its link is followed."""
 
     join_id: str

@@ -7,18 +7,17 @@ A coupon is valid to the end of its last day in the club's time zone: "valid 10 
 from datetime import datetime, time, timedelta
 from typing import Any, Literal
 
-from pydantic import BaseModel
-
 from memberclub import ids
 from memberclub.clock import iso, parse_iso
 from memberclub.club import Club
 from memberclub.club_rules import CouponRule, CouponValue
+from memberclub.records import Record
 
 CouponKind = Literal["welcome", "reward", "birthday", "premium", "campaign"]
 CouponStatus = Literal["issued", "redeemed", "expired"]
 
 
-class Coupon(BaseModel):
+class Coupon(Record, kw_only=True):
     code: str
     club_id: str
     member_id: str

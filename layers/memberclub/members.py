@@ -3,10 +3,9 @@
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, field_validator
-
 from memberclub.clock import parse_iso
 from memberclub.consent import PURPOSES, Purpose
+from memberclub.records import Record
 
 MemberStatus = Literal["pending", "active", "erased"]
 
@@ -23,7 +22,7 @@ def counted_source(source: str | None) -> str:
 Channel = Literal["email", "sms"]
 
 
-class Member(BaseModel):
+class Member(Record, kw_only=True):
     club_id: str
     member_id: str
     status: MemberStatus
@@ -35,8 +34,9 @@ class Member(BaseModel):
     card_code: str | None = None
     token_version: int = 0
     # The consents in force (the proof of each is in the consent history, items of their
-    # own): small, because every order rewrites the profile.
-    consents: dict[Purpose, bool] = Field(default_factory=dict)
+    # own): small, because every order rewrites the profile. Profiles written before the proof
+    # moved out held it here (``{"granted": …, "at": …}``): ``__post_init__`` keeps its decision.
+    consents: dict[Purpose, bool | dict[str, Any]] = {}
     created_at: str
     confirmed_at: str | None = None
     erased_at: str | None = None
@@ -62,8 +62,8 @@ class Member(BaseModel):
     last_purchase_at: str | None = None
     # Spend (minor units) and visits per month ("2026-11", club time) for the last twelve
     # months: the tier's rolling basis.
-    spend_by_month: dict[str, int] = Field(default_factory=dict)
-    visits_by_month: dict[str, int] = Field(default_factory=dict)
+    spend_by_month: dict[str, int] = {}
+    visits_by_month: dict[str, int] = {}
     # The owner's figures (docs/kpis.md): the last purchase or redemption, which starts or
     # extends the member's 90-day active spell (``loyalty.activity``).
     last_active_at: str | None = None
@@ -91,14 +91,10 @@ class Member(BaseModel):
     def contact(self) -> str | None:
         return self.email if self.channel == "email" else self.phone
 
-    @field_validator("consents", mode="before")
-    @classmethod
-    def _flags(cls, value: Any) -> Any:
-        """Profiles written before the proof moved out held it here: keep its decision."""
-        if isinstance(value, dict):
-            return {purpose: proof.get("granted", False) if isinstance(proof, dict) else proof
-                    for purpose, proof in value.items()}
-        return value
+    def __post_init__(self) -> None:
+        if any(isinstance(proof, dict) for proof in self.consents.values()):
+            self.consents = {purpose: bool(proof.get("granted", False)) if isinstance(proof, dict) else proof
+                             for purpose, proof in self.consents.items()}
 
     def has_consent(self, purpose: Purpose) -> bool:
         return bool(self.consents.get(purpose))

@@ -100,7 +100,7 @@ def test_every_page_and_message_speaks_the_clubs_language(harness, locale, templ
     seen["reward mail"] = reward["text"] + visible_text(reward["html"])
     seen["card page with a reward"] = page_of(signup(http_event("signup/card", token=club.token)))
 
-    member = Member.model_validate(wiring.table().get(keys.member(club.id, club.member_id)))
+    member = Member.parse(wiring.table().get(keys.member(club.id, club.member_id)))
     unsubscribe = unsubscribe_token(wiring.token_key(), member, "email")
     seen["unsubscribe page"] = page_of(signup(http_event("signup/unsubscribe-page", token=unsubscribe)))
     seen["unsubscribed page"] = page_of(signup(http_event("signup/unsubscribe-one-click", token=unsubscribe)))

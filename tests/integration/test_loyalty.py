@@ -25,7 +25,7 @@ pytestmark = pytest.mark.integration
 def envelope(detail: EventDetail) -> dict[str, Any]:
     return {"version": "0", "id": str(uuid.uuid4()), "detail-type": detail.DETAIL_TYPE, "source": "memberclub",
             "account": "000000000000", "time": clock.iso(clock.now()), "region": "eu-north-1", "resources": [],
-            "detail": detail.model_dump(mode="json")}
+            "detail": detail.to_data()}
 
 
 def paid(club: str, order_id: str, member_id: str | None, total: str = "249.00", *, basis: str | None = None,

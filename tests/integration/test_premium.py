@@ -260,7 +260,7 @@ def test_premium_setup_makes_one_price_and_a_price_change_makes_a_new_one(harnes
                                  sections=["premium"])
     envelope = {"version": "0", "id": "e1", "detail-type": "ClubSettingsChanged", "source": "memberclub",
                 "account": "000000000000", "time": clock.iso(clock.now()), "region": "eu-north-1", "resources": [],
-                "detail": change.model_dump(mode="json")}
+                "detail": change.to_data()}
     answer = stack.functions.invoke("premium", envelope)
     assert answer["status"] == "new_price"
     new = stripe.objects[answer["price_id"]]

@@ -318,7 +318,7 @@ def test_unsubscribe_page_does_nothing_until_the_one_click_post(harness, table):
     email, token = confirmed_member(harness, club)
     # What a marketing mail's List-Unsubscribe carries (the scheduled jobs send the first ones).
     member = member_item(table, club, email)
-    unsubscribe = unsubscribe_token(wiring.token_key(), Member.model_validate(member), "email")
+    unsubscribe = unsubscribe_token(wiring.token_key(), Member.parse(member), "email")
     page = harness.signup(http_event("signup/unsubscribe-page", token=unsubscribe))
     assert page["statusCode"] == 200 and "<form" in response_text(page)
     assert response_json(harness.signup(http_event("signup/me", token=token)))["consents"]["email"] is True

@@ -18,7 +18,7 @@ CLUB = Club(club_id="demo", name="Demo")
 
 
 def club_with(**changes) -> Club:
-    return CLUB.model_copy(update={"settings": merge_settings(ClubSettings(), changes)})
+    return CLUB.replace(settings=merge_settings(ClubSettings(), changes))
 
 
 def test_an_order_earns_a_stamp_and_a_point_per_whole_krone():
@@ -112,7 +112,7 @@ def test_a_repeated_purchase_or_refund_plans_nothing():
 
 
 def test_spend_outside_twelve_months_does_not_count_toward_the_tier():
-    old = paid(300_000).model_copy(update={"paid_at": (NOW - timedelta(days=400)).strftime("%Y-%m-%dT%H:%M:%SZ")})
+    old = paid(300_000).replace(paid_at=(NOW - timedelta(days=400)).strftime("%Y-%m-%dT%H:%M:%SZ"))
     commit, _ = plan_purchase(CLUB, old, None, member(), NOW)
     assert commit.member.tier is None and commit.member.lifetime_spend == 300_000
 

@@ -101,7 +101,7 @@ class FakeCoupons:
     def redeem(self, coupon: Coupon, now: datetime, month: str, events: Any, active: Any = None,
                activity: Any = None) -> bool:
         if self.lose_race:  # another till redeemed it a moment ago
-            self.coupons[coupon.code] = coupon.model_copy(update={"status": "redeemed", "redeemed_at": clock.iso(now)})
+            self.coupons[coupon.code] = coupon.replace(status="redeemed", redeemed_at=clock.iso(now))
             return False
         return True
 
@@ -173,7 +173,7 @@ def test_an_order_recorded_meanwhile_is_read_and_found_a_duplicate(sleeps):
 def test_too_many_conflicts_are_unavailable(sleeps):
     def busy_card(orders: FakeOrders) -> None:  # every attempt, another order got there first
         current = orders.members.members["m1"]
-        orders.members.members["m1"] = current.model_copy(update={"rev": current.rev + 1})
+        orders.members.members["m1"] = current.replace(rev=current.rev + 1)
 
     orders = FakeOrders(FakeMembers(member()), racer=busy_card, races=ATTEMPTS)
     with pytest.raises(Unavailable):
@@ -189,7 +189,7 @@ def test_a_refund_that_races_is_planned_again_from_a_fresh_read(sleeps):
 
     def record_touched(orders: FakeOrders) -> None:  # another change to the order's record
         record = orders.records[("orders", "o1")]
-        orders.records[("orders", "o1")] = record.model_copy(update={"rev": record.rev + 1})
+        orders.records[("orders", "o1")] = record.replace(rev=record.rev + 1)
 
     orders.racer, orders.races, orders.attempts, orders.reads = record_touched, 1, 0, 0
     result = reverse_refund(loyalty(orders), CLUB, refund(10000))
@@ -202,7 +202,7 @@ def test_a_refund_that_races_is_planned_again_from_a_fresh_read(sleeps):
 
 def test_the_stamps_function_applies_only_purchases_and_refunds_of_a_club():
     orders = FakeOrders(FakeMembers(member()))
-    assert apply_to_card(loyalty(orders), paid().model_copy(update={"club_id": "nosuchclub"})) is None
+    assert apply_to_card(loyalty(orders), paid().replace(club_id="nosuchclub")) is None
     assert apply_to_card(loyalty(orders), paid()).stamps_delta == 1
     other = MemberConfirmed(club_id="demo", idempotency_key="c", occurred_at=clock.iso(clock.now()), member_id="m1")
     with pytest.raises(Invalid):  # raised, so the bus retries it and in the end dead-letters it
@@ -224,13 +224,12 @@ def test_the_club_the_order_event_carries_spares_the_stamps_function_a_read():
     clubs = CountingClubs()
     orders = FakeOrders(FakeMembers(member()))
     services = LoyaltyServices(clubs=clubs, members=orders.members, orders=orders, coupons=FakeCoupons())
-    doubled = CLUB.model_copy(update={"settings": CLUB.settings.model_copy(update={
-        "stamps": CLUB.settings.stamps.model_copy(update={"per_order": 2})})})
-    carried = paid("o1").model_copy(update={"club": doubled.model_dump(mode="json")})
+    doubled = CLUB.replace(settings=CLUB.settings.replace(stamps=CLUB.settings.stamps.replace(per_order=2)))
+    carried = paid("o1").replace(club=doubled.to_data())
     assert apply_to_card(services, carried).stamps_delta == 2  # the rules in force when it came in
     assert clubs.reads == 0
-    other = paid("o2").model_copy(update={"club": {**doubled.model_dump(mode="json"), "club_id": "other"}})
-    broken = paid("o3").model_copy(update={"club": {**doubled.model_dump(mode="json"), "unknown": 1}})
+    other = paid("o2").replace(club={**doubled.to_data(), "club_id": "other"})
+    broken = paid("o3").replace(club={**doubled.to_data(), "unknown": 1})
     assert apply_to_card(services, other).stamps_delta == 1
     assert apply_to_card(services, broken).stamps_delta == 1
     assert clubs.reads == 2
@@ -273,7 +272,7 @@ def test_an_order_record_stores_no_copy_of_its_key_and_reads_back_whole():
     assert item["PK"] == "CLUB#demo#ORDER#orders#web#2026#17"
     # Kept for years: neither the key's names nor, once paid, the creation time again.
     assert not {"club_id", "source", "order_id", "created_at"} & set(item)
-    assert order_record(item) == paid_order.model_copy(update={"created_at": None})
+    assert order_record(item) == paid_order.replace(created_at=None)
     # A refund that came first leaves an unpaid record: its creation time is all that dates it.
     unpaid = OrderRecord(club_id="demo", source="shopify", order_id="7", refunds={"r1": 100},
                          created_at="2026-11-22T12:00:05Z", rev=1)

@@ -1,8 +1,8 @@
 import pytest
-from pydantic import ValidationError
 
 from memberclub.club import Club
 from memberclub.club_rules import ClubSettings, merge_settings
+from memberclub.records import RecordInvalid
 
 
 def test_defaults_are_the_contracts_demo_defaults():
@@ -39,7 +39,7 @@ def test_partial_settings_merge_into_the_current_ones():
     {"unknown": 1},
 ])
 def test_bad_settings_are_refused(changes):
-    with pytest.raises(ValidationError):
+    with pytest.raises(RecordInvalid):
         merge_settings(ClubSettings(), changes)
 
 
@@ -47,5 +47,5 @@ def test_club_fields_are_checked_and_the_country_follows_the_currency():
     assert Club(club_id="kafe-aarhus", name="Café", currency="DKK", locale="da", timezone="Europe/Copenhagen").country == "DK"
     for bad in ({"club_id": "A"}, {"club_id": "x"}, {"club_id": "-abc"}, {"name": "  "},
                 {"timezone": "Mars/Olympus"}, {"locale": "de"}, {"currency": "kr"}):
-        with pytest.raises(ValidationError):
-            Club(**({"club_id": "demo", "name": "Demo"} | bad))
+        with pytest.raises(RecordInvalid):
+            Club.parse({"club_id": "demo", "name": "Demo"} | bad)

@@ -156,7 +156,7 @@ class FakeStore:
     def expire_coupon(self, coupon, month, events, now) -> bool:
         if self.coupons[coupon.code].status != "issued":
             return False
-        self.coupons[coupon.code] = coupon.model_copy(update={"status": "expired"})
+        self.coupons[coupon.code] = coupon.replace(status="expired")
         self.events += events
         return True
 
@@ -171,7 +171,7 @@ class FakeStore:
     def mark_inactive(self, member, listed, month, now, points_expire=None) -> bool:
         if self.members_by_id[member.member_id].inactive_since:
             return False
-        self.members_by_id[member.member_id] = member.model_copy(update={"inactive_since": "x"})
+        self.members_by_id[member.member_id] = member.replace(inactive_since="x")
         if points_expire:
             self.points_listed[member.member_id] = points_expire
         return True
@@ -183,7 +183,7 @@ class FakeStore:
         if self.points_listed.get(member.member_id) != listed:
             return False
         del self.points_listed[member.member_id]
-        self.members_by_id[member.member_id] = member.model_copy(update={"points": 0})
+        self.members_by_id[member.member_id] = member.replace(points=0)
         return True
 
     def premium_ends_due(self, club_id: str, day: str) -> list[Member]:
@@ -192,8 +192,8 @@ class FakeStore:
     def end_premium(self, member, month, events, now) -> bool:
         if self.members_by_id[member.member_id].premium_ended_counted:
             return False
-        self.members_by_id[member.member_id] = member.model_copy(update={
-            "premium_ended_counted": f"{member.premium_subscription_id}#{member.premium_until}"})
+        self.members_by_id[member.member_id] = member.replace(
+            premium_ended_counted=f"{member.premium_subscription_id}#{member.premium_until}")
         self.events += events
         return True
 
@@ -216,7 +216,7 @@ class FakeStore:
             self.reviews[member.member_id] = next_review
         else:
             del self.reviews[member.member_id]
-        self.members_by_id[member.member_id] = member.model_copy(update={"tier": tier})
+        self.members_by_id[member.member_id] = member.replace(tier=tier)
         self.events += events
         return True
 
@@ -241,7 +241,7 @@ class FakeStore:
         if next_step_day is None:
             del self.agendas[agenda.member_id]
         else:
-            self.agendas[agenda.member_id] = agenda.model_copy(update={"step_day": next_step_day})
+            self.agendas[agenda.member_id] = agenda.replace(step_day=next_step_day)
         self.events += events
         return True
 
@@ -406,7 +406,7 @@ def test_the_segment_map_draws_every_cell():
 
 
 def test_points_expire_only_where_the_club_says_so_months_after_the_last_activity():
-    months12 = Club(club_id="demo", name="Bakeri", settings=ClubSettings.model_validate(
+    months12 = Club(club_id="demo", name="Bakeri", settings=ClubSettings.parse(
         {"points": {"expire_after_months": 12}}))
     store = FakeStore(months12)
     store.members_by_id = {"a": member("a", points=340, last_purchase_at="2026-08-20T18:00:00Z"),

@@ -182,5 +182,5 @@ def test_feedback_stops_mail_to_the_members_address_once_and_only_for_that_addre
     assert book.marked[0][:2] == ("mabcdefghijklmno", "bounce")
     assert record_mail_feedback(OneClub(), book, detail)["status"] == "already_stopped"
     # The member's address is another one now: the bounce was about an old address.
-    moved = FeedbackBook(kari.model_copy(update={"email": "kari@example.no"}))
+    moved = FeedbackBook(kari.replace(email="kari@example.no"))
     assert record_mail_feedback(OneClub(), moved, detail)["status"] == "not_a_member" and moved.marked == []

@@ -54,7 +54,7 @@ def test_each_outbox_item_is_published_as_it_was_written():
     bus = FakeBus()
     assert relay_records(bus, records) == {"batchItemFailures": []}
     assert [detail_type for detail_type, _ in bus.published] == ["CouponRedeemed", "StampsAccrued", "CouponRedeemed"]
-    assert bus.published[0][1] == redeemed("AAAA").model_dump_json()
+    assert bus.published[0][1] == redeemed("AAAA").to_json()
 
 
 def test_a_refusing_bus_reports_the_first_record_not_relayed():

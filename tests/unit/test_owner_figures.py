@@ -135,12 +135,12 @@ def test_a_purchase_after_ninety_quiet_days_starts_a_new_spell():
 
 def test_the_clubs_activity_setting_is_the_one_length_of_a_spell():
     """The same N days decide the owner's active members and the expiry job's lapsed marking."""
-    monthly = CLUB.model_copy(update={"settings": ClubSettings.model_validate({"activity": {"inactive_after_days": 30}})})
+    monthly = CLUB.replace(settings=ClubSettings.parse({"activity": {"inactive_after_days": 30}}))
     assert activity_moves(monthly, None, "2026-11-15T12:00:00Z") == {"2026-11": {"active_started": 1},
                                                                        "2026-12": {"active_ended": 1}}
     assert activity_moves(monthly, "2026-11-15T12:00:00Z", "2026-12-20T12:00:00Z")["2026-12"] == {"active_started": 1}
     with pytest.raises(ValueError):  # the figures read that far ahead: at most a year
-        ClubSettings.model_validate({"activity": {"inactive_after_days": 400}})
+        ClubSettings.parse({"activity": {"inactive_after_days": 400}})
 
 
 def test_buyers_and_repeat_buyers_count_once_a_month():
@@ -194,7 +194,7 @@ def test_the_csv_has_a_header_and_a_row_per_member_with_consents():
 def test_the_poster_speaks_the_clubs_language_and_links_with_source_qr():
     svg = poster_svg(CLUB, "https://club.example/")
     assert "https://club.example/join/bakeri?source=qr" in svg and "Bli medlem" in svg and "10 % rabatt" in svg
-    assert "Join the club" in poster_svg(CLUB.model_copy(update={"locale": "en"}), "https://club.example")
+    assert "Join the club" in poster_svg(CLUB.replace(locale="en"), "https://club.example")
 
 
 # --- settings ---------------------------------------------------------------------------------
@@ -311,7 +311,7 @@ def test_a_job_that_never_finished_is_asked_for_again():
 def test_the_roi_follows_the_seeds_formula_with_every_term():
     from memberclub.owner.roi import club_roi
 
-    club = Club(club_id="demo", name="Demo", settings=ClubSettings.model_validate(
+    club = Club(club_id="demo", name="Demo", settings=ClubSettings.parse(
         {"economics": {"gross_margin_percent": 60, "running_cost": "100.00"}}))
     month = {
         # 10 member orders for 3,000 kr; 20 others for 4,000 kr (200 kr each): members spent 1,000 more.
@@ -358,5 +358,5 @@ def test_a_club_takes_only_a_zone_the_jobs_schedules_serve():
         "Europe/Helsinki"
     assert merged_settings(CLUB, {"timezone": "Asia/Tokyo"})[0].timezone == "Asia/Tokyo"  # local: every zone
     # A club already in a zone keeps it when other settings change.
-    tokyo = CLUB.model_copy(update={"timezone": "Asia/Tokyo"})
+    tokyo = CLUB.replace(timezone="Asia/Tokyo")
     assert merged_settings(tokyo, {"locale": "en"}, oslo)[1] == ["locale"]

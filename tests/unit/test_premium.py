@@ -155,7 +155,7 @@ class Clubs:
 
 
 def member(**fields: Any) -> Member:
-    return Member.model_validate({"club_id": "demo", "member_id": "m1", "status": "active", "email": "kari@example.no",
+    return Member.parse({"club_id": "demo", "member_id": "m1", "status": "active", "email": "kari@example.no",
                                   "created_at": "2026-01-01T00:00:00Z"} | fields)
 
 
@@ -269,7 +269,7 @@ def test_the_calculation_is_written_as_the_members_language_writes_numbers():
 
 
 def gifting_club(**premium: Any) -> Club:
-    return Club(club_id="demo", name="Demo", settings=ClubSettings.model_validate({"premium": {
+    return Club(club_id="demo", name="Demo", settings=ClubSettings.parse({"premium": {
         "welcome_coupon": {"value": {"type": "amount", "amount": "50"}, "valid_days": 30, "enabled": True},
         "yearly_gift": {"value": {"type": "free_item"}, "valid_days": 60, "enabled": True}} | premium}))
 

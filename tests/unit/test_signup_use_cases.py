@@ -95,25 +95,25 @@ class FakeMembers:
         if sent and sent > not_after:
             return False
         self._take(allowances)
-        self.members[member.member_id] = self.members[member.member_id].model_copy(update={field: now})
+        self.members[member.member_id] = self.members[member.member_id].replace(**{field: now})
         if join is not None:
             self.joins[join.join_id] = join
         return True
 
     def release_message_slot(self, member: Member, field: str, claimed_at: str) -> None:
         self.released.append(field)
-        self.members[member.member_id] = self.members[member.member_id].model_copy(update={field: None})
+        self.members[member.member_id] = self.members[member.member_id].replace(**{field: None})
 
     def activate(self, member: Member, confirmed_at: str, welcome: Coupon | None, stats_month: str,
                  join: JoinConsents | None, first_day: str | None = None) -> bool:
         if self.members[member.member_id].status != "pending":
             return False
-        self.members[member.member_id] = member.model_copy(update={"status": "active", "confirmed_at": confirmed_at})
+        self.members[member.member_id] = member.replace(status="active", confirmed_at=confirmed_at)
         self.coupon_list += [welcome] if welcome else []
         return True
 
     def mark_welcome_published(self, member: Member) -> None:
-        self.members[member.member_id] = self.members[member.member_id].model_copy(update={"welcome_published": True})
+        self.members[member.member_id] = self.members[member.member_id].replace(welcome_published=True)
 
     def record_consents(self, member: Member, proofs: Sequence[ConsentProof]) -> Member | None:
         return member
@@ -242,7 +242,7 @@ def test_erasure_removes_open_coupons_and_keeps_redeemed_ones():
     confirm_membership(services, tokens.confirmation_token(KEY, member, NOW, None))
     member = members.members[member.member_id]
     welcome = members.coupon_list[0]
-    members.coupon_list.append(welcome.model_copy(update={"code": "USED", "status": "redeemed"}))
+    members.coupon_list.append(welcome.replace(code="USED", status="redeemed"))
     club = services.clubs.get("demo")
     assert club is not None
     export = export_member(services, club, member)

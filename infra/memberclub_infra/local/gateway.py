@@ -182,7 +182,7 @@ class Gateway:
         club = self.stack.clubs.get(club_id)
         if club is None:
             return error_response(404, "unknown_club", f"There is no club {club_id!r}.")
-        return json_response(club.model_dump(mode="json"))
+        return json_response(club.to_data())
 
     def set_secret(self, request: Request, club_id: str, kind: str) -> Response:
         if self.stack.clubs.get(club_id) is None:

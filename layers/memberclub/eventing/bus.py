@@ -20,7 +20,7 @@ class EventBridgeBus:
     def publish(self, events: Sequence[EventDetail]) -> None:
         """Put the events on the bus or raise ``Unavailable``: the caller's state lets it
         publish again on a retry, and consumers are idempotent, so a repeat is harmless."""
-        self.publish_entries([(event.DETAIL_TYPE, event.model_dump_json()) for event in events])
+        self.publish_entries([(event.DETAIL_TYPE, event.to_json()) for event in events])
 
     def publish_entries(self, entries: Sequence[tuple[str, str]]) -> None:
         """Put (detail type, detail JSON) pairs on the bus, as the outbox keeps them."""

@@ -20,18 +20,18 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from botocore.exceptions import BotoCoreError, ClientError
-from pydantic import BaseModel
 
 from memberclub import clock
 from memberclub.errors import Unavailable
 from memberclub.observability import logger
+from memberclub.records import Record
 
 REDELIVERY_KEY = "memberclub_redelivery"
 # The scheduler's own delivery of one redelivery: retried for an hour, then the queue.
 SCHEDULE_RETRY = {"MaximumRetryAttempts": 10, "MaximumEventAgeInSeconds": 3600}
 
 
-class Target(BaseModel):
+class Target(Record, kw_only=True):
     """Where a function's failures go (``MEMBERCLUB_REDELIVERY_TARGETS``, by function name)."""
 
     dead_letter_queue_url: str
@@ -164,4 +164,4 @@ def park(failure: FailedInvocation, target: Target, queues: Queue) -> None:
 def parse_targets(text: str | None) -> dict[str, Target]:
     """``MEMBERCLUB_REDELIVERY_TARGETS``: deployed function name → its queue and delays (JSON)."""
     raw = json.loads(text or "{}")
-    return {name: Target.model_validate(value) for name, value in raw.items()}
+    return {name: Target.parse(value) for name, value in raw.items()}

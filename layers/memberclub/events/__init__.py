@@ -1,4 +1,4 @@
-"""The events on the ``memberclub`` bus: one pydantic model per detail type.
+"""The events on the ``memberclub`` bus: one record (``memberclub.records``) per detail type.
 
 Every detail carries a schema ``version``, the ``club_id`` and an ``idempotency_key`` that
 names its cause, so a consumer that sees it twice (EventBridge delivers at least once) can
@@ -8,30 +8,31 @@ an erased member's e-mail never sits in an event archive.
 The models live in a module per part of the club (``members``, ``orders``, ``jobs``,
 ``premium``, ``owner``) and are imported from here, ``from memberclub.events import
 MemberJoined``: a module is loaded with the first of its events a function names. A function
-uses a handful of the 24, and defining a model costs even when its validator is built later
-(all of them were ~0.06× of an ``import boto3`` at every cold start).
+uses a handful of the 24, and defining all of them would be paid at every cold start.
 """
 
 import importlib
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field
+import msgspec
+
+from memberclub.records import Record, field
 
 SOURCE = "memberclub"
 
 
-class EventDetail(BaseModel):
-    # A function uses two or three of the events: each validator is built when its event is
-    # first used, not at import (building all of them was a fifth of a cold start).
-    model_config = ConfigDict(defer_build=True)
-
+class EventDetail(Record, kw_only=True):
     DETAIL_TYPE: ClassVar[str]
 
     version: Literal[1] = 1
     club_id: str
     idempotency_key: str
     occurred_at: str
+
+    def to_json(self) -> str:
+        """The detail as the bus carries it (``PutEvents``' ``Detail``, the outbox's copy)."""
+        return msgspec.json.encode(self).decode()
 
 
 # Each detail type (its model's name) and the module that defines it.
@@ -87,20 +88,20 @@ def __getattr__(name: str) -> type[EventDetail]:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-class EventEnvelope(BaseModel):
+class EventEnvelope(Record, kw_only=True):
     """What EventBridge hands a target. Our own five fields rather than Powertools' parser
     models: importing those builds a model for every AWS event source (~0.4 s of cold start)."""
 
-    model_config = ConfigDict(populate_by_name=True)
     id: str
-    detail_type: str = Field(alias="detail-type")
+    detail_type: str = field(name="detail-type")
     source: str
     time: str
     detail: dict[str, Any]
 
 
 def parse_detail(detail_type: str, detail: dict[str, Any]) -> EventDetail:
-    return detail_model(detail_type).model_validate(detail)
+    return detail_model(detail_type).parse(detail)
+
 
 
 class EventPublisher(Protocol):

@@ -3,7 +3,7 @@
 from memberclub.events import EventDetail
 
 
-class CouponExpiring(EventDetail):
+class CouponExpiring(EventDetail, kw_only=True):
     """A coupon's last days: the expiry job's reminder (``expiry_reminder_days`` before)."""
 
     DETAIL_TYPE = "CouponExpiring"
@@ -13,14 +13,14 @@ class CouponExpiring(EventDetail):
     expires_at: str
 
 
-class CouponExpired(EventDetail):
+class CouponExpired(EventDetail, kw_only=True):
     DETAIL_TYPE = "CouponExpired"
     member_id: str
     code: str
     kind: str
 
 
-class TierChanged(EventDetail):
+class TierChanged(EventDetail, kw_only=True):
     """The expiry job's review: the member's spend (or visits) of the last twelve months no
     longer reaches their tier (promotions come with the order, in ``StampsAccrued``)."""
 
@@ -30,7 +30,7 @@ class TierChanged(EventDetail):
     previous: str | None
 
 
-class BirthdayGiftIssued(EventDetail):
+class BirthdayGiftIssued(EventDetail, kw_only=True):
     """The birthday job gave a member this year's gift (one a year)."""
 
     DETAIL_TYPE = "BirthdayGiftIssued"
@@ -39,7 +39,7 @@ class BirthdayGiftIssued(EventDetail):
     year: int
 
 
-class OnboardingStepDue(EventDetail):
+class OnboardingStepDue(EventDetail, kw_only=True):
     """The onboarding sweep: a member who joined ``day`` days ago is due this step's message."""
 
     DETAIL_TYPE = "OnboardingStepDue"
@@ -48,7 +48,7 @@ class OnboardingStepDue(EventDetail):
     day: int
 
 
-class HeldMessageDue(EventDetail):
+class HeldMessageDue(EventDetail, kw_only=True):
     """A marketing SMS held through the club's quiet hours may go now (the expiry job's
     morning run releases it; the messages function sends it, once)."""
 

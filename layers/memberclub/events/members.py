@@ -5,7 +5,7 @@ from typing import Literal
 from memberclub.events import EventDetail
 
 
-class MemberJoined(EventDetail):
+class MemberJoined(EventDetail, kw_only=True):
     """A new contact joined: the member is pending until they confirm (double opt-in)."""
 
     DETAIL_TYPE = "MemberJoined"
@@ -15,7 +15,7 @@ class MemberJoined(EventDetail):
     join_id: str | None = None  # the join whose consents the confirmation link records
 
 
-class MemberJoinRepeated(EventDetail):
+class MemberJoinRepeated(EventDetail, kw_only=True):
     """Someone joined again with a known contact: a pending member gets a new confirmation,
     an active one an "already a member" message with the card link. Published only outside
     the per-contact cooldown."""
@@ -27,13 +27,13 @@ class MemberJoinRepeated(EventDetail):
     join_id: str | None = None  # a pending contact's new join: its link records its consents
 
 
-class MemberConfirmed(EventDetail):
+class MemberConfirmed(EventDetail, kw_only=True):
     DETAIL_TYPE = "MemberConfirmed"
     member_id: str
     welcome_coupon: str | None = None
 
 
-class CouponIssued(EventDetail):
+class CouponIssued(EventDetail, kw_only=True):
     DETAIL_TYPE = "CouponIssued"
     member_id: str
     code: str
@@ -41,6 +41,6 @@ class CouponIssued(EventDetail):
     expires_at: str
 
 
-class MemberErased(EventDetail):
+class MemberErased(EventDetail, kw_only=True):
     DETAIL_TYPE = "MemberErased"
     member_id: str

@@ -5,7 +5,7 @@ from typing import Any
 from memberclub.events import EventDetail
 
 
-class PurchaseRecorded(EventDetail):
+class PurchaseRecorded(EventDetail, kw_only=True):
     """A paid order, verified and normalised; ``member_id`` is None for a customer who is
     no member (the order still counts in the owner's figures). Money in minor units."""
 
@@ -27,7 +27,7 @@ class PurchaseRecorded(EventDetail):
     club: dict[str, Any] | None = None
 
 
-class PurchaseRefunded(EventDetail):
+class PurchaseRefunded(EventDetail, kw_only=True):
     """Money went back on an order: refund id → amount (minor units), each applied once."""
 
     DETAIL_TYPE = "PurchaseRefunded"
@@ -42,7 +42,7 @@ class PurchaseRefunded(EventDetail):
     club: dict[str, Any] | None = None  # as in PurchaseRecorded
 
 
-class StampsAccrued(EventDetail):
+class StampsAccrued(EventDetail, kw_only=True):
     """A member's stamps and points moved because of an order (negative for a refund)."""
 
     DETAIL_TYPE = "StampsAccrued"
@@ -56,21 +56,21 @@ class StampsAccrued(EventDetail):
     tier: str | None = None
 
 
-class RewardEarned(EventDetail):
+class RewardEarned(EventDetail, kw_only=True):
     DETAIL_TYPE = "RewardEarned"
     member_id: str
     code: str
     order_id: str
 
 
-class CouponRedeemed(EventDetail):
+class CouponRedeemed(EventDetail, kw_only=True):
     DETAIL_TYPE = "CouponRedeemed"
     member_id: str
     code: str
     kind: str
 
 
-class PointsExchanged(EventDetail):
+class PointsExchanged(EventDetail, kw_only=True):
     """A member spent points on a reward from the club's catalogue."""
 
     DETAIL_TYPE = "PointsExchanged"

@@ -3,7 +3,7 @@
 from memberclub.events import EventDetail
 
 
-class ClubSettingsChanged(EventDetail):
+class ClubSettingsChanged(EventDetail, kw_only=True):
     """The owner changed the club's settings; ``sections`` names the top-level settings that
     changed (e.g. ``["premium", "stamps"]``). The premium function makes a new Stripe Price
     when ``premium`` changed, so the owner's side never talks to Stripe."""
@@ -12,7 +12,7 @@ class ClubSettingsChanged(EventDetail):
     sections: list[str]
 
 
-class MembersExportRequested(EventDetail):
+class MembersExportRequested(EventDetail, kw_only=True):
     """The owner asked for the members' CSV of a club too large to answer directly: the
     exports function writes it to the exports bucket under ``export_id``."""
 

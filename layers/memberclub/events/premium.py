@@ -3,7 +3,7 @@
 from memberclub.events import EventDetail
 
 
-class PremiumActivated(EventDetail):
+class PremiumActivated(EventDetail, kw_only=True):
     DETAIL_TYPE = "PremiumActivated"
     member_id: str
     until: str
@@ -11,14 +11,14 @@ class PremiumActivated(EventDetail):
     coupon_code: str | None = None  # the club's premium welcome coupon, when it gives one
 
 
-class PremiumRenewed(EventDetail):
+class PremiumRenewed(EventDetail, kw_only=True):
     DETAIL_TYPE = "PremiumRenewed"
     member_id: str
     until: str
     coupon_code: str | None = None  # the club's yearly premium gift, when this renewal starts a year
 
 
-class PremiumPaymentFailed(EventDetail):
+class PremiumPaymentFailed(EventDetail, kw_only=True):
     """A renewal's payment failed or needs the member's action; premium lasts to ``until``
     (the last paid period and the club's grace days) while Stripe retries."""
 
@@ -28,13 +28,13 @@ class PremiumPaymentFailed(EventDetail):
     action_required: bool = False
 
 
-class PremiumTrialEnding(EventDetail):
+class PremiumTrialEnding(EventDetail, kw_only=True):
     DETAIL_TYPE = "PremiumTrialEnding"
     member_id: str
     trial_end: str
 
 
-class PremiumCancelled(EventDetail):
+class PremiumCancelled(EventDetail, kw_only=True):
     """Premium ends at ``until`` (cancelled at the period's end) or ended (deleted)."""
 
     DETAIL_TYPE = "PremiumCancelled"

@@ -6,8 +6,6 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import BaseModel, field_validator
-
 from memberclub.club import Club
 from memberclub.errors import Invalid
 from memberclub.jobs.activity import mark_lapsed_members
@@ -22,6 +20,7 @@ from memberclub.jobs.segments import segment_members
 from memberclub.jobs.services import JobServices
 from memberclub.jobs.tiers import review_tiers
 from memberclub.observability import logger
+from memberclub.records import Record
 
 Step = Callable[[JobServices, Club, date, datetime], Counter[str]]
 
@@ -41,23 +40,21 @@ MAIN_COUNTS: dict[Job, tuple[str, ...]] = {
 }
 
 
-class JobPayload(BaseModel):
+class JobPayload(Record, kw_only=True):
     """What the schedule hands the function: ``{"job", "scheduled_time"}``."""
 
     job: Job
     scheduled_time: datetime
 
-    @field_validator("scheduled_time", mode="before")
-    @classmethod
-    def _scheduled(cls, value: Any) -> Any:
-        return parse_scheduled_time(value) if isinstance(value, str) else value
-
 
 def parse_payload(event: Any) -> JobPayload:
     if not isinstance(event, dict) or event.get("job") not in JOBS:
         raise Invalid("Not a job's payload.", fields={"job": f"one of {', '.join(JOBS)}"})
+    scheduled = event.get("scheduled_time")
     try:
-        return JobPayload.model_validate(event)
+        if not isinstance(scheduled, str):
+            raise ValueError("the scheduled time, e.g. 2026-05-17T06:15:00Z")
+        return JobPayload(job=event["job"], scheduled_time=parse_scheduled_time(scheduled))
     except ValueError as error:
         raise Invalid("Not a job's payload.", fields={"scheduled_time": str(error)}) from None
 

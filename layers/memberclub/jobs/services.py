@@ -11,15 +11,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from pydantic import BaseModel
-
 from memberclub.club import Club
 from memberclub.coupons import Coupon
 from memberclub.events import EventDetail
 from memberclub.members import Member
+from memberclub.records import Record
 
 
-class OnboardingAgenda(BaseModel):
+class OnboardingAgenda(Record, kw_only=True):
     """A confirmed member's next onboarding step: written with the confirmation, moved on by
     the sweep from step to step, removed after the last."""
 

@@ -14,8 +14,6 @@ from __future__ import annotations
 import random
 import time
 
-from pydantic import ValidationError
-
 from memberclub import clock
 from memberclub.club import Club
 from memberclub.errors import Invalid, Unavailable
@@ -24,6 +22,7 @@ from memberclub.loyalty.change import Accrual, MemberChanged, OrderChanged
 from memberclub.loyalty.plan import plan_purchase, plan_refund
 from memberclub.loyalty.services import LoyaltyServices
 from memberclub.members import Member
+from memberclub.records import RecordInvalid
 
 ATTEMPTS = 8  # re-plans when a racing order changed the same member or order
 
@@ -49,8 +48,8 @@ def club_of(services: LoyaltyServices, detail: EventDetail) -> Club | None:
     snapshot = getattr(detail, "club", None)
     if snapshot and snapshot.get("club_id") == detail.club_id:
         try:
-            return Club.model_validate(snapshot)
-        except ValidationError:
+            return Club.parse(snapshot)
+        except RecordInvalid:
             pass
     return services.clubs.get(detail.club_id)
 

@@ -53,12 +53,12 @@ def plan_purchase(club: Club, purchase: PurchaseRecorded, order: OrderRecord | N
     base = order or OrderRecord(club_id=club.club_id, source=purchase.source, order_id=purchase.order_id,
                                 created_at=clock.iso(now))
     refunds = _merge(base.refunds, purchase.refunds_minor)
-    after = base.model_copy(update={
-        "member_id": member.member_id if member else None, "currency": purchase.currency,
-        "total": purchase.total_minor, "points_basis": purchase.points_basis_minor, "paid": True,
-        "paid_at": purchase.paid_at, "refunds": refunds, "earned_stamps": earned.stamps,
-        "earned_points": earned.points, "fingerprint": purchase.fingerprint, "rev": base.rev + 1,
-    })
+    after = base.replace(
+        member_id=member.member_id if member else None, currency=purchase.currency,
+        total=purchase.total_minor, points_basis=purchase.points_basis_minor, paid=True,
+        paid_at=purchase.paid_at, refunds=refunds, earned_stamps=earned.stamps,
+        earned_points=earned.points, fingerprint=purchase.fingerprint, rev=base.rev + 1,
+    )
     taken = rules.take_back(club, earned=earned, total=purchase.total_minor,
                             points_basis=purchase.points_basis_minor, refunded=after.refunded,
                             full=after.full_refund)
@@ -103,7 +103,7 @@ def plan_refund(club: Club, refund: PurchaseRefunded, order: OrderRecord | None,
     full = base.full_refund or refund.full
     if order is not None and refunds == order.refunds and full == order.full_refund:
         return None, Accrual(member, duplicate=True), _refund_cause(order)
-    after = base.model_copy(update={"refunds": refunds, "full_refund": full, "rev": base.rev + 1})
+    after = base.replace(refunds=refunds, full_refund=full, rev=base.rev + 1)
     if after.total is None and refund.total_minor is not None:
         after.total = refund.total_minor
     cause = _refund_cause(after)
@@ -176,15 +176,15 @@ def move_card(club: Club, change: OrderChange, member: Member, net: Earnings, *,
     spend_by_month = rules.rolling(spend_by_month, current)
     visits_by_month = rules.rolling(visits_by_month, current)
     candidate = rules.tier_for(settings.tiers, sum(spend_by_month.values()), sum(visits_by_month.values()))
-    after = member.model_copy(update={
-        "stamps": stamps, "points": points, "tier": rules.promoted(settings.tiers, member.tier, candidate),
-        "lifetime_spend": max(member.lifetime_spend + spend, 0), "visits": member.visits + (1 if visit else 0),
-        "last_purchase_at": max(filter(None, (member.last_purchase_at, visit_at))) if visit else member.last_purchase_at,
-        "last_active_at": max(filter(None, (member.last_active_at, member.last_purchase_at, visit_at)), default=None),
-        "spend_by_month": spend_by_month, "visits_by_month": visits_by_month, "rev": member.rev + 1,
+    after = member.replace(
+        stamps=stamps, points=points, tier=rules.promoted(settings.tiers, member.tier, candidate),
+        lifetime_spend=max(member.lifetime_spend + spend, 0), visits=member.visits + (1 if visit else 0),
+        last_purchase_at=max(filter(None, (member.last_purchase_at, visit_at))) if visit else member.last_purchase_at,
+        last_active_at=max(filter(None, (member.last_active_at, member.last_purchase_at, visit_at)), default=None),
+        spend_by_month=spend_by_month, visits_by_month=visits_by_month, rev=member.rev + 1,
         # A purchase makes a lapsed member active again (the churn figures count it).
-        "inactive_since": None if visit else member.inactive_since,
-    })
+        inactive_since=None if visit else member.inactive_since,
+    )
     if after.tier is not None and after.tier != member.tier:
         change.tier_review = rules.tier_review_month(spend_by_month, visits_by_month)
     reward_at = settings.stamps.reward_at

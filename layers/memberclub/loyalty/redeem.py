@@ -48,7 +48,7 @@ def redeem_coupon(services: LoyaltyServices, club: Club, code: str) -> Coupon:
         if not redeemed:
             _usable_coupon(services, club, code, now)  # used or expired a moment ago: say which
             raise Conflict("This coupon was used already.", code="already_redeemed")
-        return coupon.model_copy(update={"status": "redeemed", "redeemed_at": clock.iso(now)})
+        return coupon.replace(status="redeemed", redeemed_at=clock.iso(now))
     raise Unavailable("Too many changes to this member at once. Please try again.")
 
 
@@ -66,7 +66,7 @@ def _member_active_now(services: LoyaltyServices, club: Club, coupon: Coupon,
     activity = activity_moves(club, previous, at)
     if member.inactive_since:  # a lapsed member who comes back to use a coupon is active again
         activity = added(activity, {club.month_of(now): {"became_active": 1}})
-    return member.model_copy(update={"last_active_at": at, "inactive_since": None, "rev": member.rev + 1}), activity
+    return member.replace(last_active_at=at, inactive_since=None, rev=member.rev + 1), activity
 
 
 def _usable_coupon(services: LoyaltyServices, club: Club, code: str, now: datetime) -> Coupon:

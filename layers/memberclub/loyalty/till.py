@@ -51,9 +51,9 @@ def customer_named(club: Club, text: str) -> Customer:
     text = text.strip()
     try:
         if "@" in text:
-            return Customer(email=contacts.normalize_email(text))
+            return Customer(emails=(contacts.normalize_email(text),))
         if text.startswith(("+", "00")) or text.replace(" ", "").replace("-", "").isdigit():
-            return Customer(phone=contacts.normalize_phone(text, club.phone_country))
+            return Customer(phones=(contacts.normalize_phone(text, club.phone_country),))
     except ValueError as error:
         raise Invalid("Some fields are not valid.", fields={"member": str(error)}) from None
     return Customer(card_code=contacts.normalize_code(text))

@@ -9,37 +9,22 @@ against it.
 """
 
 from dataclasses import dataclass
-from typing import Any, Literal
-
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from typing import Annotated, Literal
 
 from memberclub.club import Club
+from memberclub.records import Meta, Record, field
 
 OrderSource = Literal["shopify", "woocommerce", "orders", "till"]
 
 
-class Customer(BaseModel):
+class Customer(Record, kw_only=True, frozen=True):
     """Every way the order names its customer, normalised, in the order they are tried: the
     card code, then each e-mail, then each phone (E.164). A Shopify order may carry the
-    order's e-mail and a different customer e-mail; any of them finds the member.
-
-    ``email=`` and ``phone=`` are accepted for one of each."""
-
-    model_config = ConfigDict(frozen=True)
+    order's e-mail and a different customer e-mail; any of them finds the member."""
 
     card_code: str | None = None
     emails: tuple[str, ...] = ()
     phones: tuple[str, ...] = ()
-
-    @model_validator(mode="before")
-    @classmethod
-    def _single_contacts(cls, value: Any) -> Any:
-        if isinstance(value, dict) and ("email" in value or "phone" in value):
-            value = dict(value)
-            email, phone = value.pop("email", None), value.pop("phone", None)
-            value["emails"] = tuple(value.get("emails", ())) + ((email,) if email else ())
-            value["phones"] = tuple(value.get("phones", ())) + ((phone,) if phone else ())
-        return value
 
     @property
     def email(self) -> str | None:
@@ -53,33 +38,38 @@ class Customer(BaseModel):
         return bool(self.card_code or self.emails or self.phones)
 
 
-class PaidOrder(BaseModel):
+OrderId = Annotated[str, Meta(min_length=1, max_length=200)]
+Currency = Annotated[str, Meta(pattern=r"^[A-Z]{3}$")]
+Minor = Annotated[int, Meta(ge=0)]  # money in minor units
+
+
+class PaidOrder(Record, kw_only=True):
     kind: Literal["paid"] = "paid"
     source: OrderSource
-    order_id: str = Field(min_length=1, max_length=200)
-    currency: str = Field(pattern=r"^[A-Z]{3}$")
-    total: int = Field(ge=0)  # minor units
-    points_basis: int = Field(ge=0)  # minor units
+    order_id: OrderId
+    currency: Currency
+    total: Minor
+    points_basis: Minor
     paid_at: str  # ISO 8601 UTC
-    customer: Customer = Customer()
+    customer: Customer = field(default_factory=Customer)
     # Refunds the same delivery already shows (a WooCommerce order updated after a refund).
-    refunds: dict[str, int] = Field(default_factory=dict)
+    refunds: dict[str, int] = {}
     # The till's count of stamps, when the owner gives them by hand.
-    stamps: int | None = Field(None, ge=0, le=100)
+    stamps: Annotated[int, Meta(ge=0, le=100)] | None = None
 
 
-class OrderRefund(BaseModel):
+class OrderRefund(Record, kw_only=True):
     kind: Literal["refund"] = "refund"
     source: OrderSource
-    order_id: str = Field(min_length=1, max_length=200)
-    currency: str | None = Field(None, pattern=r"^[A-Z]{3}$")
+    order_id: OrderId
+    currency: Currency | None = None
     # Refund id → amount in minor units. A refund id is applied once; a source that only
     # reports a running total (the generic format) uses one id whose amount only grows.
-    refunds: dict[str, int] = Field(default_factory=dict)
+    refunds: dict[str, int] = {}
     full: bool = False  # the whole order is refunded
-    total: int | None = Field(None, ge=0)  # the order's total, when the refund tells it
+    total: Minor | None = None  # the order's total, when the refund tells it
     refunded_at: str
-    customer: Customer = Customer()
+    customer: Customer = field(default_factory=Customer)
 
 
 OrderFact = PaidOrder | OrderRefund
@@ -96,7 +86,7 @@ class DeliveryLookup:
     club: Club | None = None  # when the club was read with them (a cold instance)
 
 
-class OrderRecord(BaseModel):
+class OrderRecord(Record, kw_only=True):
     """The club's record of one order: the exactly-once marker of its accrual and refunds.
 
     Kept for every order, a member's or not (the owner's figures count them all). A refund
@@ -114,13 +104,13 @@ class OrderRecord(BaseModel):
     points_basis: int | None = None
     paid: bool = False
     paid_at: str | None = None
-    refunds: dict[str, int] = Field(default_factory=dict)
+    refunds: dict[str, int] = {}
     full_refund: bool = False
     earned_stamps: int = 0
     earned_points: int = 0
     taken_stamps: int = 0
     taken_points: int = 0
-    reward_codes: list[str] = Field(default_factory=list)
+    reward_codes: list[str] = []
     fingerprint: str | None = None  # a till receipt's request (loyalty.till.till_fingerprint)
     # When the record was made; stored only while the order is unpaid (a refund that came
     # first): once paid, ``paid_at`` dates it and the record is kept for years.

@@ -233,7 +233,7 @@ def record_delivery(services: IntakeServices, club: Club, delivery: Delivery,
 
 
 def event_for(club: Club, fact: OrderFact, member_id: str | None, idempotency_key: str) -> EventDetail:
-    snapshot = club.model_dump(mode="json")  # the stamps function applies these rules
+    snapshot = club.to_data()  # the stamps function applies these rules
     if isinstance(fact, PaidOrder):
         return PurchaseRecorded(
             club_id=club.club_id, idempotency_key=idempotency_key, occurred_at=fact.paid_at, source=fact.source,

@@ -62,7 +62,7 @@ def member_history(directory: MemberDirectory, club: Club, member_id: str, now: 
         "orders": [{"source": o.source, "order_id": o.order_id, "total": _money(o.total), "refunded": _money(o.refunded),
                     "paid_at": o.paid_at, "stamps": o.earned_stamps, "points": o.earned_points}
                    for o in reversed(records.orders)],
-        "consent_history": [proof.model_dump(mode="json") for proof in reversed(records.consent_history)],
+        "consent_history": [proof.to_data() for proof in reversed(records.consent_history)],
     }
 
 

@@ -28,7 +28,7 @@ def poster_svg(club: Club, base_url: str) -> str:
     locale = club.locale
     words = {key: phrases.get(locale, phrases["en"]) for key, phrases in POSTER_TEXTS.items()}
     welcome = club.settings.welcome_coupon
-    offer = (words["welcome"].format(offer=i18n.describe_offer(welcome.value.model_dump(mode="json"), locale,
+    offer = (words["welcome"].format(offer=i18n.describe_offer(welcome.value.to_data(), locale,
                                                                 club.currency)) if welcome.enabled else "")
     link = join_link(base_url, club)
     left, top = (WIDTH_MM - QR_MM) / 2, 95

@@ -13,15 +13,14 @@ import uuid
 from datetime import datetime
 from typing import Any, Protocol
 
-from pydantic import ValidationError
-
 from memberclub import clock
 from memberclub.bodies import require_object
 from memberclub.club import Club
 from memberclub.club_rules import ClubSettings, merge_settings
-from memberclub.errors import Invalid, field_errors
+from memberclub.errors import Invalid
 from memberclub.events import ClubSettingsChanged
 from memberclub.jobs.calendar import unserved_zone
+from memberclub.records import Record, RecordInvalid, field_names
 
 
 class SettingsStore(Protocol):
@@ -40,7 +39,7 @@ CLUB_FIELDS = ("locale", "timezone")
 
 def settings_view(club: Club) -> dict[str, Any]:
     """``GET /owner/{club}/settings``: the rules and texts, and the club's language and zone."""
-    return club.settings.model_dump(mode="json") | {field: getattr(club, field) for field in CLUB_FIELDS}
+    return club.settings.to_data() | {field: getattr(club, field) for field in CLUB_FIELDS}
 
 
 def merged_settings(club: Club, body: Any, schedule_zones: tuple[str, ...] | None = None) -> tuple[Club, list[str]]:
@@ -52,15 +51,15 @@ def merged_settings(club: Club, body: Any, schedule_zones: tuple[str, ...] | Non
     try:
         after = merge_settings(club.settings, changes)
         # The club as a whole must hold too (a free item is named in the club's language).
-        changed = Club.model_validate(club.model_dump(mode="json") | own | {"settings": after.model_dump(mode="json")})
-    except ValidationError as error:
-        raise Invalid("Some settings are not valid.", fields=field_errors(error)) from None
+        changed = Club.parse(club.to_data() | own | {"settings": after.to_data()})
+    except RecordInvalid as error:
+        raise Invalid("Some settings are not valid.", fields=error.fields) from None
     if changed.timezone != club.timezone:
         problem = unserved_zone(changed.timezone, schedule_zones, clock.now().date())
         if problem:
             raise Invalid("Some settings are not valid.", fields={"timezone": problem})
     before = club.settings
-    sections = [name for name in ClubSettings.model_fields if getattr(after, name) != getattr(before, name)]
+    sections = [name for name in field_names(ClubSettings) if getattr(after, name) != getattr(before, name)]
     sections += [field for field in CLUB_FIELDS if getattr(changed, field) != getattr(club, field)]
     return changed, sections
 
@@ -78,7 +77,7 @@ def change_settings(store: SettingsStore, club: Club, body: Any,
     event = ClubSettingsChanged(club_id=club.club_id, idempotency_key=f"settings#{club.club_id}#{uuid.uuid4().hex}",
                                 occurred_at=at, sections=sections)
     what = {name: getattr(changed, name) if name in CLUB_FIELDS else
-            getattr(after, name).model_dump(mode="json") if hasattr(getattr(after, name), "model_dump")
+            getattr(after, name).to_data() if isinstance(getattr(after, name), Record)
             else getattr(after, name) for name in sections}
     store.save_settings(changed, after, what, event, now)
     return changed

@@ -83,7 +83,7 @@ def offer_lines(club: Club, offer: PremiumOffer, locale: str) -> dict[str, objec
         return i18n.money(money.to_decimal_string(minor), club.currency, locale)
 
     def described(rule: CouponRule) -> str:
-        return i18n.describe_offer(rule.value.model_dump(mode="json"), locale, club.currency)
+        return i18n.describe_offer(rule.value.to_data(), locale, club.currency)
 
     interval = i18n.text(locale, f"premium.per_{rules.interval}")
     rewards = f"{offer.extra_rewards:.1f}"

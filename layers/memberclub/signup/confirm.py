@@ -46,9 +46,8 @@ def confirm_membership(services: SignupServices, token: str) -> Confirmation:
         if services.members.activate(member, clock.iso(now), welcome, club.month_of(now), join,
                                      first_day=now.astimezone(club.zone).date().isoformat()):
             consents = {purpose: bool(join and join.choices.get(purpose)) for purpose in PURPOSES}
-            member = member.model_copy(update={"status": "active", "confirmed_at": clock.iso(now),
-                                               "welcome_published": False, "consents": consents}
-                                       | ({"locale": join.locale} if join else {}))
+            member = member.replace(status="active", confirmed_at=clock.iso(now), welcome_published=False,
+                                    consents=consents, locale=join.locale if join else member.locale)
             coupon = welcome
         else:
             # Confirmed at the same moment by another click: that one issued the coupon.

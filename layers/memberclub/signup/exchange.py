@@ -67,7 +67,7 @@ def exchange_points(services: SignupServices, club: Club, member: Member, reward
                            code="not_enough_points")
         coupon = issue_coupon(club, current.member_id, "reward", rule, issued=now,
                               cause=f"exchange#{reward.id}#{current.rev}")
-        after = current.model_copy(update={"points": current.points - reward.points, "rev": current.rev + 1})
+        after = current.replace(points=current.points - reward.points, rev=current.rev + 1)
         base = {"club_id": club.club_id, "member_id": current.member_id, "occurred_at": clock.iso(now)}
         events = [
             PointsExchanged(**base, idempotency_key=f"exchange#{coupon.code}", reward=reward.id, code=coupon.code,

@@ -34,18 +34,18 @@ def export_member(services: SignupServices, club: Club, member: Member) -> dict[
     records = services.members.records(member)
 
     def with_text(proof: ConsentProof) -> dict[str, Any]:
-        return proof.model_dump(mode="json") | {"text": consent_text(proof.purpose, proof.locale, club.name,
-                                                                     proof.text_version)}
+        return proof.to_data() | {"text": consent_text(proof.purpose, proof.locale, club.name, proof.text_version)}
 
     return {
         "exported_at": clock.iso(now),
         "club": {"club_id": club.club_id, "name": club.name},
-        "profile": member.model_dump(mode="json", exclude=INTERNAL_FIELDS | {"consents"}),
+        "profile": {name: value for name, value in member.to_data().items()
+                    if name not in INTERNAL_FIELDS | {"consents"}},
         # The consents in force, each with the entry that proves it (the latest of its purpose).
         "consents": {proof.purpose: with_text(proof) for proof in records.consent_history},
         "consent_history": [with_text(proof) for proof in records.consent_history],
         "coupons": [coupon.view(now) for coupon in records.coupons],
-        "orders": [order.model_dump(mode="json", exclude_none=True) for order in records.orders],
+        "orders": [order.to_data(drop_none=True) for order in records.orders],
         "ledger": records.ledger,
     }
 

@@ -192,7 +192,7 @@ def _join_again(services: SignupServices, club: Club, taken: ContactTaken, join:
     if not claimed:
         logger.info("sign-up message held back by the cooldown", extra={"member_id": member_id})
         return
-    _publish_or_release(services, existing.model_copy(update={field: clock.iso(now)}), field, [
+    _publish_or_release(services, existing.replace(**{field: clock.iso(now)}), field, [
         MemberJoinRepeated(club_id=club.club_id, idempotency_key=f"join-repeated#{member_id}#{clock.iso(now)}",
                            occurred_at=clock.iso(now), member_id=member_id, status=existing.status,
                            channel=existing.channel, join_id=join.join_id if pending else None),

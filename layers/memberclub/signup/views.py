@@ -88,7 +88,7 @@ def card_page(card: Card, token: str, *, saved: bool, exchange: str | None = Non
                 stamps_left=max(reward_at - member.stamps, 0), tier_name=tier or i18n.text(locale, "card.no_tier"),
                 premium_until=premium_until, consents=member.consent_flags(), exchange=exchange,
                 rewards=[{"id": reward.id, "points": reward.points, "affordable": member.points >= reward.points,
-                          "name": reward.name or i18n.describe_offer(reward.value.model_dump(mode="json"), locale,
+                          "name": reward.name or i18n.describe_offer(reward.value.to_data(), locale,
                                                                      club.currency)}
                          for reward in club.settings.points.catalogue],
                 consent_texts=consent_texts(club, locale))

@@ -23,7 +23,7 @@ from memberclub.storage.table import Item
 def onboarding_agenda_item(agenda: OnboardingAgenda, day: str) -> Item:
     """The agenda item, listed in the expiry index under ``day`` (its next step's date)."""
     return (keys.onboarding_agenda(agenda.club_id, agenda.member_id) | {"type": "onboarding"}
-            | agenda.model_dump(mode="json", exclude_none=True)
+            | agenda.to_data(drop_none=True)
             | keys.expiry_index_keys(day, "onboarding", agenda.club_id, agenda.member_id))
 
 

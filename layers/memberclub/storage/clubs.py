@@ -11,6 +11,7 @@ from memberclub.club import Club
 from memberclub.club_rules import ClubSettings
 from memberclub.errors import Conflict, NotFound
 from memberclub.events import ClubSettingsChanged
+from memberclub.records import field_names
 from memberclub.storage import keys
 from memberclub.storage.outbox import outbox_put
 from memberclub.storage.table import ConditionFailed, Item, Table, put, update
@@ -26,7 +27,7 @@ class ClubStore:
 
     def create(self, club: Club, owner_key_hash: str) -> None:
         """Create the club, or raise Conflict if the id is taken."""
-        item = keys.club(club.club_id) | club.model_dump(mode="json") | {"owner_key_hash": owner_key_hash}
+        item = keys.club(club.club_id) | club.to_data() | {"owner_key_hash": owner_key_hash}
         try:
             self.table.transact([
                 put(item, "attribute_not_exists(PK)"),
@@ -55,7 +56,7 @@ class ClubStore:
     def remember(self, item: Item) -> Club:
         """The club of an item read with other items (a webhook's contacts), cached as if
         read here."""
-        club = Club.model_validate({k: v for k, v in item.items() if k in Club.model_fields})
+        club = Club.parse({k: v for k, v in item.items() if k in field_names(Club)})
         self._cache[club.club_id] = (time.monotonic(), club, item.get("owner_key_hash", ""))
         return club
 
@@ -81,7 +82,7 @@ class ClubStore:
             self.table.transact([
                 update(keys.club(club.club_id), "SET settings = :settings, #loc = :locale, #tz = :tz",
                        condition="attribute_exists(PK)", names={"#loc": "locale", "#tz": "timezone"},
-                       values={":settings": settings.model_dump(mode="json"), ":locale": club.locale,
+                       values={":settings": settings.to_data(), ":locale": club.locale,
                                ":tz": club.timezone}),
                 put(keys.settings_audit(club.club_id, at, time.time_ns())
                     | {"type": "settings_change", "at": at, "sections": event.sections, "changes": changes}),

@@ -37,7 +37,7 @@ class CouponStore:
 
     def get(self, club_id: str, code: str) -> Coupon | None:
         item = self.table.get(keys.coupon(club_id, code), consistent=True)
-        return Coupon.model_validate(item) if item else None
+        return Coupon.parse(item) if item else None
 
     def redeem(self, coupon: Coupon, now: datetime, month: str, events: Sequence[EventDetail],
                active: Member | None = None, activity: Mapping[str, Mapping[str, int]] | None = None) -> bool:

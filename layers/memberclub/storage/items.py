@@ -9,7 +9,7 @@ from memberclub.storage.table import Item
 
 
 def member_item(member: Member) -> Item:
-    item = keys.member(member.club_id, member.member_id) | member.model_dump(mode="json", exclude_none=True)
+    item = keys.member(member.club_id, member.member_id) | member.to_data(drop_none=True)
     if member.status != "erased":
         item |= keys.club_members_index_keys(member.club_id, member.created_at, member.member_id)
     return item
@@ -18,7 +18,7 @@ def member_item(member: Member) -> Item:
 def coupon_item(coupon: Coupon, expiry_day: str) -> Item:
     return (
         keys.coupon(coupon.club_id, coupon.code)
-        | coupon.model_dump(mode="json", exclude_none=True)
+        | coupon.to_data(drop_none=True)
         | {
             "member_pk": keys.member_pk(coupon.club_id, coupon.member_id),
             "member_sk": keys.coupon_member_sk(coupon.issued_at, coupon.code),

@@ -56,7 +56,7 @@ class JobStore:
 
     def members(self, club_id: str, member_ids: Sequence[str]) -> list[Member]:
         wanted = [keys.member(club_id, member_id) for member_id in dict.fromkeys(member_ids)]
-        return [Member.model_validate(item) for item in self.table.batch_get(wanted)]
+        return [Member.parse(item) for item in self.table.batch_get(wanted)]
 
     def birthday_member_ids(self, club_id: str, month_day: str) -> list[str]:
         prefix = keys.member_pk(club_id, "")
@@ -85,7 +85,7 @@ class JobStore:
 
     def coupons_by_code(self, club_id: str, codes: Sequence[str]) -> list[Coupon]:
         wanted = [keys.coupon(club_id, code) for code in dict.fromkeys(codes)]
-        return [Coupon.model_validate(item) for item in self.table.batch_get(wanted)]
+        return [Coupon.parse(item) for item in self.table.batch_get(wanted)]
 
     def coupons_expiring(self, club_id: str, index_day: str) -> list[Coupon]:
         return [c for c in self.coupons_by_code(club_id, self._expiry_entries(index_day, "coupon", club_id))
@@ -207,7 +207,7 @@ class JobStore:
                        names={"#st": "status", "#rev": "rev"},
                        values={":zero": 0, ":rev": member.rev + 1, ":read": member.rev, ":active": "active",
                                ":listed": f"EXP#{listed}"}),
-                put(ledger_item(member.model_copy(update={"points": 0}), at, 0, entry)),
+                put(ledger_item(member.replace(points=0), at, 0, entry)),
                 # To the month and the lifetime total: the points outstanding are read from it.
                 *stats_adds(member.club_id, {month: {"points_expired": member.points}},
                             cause=f"points-expired#{member.member_id}#{listed}"),
@@ -289,7 +289,7 @@ class JobStore:
     def onboarding_due(self, club_id: str, day: str) -> list[OnboardingAgenda]:
         wanted = [keys.onboarding_agenda(club_id, member_id)
                   for member_id in self._expiry_entries(day, "onboarding", club_id)]
-        found = [OnboardingAgenda.model_validate(item) for item in self.table.batch_get(wanted)]
+        found = [OnboardingAgenda.parse(item) for item in self.table.batch_get(wanted)]
         # The index is eventually consistent: an item moved on a moment ago may still be listed.
         return [agenda for agenda in found
                 if (date.fromisoformat(agenda.first_day) + timedelta(days=agenda.step_day)).isoformat() == day]
@@ -302,7 +302,7 @@ class JobStore:
         if next_day is None or next_step_day is None:
             action = delete(key, condition, values=values)
         else:
-            moved = agenda.model_copy(update={"step_day": next_step_day})
+            moved = agenda.replace(step_day=next_step_day)
             action = put(onboarding_agenda_item(moved, next_day), condition, values=values)
         actions = [action]
         if events:

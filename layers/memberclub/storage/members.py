@@ -45,7 +45,7 @@ def order_record(item: Item) -> OrderRecord:
         OrderRecord,  # orders' and the export's: signup starts without it
     )
 
-    return OrderRecord.model_validate(item | keys.order_names(item["PK"]))
+    return OrderRecord.parse(item | keys.order_names(item["PK"]))
 
 
 def order_keys_in_ledger(club_id: str, ledger: Sequence[Item]) -> list[dict[str, str]]:
@@ -100,11 +100,11 @@ class MemberStore:
         found = sorted(self.table.batch_get(wanted), key=lambda item: order[item["PK"]])
         for item in found:
             if item.get("status") != "erased":
-                yield Member.model_validate(item)
+                yield Member.parse(item)
 
     def get(self, club_id: str, member_id: str, *, consistent: bool = False) -> Member | None:
         item = self.table.get(keys.member(club_id, member_id), consistent=consistent)
-        return Member.model_validate(item) if item else None
+        return Member.parse(item) if item else None
 
     def member_id_for(self, club_id: str, customer: Customer) -> str | None:
         """The member an order or the till names (``Customer``'s order): one BatchGetItem."""
@@ -116,7 +116,7 @@ class MemberStore:
     def coupons(self, member: Member) -> list[Coupon]:
         items = self.table.query(keys.member_pk(member.club_id, member.member_id), index="member",
                                  pk_name="member_pk", sk_name="member_sk", sk_prefix="COUPON#", forward=False)
-        return [Coupon.model_validate(item) for item in items]
+        return [Coupon.parse(item) for item in items]
 
     def records(self, member: Member) -> MemberRecords:
         """Everything held about the member besides the profile, for the export: the coupons
@@ -125,7 +125,7 @@ class MemberStore:
         return MemberRecords(
             coupons=list(reversed(self.coupons(member))),
             orders=self._orders(member, ledger),
-            consent_history=[ConsentProof.model_validate(i) for i in self._history(member, keys.CONSENT_PREFIX)],
+            consent_history=[ConsentProof.parse(i) for i in self._history(member, keys.CONSENT_PREFIX)],
             ledger=[ledger_line(i) for i in ledger],
         )
 

@@ -42,8 +42,9 @@ def order_item(order: OrderRecord) -> Item:
     left_out = set(keys.ORDER_KEY_NAMES)
     if order.paid_at is not None:
         left_out.add("created_at")
-    return keys.order(order.club_id, order.source, order.order_id) | order.model_dump(
-        mode="json", exclude_defaults=True, exclude=left_out)
+    kept = order.to_data(drop_defaults=True)
+    return keys.order(order.club_id, order.source, order.order_id) | {
+        name: value for name, value in kept.items() if name not in left_out}
 
 
 def ledger_item(member: Member, at: str, seq: int, entry: LedgerEntry) -> Item:

@@ -37,7 +37,7 @@ def outbox_item(club_id: str, ref: str, events: Sequence[EventDetail], now: date
     """One outbox item: the events of one cause, as the relay hands them to PutEvents."""
     return keys.outbox(club_id, ref) | {
         "type": OUTBOX_TYPE,
-        "events": [{"detail_type": event.DETAIL_TYPE, "detail": event.model_dump_json()} for event in events],
+        "events": [{"detail_type": event.DETAIL_TYPE, "detail": event.to_json()} for event in events],
         "expire_at": int((now + KEEP_FOR).timestamp()),
     }
 

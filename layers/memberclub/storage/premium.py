@@ -42,7 +42,7 @@ class PremiumStore:
 
     def member(self, club_id: str, member_id: str) -> Member | None:
         item = self.table.get(keys.member(club_id, member_id), consistent=True)
-        return Member.model_validate(item) if item else None
+        return Member.parse(item) if item else None
 
     def event_seen(self, stripe_event_id: str) -> bool:
         return self.table.get(keys.stripe_event(stripe_event_id), consistent=True) is not None

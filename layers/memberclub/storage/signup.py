@@ -36,7 +36,7 @@ _CHANNEL_NAMES = {EMAIL: "email", PHONE: "phone"}
 def join_item(member: Member, join: JoinConsents, expire_at: int) -> Item:
     """A join's consent choices, kept until its link is followed (or it expires)."""
     return (keys.join_request(member.club_id, member.member_id, join.join_id)
-            | {"type": "join", "expire_at": expire_at} | join.model_dump(mode="json", exclude_none=True))
+            | {"type": "join", "expire_at": expire_at} | join.to_data(drop_none=True))
 
 def _contact_hashes(member: Member) -> dict[str, str]:
     """The member's contact index entries: EMAIL/PHONE → the contact's hash."""
@@ -64,7 +64,7 @@ def consent_entries(member: Member, proofs: Sequence[ConsentProof]) -> list[Item
     written = time.time_ns()
     return [
         keys.consent_entry(member.club_id, member.member_id, proof.at, written, seq)
-        | {"type": "consent"} | proof.model_dump(mode="json", exclude_none=True)
+        | {"type": "consent"} | proof.to_data(drop_none=True)
         for seq, proof in enumerate(proofs)
     ]
 
@@ -147,9 +147,9 @@ class SignupStore(MemberStore):
         member, join = None, None
         for item in self.table.batch_get(wanted, consistent=True):
             if item["SK"] == "PROFILE":
-                member = Member.model_validate(item)
+                member = Member.parse(item)
             else:
-                join = JoinConsents.model_validate(item)
+                join = JoinConsents.parse(item)
         return member, join
 
     def release_message_slot(self, member: Member, field: str, claimed_at: str) -> None:
@@ -220,7 +220,7 @@ class SignupStore(MemberStore):
             ])
         except ConditionFailed:
             return None
-        return member.model_copy(update={"consents": consents})
+        return member.replace(consents=consents)
 
     # --- erasure ----------------------------------------------------------------------
 

@@ -20,11 +20,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import ValidationError
-
 from memberclub import clock, contacts, money
 from memberclub.errors import Invalid
 from memberclub.orders.facts import Customer, OrderFact
+from memberclub.records import RecordInvalid
 
 # A card code as the till prints it (ids.new_card_code), dashes and spaces taken out, with
 # some room for other systems.
@@ -146,12 +145,12 @@ class Fields:
         return clock.iso(moment)
 
     def facts(self, build: Any) -> Any:
-        """Build a fact model; a value it refuses becomes a field error, not a 500."""
+        """Build a fact and check it; a value it refuses becomes a field error, not a 500."""
         try:
-            return build()
-        except ValidationError as error:
-            for problem in error.errors():
-                self.fail(".".join(str(part) for part in problem["loc"]) or "body", problem["msg"])
+            return build().checked()
+        except RecordInvalid as error:
+            for field, problem in error.fields.items():
+                self.fail(field, problem)
             return None
 
 

@@ -19,7 +19,7 @@ def is_bus_event(event: dict[str, Any]) -> bool:
 
 
 def on_bus_event(event: dict[str, Any]) -> dict[str, Any]:
-    envelope = EventEnvelope.model_validate(event)
+    envelope = EventEnvelope.parse(event)
     detail = parse_detail(envelope.detail_type, envelope.detail)
     services = wiring.premium_services()
     if isinstance(detail, MemberErased):
