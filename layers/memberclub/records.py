@@ -75,6 +75,7 @@ class Record(Struct, kw_only=True):
 
 
 def field_names(record: type[Record]) -> tuple[str, ...]:
+    """The record's fields, in order (``ClubSettings``' sections, a stored club's own fields)."""
     return record.__struct_fields__
 
 
@@ -123,7 +124,7 @@ def _problems(kind: Any, data: Any, path: str, error: msgspec.ValidationError) -
                     break
         if problems:
             return problems
-    elif get_origin(_plain(kind)) is list and isinstance(data, list) and _first_problem(list, data) is None:
+    elif get_origin(_plain(kind)) is list and isinstance(data, list):
         (item_kind,) = get_args(_plain(kind))
         problems = {}
         for index, item in enumerate(data):

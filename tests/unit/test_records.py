@@ -41,6 +41,8 @@ def test_every_wrong_setting_is_reported_by_its_dotted_path_in_plain_words():
         "welcome_coupon.value": "a percent coupon needs its percent"}
     assert refused({"tiers": {"levels": [{"id": "gold", "name": "Gold"}, {"id": "gold", "name": "Gull"}]}}) == {
         "tiers": "tier ids must differ"}
+    reward = {"id": "a", "points": 1, "value": {"type": "percent", "percent": 10}}
+    assert refused({"points": {"catalogue": [reward] * 21}}) == {"points.catalogue": "may have at most 20 entries"}
     assert refused([]) == {"body": "must be an object"}  # type: ignore[arg-type]
 
 
