@@ -43,7 +43,10 @@ class RecordInvalid(ValueError):
 
 
 class Record(Struct, kw_only=True):
-    """A record: keyword fields, checked by ``parse``, compared field by field."""
+    """A record: keyword fields, checked by ``parse``, compared field by field.
+
+    msgspec applies ``kw_only`` to the fields a class itself defines, so every record class
+    says ``kw_only=True``: a required field may then follow one with a default."""
 
     @classmethod
     def parse(cls, data: Any) -> Self:

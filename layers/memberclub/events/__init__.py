@@ -5,7 +5,7 @@ names its cause, so a consumer that sees it twice (EventBridge delivers at least
 tell. Details carry ids, not contact data: consumers read the member when they need it, so
 an erased member's e-mail never sits in an event archive.
 
-The models live in a module per part of the club (``members``, ``orders``, ``jobs``,
+The records live in a module per part of the club (``members``, ``orders``, ``jobs``,
 ``premium``, ``owner``) and are imported from here, ``from memberclub.events import
 MemberJoined``: a module is loaded with the first of its events a function names. A function
 uses a handful of the 24, and defining all of them would be paid at every cold start.
@@ -35,7 +35,7 @@ class EventDetail(Record, kw_only=True):
         return msgspec.json.encode(self).decode()
 
 
-# Each detail type (its model's name) and the module that defines it.
+# Each detail type (its record's name) and the module that defines it.
 DETAIL_TYPES: dict[str, str] = {
     "MemberJoined": "members",
     "MemberJoinRepeated": "members",
@@ -64,7 +64,7 @@ DETAIL_TYPES: dict[str, str] = {
 }
 
 
-__all__ = [  # the models too: ``from memberclub.events import MemberJoined`` loads its module
+__all__ = [  # the records too: ``from memberclub.events import MemberJoined`` loads its module
     "SOURCE", "DETAIL_TYPES", "EventDetail", "EventEnvelope", "EventPublisher", "detail_model", "parse_detail",
     "MemberJoined", "MemberJoinRepeated", "MemberConfirmed", "CouponIssued", "MemberErased",
     "PurchaseRecorded", "PurchaseRefunded", "StampsAccrued", "RewardEarned", "CouponRedeemed",
@@ -75,14 +75,14 @@ __all__ = [  # the models too: ``from memberclub.events import MemberJoined`` lo
 
 
 def detail_model(detail_type: str) -> type[EventDetail]:
-    """The model of a detail type (``KeyError`` for a type that is not ours)."""
+    """The record class of a detail type (``KeyError`` for a type that is not ours)."""
     module = importlib.import_module(f"{__name__}.{DETAIL_TYPES[detail_type]}")
     model: type[EventDetail] = getattr(module, detail_type)
     return model
 
 
 def __getattr__(name: str) -> type[EventDetail]:
-    # ``from memberclub.events import MemberJoined`` (PEP 562): the model's module, on first use.
+    # ``from memberclub.events import MemberJoined`` (PEP 562): the record's module, on first use.
     if name in DETAIL_TYPES:
         return detail_model(name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
