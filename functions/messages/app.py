@@ -1,6 +1,6 @@
 """messages: sends the e-mail and SMS that club events call for (an EventBridge target).
 
-A doorway: the EventBridge envelope is parsed into a pydantic model, the delivery rules in
+A doorway: the EventBridge envelope is parsed into a record (``memberclub.records``), the delivery rules in
 ``memberclub.messaging`` decide and send. SES's bounces and complaints come in too
 (``messaging.feedback``): they stop e-mail to an address. Any failure raises, so EventBridge retries the
 event and, in the end, parks it in the rule's dead-letter queue: nothing is dropped.

@@ -1,6 +1,6 @@
 """stamps: applies paid orders and refunds to members' cards (an EventBridge target).
 
-A doorway: the envelope and its detail are parsed into pydantic models and handed to
+A doorway: the envelope and its detail are parsed into records (``memberclub.records``) and handed to
 ``memberclub.loyalty.accrue``, which applies each exactly once. Any failure raises (an
 unexpected detail type too: ``Invalid``), so EventBridge retries the event and, in the end,
 parks it in the rule's dead-letter queue.

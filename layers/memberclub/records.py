@@ -20,6 +20,7 @@ words of docs/api.md's ``fields``: the owner's settings form shows each field's 
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from typing import Annotated, Any, Self, Union, get_args, get_origin
 
 import msgspec
@@ -62,14 +63,15 @@ class Record(Struct, kw_only=True):
         """This record, its constraints checked (one built in code from outside data)."""
         return type(self).parse(msgspec.to_builtins(self))
 
-    def to_data(self, *, drop_none: bool = False, drop_defaults: bool = False) -> dict[str, Any]:
+    def to_data(self, *, drop_none: bool = False, drop_defaults: bool = False,
+                leave_out: Collection[str] = ()) -> dict[str, Any]:
         """As JSON-ready dicts and lists; ``drop_none`` leaves out fields (nested ones too)
-        that are None, ``drop_defaults`` those that hold their default: what a stored item
-        need not repeat."""
+        that are None, ``drop_defaults`` those that hold their default (what a stored item
+        need not repeat), and ``leave_out`` the fields named."""
         data: dict[str, Any] = msgspec.to_builtins(self)
-        if drop_defaults:
-            defaults = _defaults(type(self))
-            data = {name: value for name, value in data.items() if name not in defaults or value != defaults[name]}
+        defaults = _defaults(type(self)) if drop_defaults else {}
+        data = {name: value for name, value in data.items()
+                if name not in leave_out and (name not in defaults or value != defaults[name])}
         return _without_none(data) if drop_none else data
 
     def replace(self, **changes: Any) -> Self:

@@ -20,7 +20,7 @@ from memberclub.club_rules import ClubSettings, merge_settings
 from memberclub.errors import Invalid
 from memberclub.events import ClubSettingsChanged
 from memberclub.jobs.calendar import unserved_zone
-from memberclub.records import Record, RecordInvalid, field_names
+from memberclub.records import RecordInvalid, field_names
 
 
 class SettingsStore(Protocol):
@@ -76,9 +76,8 @@ def change_settings(store: SettingsStore, club: Club, body: Any,
     # Each change its own key: two changes in one second are two events for the consumers.
     event = ClubSettingsChanged(club_id=club.club_id, idempotency_key=f"settings#{club.club_id}#{uuid.uuid4().hex}",
                                 occurred_at=at, sections=sections)
-    what = {name: getattr(changed, name) if name in CLUB_FIELDS else
-            getattr(after, name).to_data() if isinstance(getattr(after, name), Record)
-            else getattr(after, name) for name in sections}
+    rules = after.to_data()
+    what = {name: getattr(changed, name) if name in CLUB_FIELDS else rules[name] for name in sections}
     store.save_settings(changed, after, what, event, now)
     return changed
 

@@ -39,8 +39,7 @@ def export_member(services: SignupServices, club: Club, member: Member) -> dict[
     return {
         "exported_at": clock.iso(now),
         "club": {"club_id": club.club_id, "name": club.name},
-        "profile": {name: value for name, value in member.to_data().items()
-                    if name not in INTERNAL_FIELDS | {"consents"}},
+        "profile": member.to_data(leave_out=INTERNAL_FIELDS | {"consents"}),
         # The consents in force, each with the entry that proves it (the latest of its purpose).
         "consents": {proof.purpose: with_text(proof) for proof in records.consent_history},
         "consent_history": [with_text(proof) for proof in records.consent_history],

@@ -42,9 +42,8 @@ def order_item(order: OrderRecord) -> Item:
     left_out = set(keys.ORDER_KEY_NAMES)
     if order.paid_at is not None:
         left_out.add("created_at")
-    kept = order.to_data(drop_defaults=True)
-    return keys.order(order.club_id, order.source, order.order_id) | {
-        name: value for name, value in kept.items() if name not in left_out}
+    kept = order.to_data(drop_defaults=True, leave_out=left_out)
+    return keys.order(order.club_id, order.source, order.order_id) | kept
 
 
 def ledger_item(member: Member, at: str, seq: int, entry: LedgerEntry) -> Item:
