@@ -155,7 +155,7 @@ def run(size: int) -> dict[str, Any]:
     from memberclub_infra.declaration import job_payload
     from memberclub_infra.local.stack import LocalStack, free_port
 
-    stack = LocalStack(port=free_port())
+    stack = LocalStack(port=free_port(), all_events=False)  # as deployed: only the events rules consume
     stack.start(seed=False, deliver_events=False)
     try:
         club_id = f"bench-{size}"

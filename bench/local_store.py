@@ -194,7 +194,7 @@ def run() -> dict[str, Any]:
     from memberclub import wiring
     from memberclub_infra.local.stack import TABLE_NAME, LocalStack, free_port
 
-    stack = LocalStack(port=free_port())
+    stack = LocalStack(port=free_port(), all_events=False)  # as deployed: only the events rules consume
     stack.start(seed=True, deliver_events=False)
     records = itertools.count()
     stack.dynamodb.add_stream_listener(lambda record: next(records))  # a listener, as the relay's

@@ -133,7 +133,7 @@ def requests_per_operation() -> dict[str, Any]:
     from memberclub_infra.declaration import job_payload
     from memberclub_infra.local.stack import LocalStack, free_port
 
-    stack = LocalStack(port=free_port())
+    stack = LocalStack(port=free_port(), all_events=False)  # as deployed: only the events rules consume
     stack.start(seed=True, deliver_events=False)
     # As in Lambda, each function's imports and start-up come before its first request, and are
     # timed apart (bench/imports.py, with the start-up's clients): a cold operation here is a

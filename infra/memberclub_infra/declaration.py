@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, Literal
 
+from memberclub.events import DETAIL_TYPES
 from memberclub.events import SOURCE as EVENT_SOURCE
-from memberclub.settings import ENVIRONMENT
+from memberclub.settings import ENVIRONMENT, UNPUBLISHED_EVENTS
 from memberclub.storage.schema import TABLE
 
 __all__ = ["BUS_NAME", "EVENT_SOURCE", "FUNCTIONS", "TABLE", "Access", "AsyncFailures", "EventRule", "FunctionSpec",
@@ -435,6 +436,16 @@ def asynchronous_targets() -> tuple[FunctionSpec, ...]:
     return tuple(spec for spec in FUNCTIONS if spec.invoked_asynchronously)
 
 
+def unconsumed_detail_types() -> tuple[str, ...]:
+    """Our detail types that no rule of the stack hands to a function (``StampsAccrued``,
+    ``CouponRedeemed``...): a deployment does not publish them unless it publishes every event
+    for rules of its own (``-c all_events=true``). Derived from the rules above, so a rule
+    added for one of them makes it published."""
+    consumed = {detail_type for spec in FUNCTIONS for rule in spec.event_rules if rule.source == EVENT_SOURCE
+                for detail_type in rule.detail_types}
+    return tuple(detail_type for detail_type in DETAIL_TYPES if detail_type not in consumed)
+
+
 @dataclass(frozen=True)
 class Resources:
     """The names a deployment (or the local stack) gives the shared resources."""
@@ -456,6 +467,9 @@ class Resources:
     exports_bucket: str | None = None
     # The zones the club jobs are scheduled in (comma-separated): a club's zone must be served.
     job_time_zones: str | None = None
+    # Every event on the bus, also those no rule of the stack consumes (for the owner's own
+    # rules); off, each of those costs nothing: no outbox item, relay run or PutEvents entry.
+    all_events: bool = False
 
 
 # Set in every function, whatever its resources: what its start-up needs.
@@ -484,6 +498,8 @@ def environment(spec: FunctionSpec, resources: Resources) -> dict[str, str]:
     if spec.changes_clubs:
         values |= {"job_time_zones": resources.job_time_zones}
     env = {ENVIRONMENT[name]: value for name, value in values.items() if value}
+    if not resources.all_events:
+        env[UNPUBLISHED_EVENTS] = ",".join(unconsumed_detail_types())
     env |= {
         "POWERTOOLS_SERVICE_NAME": spec.name,
         "POWERTOOLS_METRICS_NAMESPACE": "memberclub",

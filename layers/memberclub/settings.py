@@ -114,6 +114,17 @@ class Settings:
             raise SettingsError(f"memberclub is not configured: {ENVIRONMENT[error.field]}: {error.problem}") from None
 
 
+# The detail types this deployment does not publish, comma-separated: those no rule of the
+# stack consumes (``memberclub_infra.declaration.unconsumed_detail_types``), unless it publishes
+# every event (``-c all_events=true``). Unset (unit tests, ``-c all_events=true``): all published.
+UNPUBLISHED_EVENTS = "MEMBERCLUB_UNPUBLISHED_EVENTS"
+
+
+def unpublished_events(environ: Mapping[str, str] = os.environ) -> frozenset[str]:
+    """Read at each use, not cached: a few characters, and tests switch it."""
+    return frozenset(filter(None, environ.get(UNPUBLISHED_EVENTS, "").split(",")))
+
+
 @functools.cache
 def settings() -> Settings:
     """The settings of this process, parsed on first use (never at import time)."""

@@ -33,6 +33,7 @@ VARIANT_CONTEXT = {
     "alarm_email": "drift@example.com",
     "tracing": "true",
     "metrics": "true",
+    "all_events": "true",
     "log_retention_days": "7",
     "throttle_rate": "10",
     "throttle_burst": "20",

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Match
 
-from memberclub.settings import ENVIRONMENT
+from memberclub.settings import ENVIRONMENT, UNPUBLISHED_EVENTS
 from memberclub_infra.cdk.functions import title
 from memberclub_infra.declaration import (
     ARCHITECTURE,
@@ -18,6 +18,7 @@ from memberclub_infra.declaration import (
     Resources,
     environment,
     mail_configuration_set_name,
+    unconsumed_detail_types,
 )
 from tests.infra.synth import VARIANT_CONTEXT, Synthesised
 
@@ -114,7 +115,8 @@ def test_function_environment_is_the_declarations(synthesised: Synthesised) -> N
         expected = environment(spec, Resources(
             table_name="<table>", event_bus_name="<bus>", secrets_prefix=config.secrets_prefix,
             public_url=public_url, mail_from=config.mail_from, sms_sender_id=config.sms_sender_id,
-            tracing=config.tracing, metrics=config.metrics, redelivery_targets="<the targets>",
+            tracing=config.tracing, metrics=config.metrics, all_events=config.all_events,
+            redelivery_targets="<the targets>",
             redelivery_role_arn="<the role>", exports_bucket="<the exports bucket>",
             mail_configuration_set=mail_configuration_set_name(config.stack_name),
             job_time_zones=",".join(config.job_time_zones),
@@ -128,6 +130,19 @@ def test_function_environment_is_the_declarations(synthesised: Synthesised) -> N
         for name, value in expected.items():
             if not value.startswith("<"):
                 assert actual[name] == value, (spec.name, name)
+
+
+def test_a_deployment_publishes_only_the_events_its_rules_consume_unless_told(synthesised: Synthesised) -> None:
+    """Off by default: an event no rule consumes costs an outbox write, a relay run and a
+    PutEvents entry for nobody; ``-c all_events=true`` (the variant) publishes every event."""
+    functions = synthesised.resources("AWS::Lambda::Function")
+    for spec in synthesised.specs:
+        variables = functions[synthesised.function_ids()[spec.name]]["Properties"]["Environment"]["Variables"]
+        if synthesised.stack.config.all_events:
+            assert UNPUBLISHED_EVENTS not in variables, spec.name
+        else:
+            assert variables[UNPUBLISHED_EVENTS].split(",") == list(unconsumed_detail_types()), spec.name
+            assert "StampsAccrued" in variables[UNPUBLISHED_EVENTS] and "RewardEarned" not in variables[UNPUBLISHED_EVENTS]
 
 
 def test_http_functions_get_no_api_url_but_the_others_do(default: Synthesised) -> None:

@@ -8,9 +8,11 @@ from datetime import UTC, datetime
 import pytest
 
 from memberclub.errors import Unavailable
+from memberclub.eventing.bus import EventBridgeBus
 from memberclub.eventing.relay import relay_records
-from memberclub.events import CouponRedeemed, StampsAccrued
-from memberclub.storage.outbox import outbox_item
+from memberclub.events import CouponRedeemed, RewardEarned, StampsAccrued
+from memberclub.settings import UNPUBLISHED_EVENTS
+from memberclub.storage.outbox import outbox_item, outbox_puts
 from memberclub.storage.table import to_wire
 from memberclub_infra.declaration import RELAY
 from memberclub_infra.local.bus import matches_filter
@@ -40,6 +42,11 @@ def stream_record(item: dict, sequence: str, event_name: str = "INSERT") -> dict
 def redeemed(code: str) -> CouponRedeemed:
     return CouponRedeemed(club_id="demo", idempotency_key=f"redeemed#{code}", occurred_at="2026-12-02T12:00:00Z",
                           member_id="m1", code=code, kind="welcome")
+
+
+def reward_earned() -> RewardEarned:
+    return RewardEarned(club_id="demo", idempotency_key="reward#R1", occurred_at="2026-12-02T12:00:00Z",
+                        member_id="m1", code="R1", order_id="r1")
 
 
 def accrued() -> StampsAccrued:
@@ -83,3 +90,46 @@ def test_the_declared_filter_passes_new_outbox_items_only():
     assert not matches_filter(source.filter_pattern, stream_record(outbox_item("demo", "a", [], NOW), "2", "MODIFY"))
     assert not matches_filter(source.filter_pattern, stream_record({"PK": "p", "SK": "PROFILE", "type": "member"}, "3"))
     assert not matches_filter(source.filter_pattern, stream_record({"PK": "p", "SK": "LEDGER#1"}, "4"))
+
+
+# --- what a deployment publishes ---------------------------------------------------------------
+
+
+def carried(action: dict) -> list[str]:
+    """The detail types an outbox put carries (the action is in DynamoDB's wire format)."""
+    return [event["M"]["detail_type"]["S"] for event in action["Put"]["Item"]["events"]["L"]]
+
+
+def test_an_unpublished_event_gets_no_outbox_item(monkeypatch):
+    monkeypatch.setenv(UNPUBLISHED_EVENTS, "StampsAccrued,CouponRedeemed")
+    assert outbox_puts("demo", "a", [accrued(), redeemed("A")], NOW) == []
+    [action] = outbox_puts("demo", "b", [accrued(), reward_earned()], NOW)
+    assert carried(action) == ["RewardEarned"]
+
+
+def test_a_marker_item_is_written_even_with_nothing_to_publish(monkeypatch):
+    monkeypatch.setenv(UNPUBLISHED_EVENTS, "StampsAccrued")
+    [action] = outbox_puts("demo", "premium#x", [accrued()], NOW, marker=True)
+    assert carried(action) == [] and action["Put"]["ConditionExpression"] == "attribute_not_exists(PK)"
+
+
+def test_unset_every_event_is_published(monkeypatch):
+    monkeypatch.delenv(UNPUBLISHED_EVENTS, raising=False)
+    [action] = outbox_puts("demo", "a", [accrued(), redeemed("A")], NOW)
+    assert carried(action) == ["StampsAccrued", "CouponRedeemed"]
+
+
+def test_the_bus_puts_only_published_events(monkeypatch):
+    class Client:
+        calls: list[list[dict]] = []
+
+        def put_events(self, Entries):  # noqa: N803 (boto3's name)
+            self.calls.append(Entries)
+            return {"FailedEntryCount": 0, "Entries": [{"EventId": "1"} for _ in Entries]}
+
+    monkeypatch.setenv(UNPUBLISHED_EVENTS, "StampsAccrued,CouponRedeemed")
+    client = Client()
+    EventBridgeBus(client, "memberclub").publish([accrued(), redeemed("A")])
+    assert client.calls == [], "nothing to put: no request at all"
+    EventBridgeBus(client, "memberclub").publish([accrued(), reward_earned()])
+    assert [[e["DetailType"] for e in call] for call in client.calls] == [["RewardEarned"]]

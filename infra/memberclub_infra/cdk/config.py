@@ -44,6 +44,9 @@ class DeploymentConfig:
     alarm_email: str | None = None  # where alarm notifications go (a plain address)
     tracing: bool = False  # X-Ray: adds cold-start time (make bench) and costs past the free tier
     metrics: bool = False  # custom CloudWatch metrics: 0.30 USD a month each, off unless asked for
+    # Publish every event, also those no rule of the stack consumes (StampsAccrued, CouponRedeemed...),
+    # for rules of the owner's own: 1 USD a million events, plus an outbox write and a relay run each.
+    all_events: bool = False
     log_retention_days: int = 30
     # HTTP API throttling, per route (API Gateway applies a stage's default route settings to
     # each route on its own): requests a second and burst for every route, and lower ones for
@@ -80,7 +83,7 @@ class DeploymentConfig:
             raise ConfigError(f"unknown context parameter(s): {', '.join(sorted(unknown))}")
         parsed: dict[str, Any] = {}
         for key, value in given.items():
-            if key in ("alarms", "tracing", "metrics"):
+            if key in ("alarms", "tracing", "metrics", "all_events"):
                 parsed[key] = _boolean(key, value)
             elif key in ("log_retention_days", "throttle_burst", "join_throttle_burst"):
                 parsed[key] = _number(key, value, int)

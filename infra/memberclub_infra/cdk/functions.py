@@ -131,6 +131,7 @@ class Functions(Construct):
                 mail_configuration_set=mail_configuration_set_name(config.stack_name),
                 tracing=config.tracing,
                 metrics=config.metrics,
+                all_events=config.all_events,
                 exports_bucket=exports.bucket_name if exports is not None else None,
                 job_time_zones=",".join(config.job_time_zones),
             )

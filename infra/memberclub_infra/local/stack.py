@@ -17,7 +17,7 @@ from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
 from memberclub import parameters, wiring
-from memberclub.settings import ENVIRONMENT, settings
+from memberclub.settings import ENVIRONMENT, UNPUBLISHED_EVENTS, settings
 from memberclub.storage.schema import TABLE, TableSchema
 from memberclub_infra import clubs as club_admin
 from memberclub_infra.declaration import (
@@ -88,8 +88,12 @@ def free_port() -> int:
 
 class LocalStack:
     def __init__(self, port: int = 8000, public_url: str | None = None, mail_from: str | None = None,
-                 token_key: str | None = None, time_scale: float = DEFAULT_TIME_SCALE):
+                 token_key: str | None = None, time_scale: float = DEFAULT_TIME_SCALE, all_events: bool = True):
         self.port = port
+        # Every event is published here, so GET /_local/events shows what each change causes;
+        # a deployment publishes only what its rules consume unless told (``-c all_events``).
+        # ``make bench`` runs the stack as deployed.
+        self.all_events = all_events
         # New at every start unless given (the end-to-end tests give one, to make the links a
         # message would carry before any message carries them).
         self.token_key = token_key or random_secrets.token_urlsafe(32)
@@ -117,6 +121,7 @@ class LocalStack:
                                  request_handler=QuietRequestHandler)
         self._serve(aws_server, "local-aws")
         self.aws_url = f"http://127.0.0.1:{aws_server.server_port}"
+        os.environ.pop(UNPUBLISHED_EVENTS, None)  # a stack started before in this process may have set it
         os.environ.update(self.environment())
         wiring.reset()
         create_table(wiring.client("dynamodb"), TABLE_NAME)
@@ -193,7 +198,7 @@ class LocalStack:
 
     def environment(self) -> dict[str, str]:
         resources = Resources(table_name=TABLE_NAME, secrets_prefix=SECRETS_PREFIX, public_url=self.base_url,
-                              mail_from=self.mail_from, exports_bucket=EXPORTS_BUCKET)
+                              mail_from=self.mail_from, exports_bucket=EXPORTS_BUCKET, all_events=self.all_events)
         env = environment(FUNCTIONS[0], resources)
         env.update({
             # Every local function shares one environment (the first function's), so the

@@ -8,7 +8,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from memberclub.errors import Unavailable
-from memberclub.events import SOURCE, EventDetail
+from memberclub.events import SOURCE, EventDetail, published
 from memberclub.observability import logger
 
 
@@ -19,8 +19,9 @@ class EventBridgeBus:
 
     def publish(self, events: Sequence[EventDetail]) -> None:
         """Put the events on the bus or raise ``Unavailable``: the caller's state lets it
-        publish again on a retry, and consumers are idempotent, so a repeat is harmless."""
-        self.publish_entries([(event.DETAIL_TYPE, event.to_json()) for event in events])
+        publish again on a retry, and consumers are idempotent, so a repeat is harmless. An
+        event no rule consumes is not put (``events.published``)."""
+        self.publish_entries([(event.DETAIL_TYPE, event.to_json()) for event in published(events)])
 
     def publish_entries(self, entries: Sequence[tuple[str, str]]) -> None:
         """Put (detail type, detail JSON) pairs on the bus, as the outbox keeps them."""

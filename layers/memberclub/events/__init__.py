@@ -12,12 +12,13 @@ uses a handful of the 24, and defining all of them would be paid at every cold s
 """
 
 import importlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, Protocol
 
 import msgspec
 
 from memberclub.records import Record, field
+from memberclub.settings import unpublished_events
 
 SOURCE = "memberclub"
 
@@ -66,6 +67,7 @@ DETAIL_TYPES: dict[str, str] = {
 
 __all__ = [  # the records too: ``from memberclub.events import MemberJoined`` loads its module
     "SOURCE", "DETAIL_TYPES", "EventDetail", "EventEnvelope", "EventPublisher", "detail_model", "parse_detail",
+    "published",
     "MemberJoined", "MemberJoinRepeated", "MemberConfirmed", "CouponIssued", "MemberErased",
     "PurchaseRecorded", "PurchaseRefunded", "StampsAccrued", "RewardEarned", "CouponRedeemed",
     "PointsExchanged", "CouponExpiring", "CouponExpired", "TierChanged", "BirthdayGiftIssued",
@@ -97,6 +99,14 @@ class EventEnvelope(Record, kw_only=True):
     source: str
     time: str
     detail: dict[str, Any]
+
+
+def published(events: Iterable[EventDetail]) -> list[EventDetail]:
+    """The events this deployment puts on the bus. One that no rule of the stack consumes is
+    left out (``-c all_events=true`` publishes it too, for the owner's own rules): each would
+    cost an outbox write, a relay run and a PutEvents entry, and nobody would read it."""
+    unpublished = unpublished_events()
+    return [event for event in events if event.DETAIL_TYPE not in unpublished]
 
 
 def parse_detail(detail_type: str, detail: dict[str, Any]) -> EventDetail:

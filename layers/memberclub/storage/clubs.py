@@ -13,7 +13,7 @@ from memberclub.errors import Conflict, NotFound
 from memberclub.events import ClubSettingsChanged
 from memberclub.records import field_names
 from memberclub.storage import keys
-from memberclub.storage.outbox import outbox_put
+from memberclub.storage.outbox import outbox_puts
 from memberclub.storage.table import ConditionFailed, Item, Table, put, update
 
 
@@ -86,7 +86,7 @@ class ClubStore:
                                ":tz": club.timezone}),
                 put(keys.settings_audit(club.club_id, at, time.time_ns())
                     | {"type": "settings_change", "at": at, "sections": event.sections, "changes": changes}),
-                outbox_put(club.club_id, f"settings#{at}#{time.time_ns()}", [event], now),
+                *outbox_puts(club.club_id, f"settings#{at}#{time.time_ns()}", [event], now),
             ])
         except ConditionFailed:
             raise NotFound("There is no club with this id.", code="unknown_club") from None

@@ -14,7 +14,7 @@ from memberclub.members import Member
 from memberclub.money import to_minor
 from memberclub.storage import keys
 from memberclub.storage.agenda import activity_entry
-from memberclub.storage.outbox import outbox_put
+from memberclub.storage.outbox import outbox_puts
 from memberclub.storage.stats import stats_adds
 from memberclub.storage.table import ConditionFailed, Table, update
 
@@ -55,7 +55,7 @@ class CouponStore:
                    names={"#st": "status"}, values={":redeemed": "redeemed", ":issued": "issued", ":now": iso(now)}),
             *stats_adds(coupon.club_id, added({month: {"redemptions": 1, f"redemptions_{coupon.kind}": 1}
                                                        | redeemed_value(coupon)}, activity or {}), cause=coupon.code),
-            outbox_put(coupon.club_id, f"redeemed#{coupon.code}", events, now),
+            *outbox_puts(coupon.club_id, f"redeemed#{coupon.code}", events, now),
         ]
         if active is not None:
             # The redemption lists the member under its month (the expiry job's lapsed marking)

@@ -16,7 +16,7 @@ from typing import Any
 from memberclub.events import MembersExportRequested
 from memberclub.owner.exports import ExportRecord
 from memberclub.storage import keys
-from memberclub.storage.outbox import outbox_put
+from memberclub.storage.outbox import outbox_puts
 from memberclub.storage.table import ConditionFailed, Table, put
 
 PART_BYTES = 8 * 1024 * 1024  # S3 wants at least 5 MiB for every part but the last
@@ -36,7 +36,7 @@ class ExportStore:
                        now: datetime) -> None:
         self.table.transact([
             put(keys.members_export(club_id) | {"export_id": record.export_id, "requested_at": record.requested_at}),
-            outbox_put(club_id, f"export#{record.export_id}", [event], now),
+            *outbox_puts(club_id, f"export#{record.export_id}", [event], now),
         ])
 
     def mark_ready(self, club_id: str, export_id: str, at: str) -> None:

@@ -31,7 +31,7 @@ from memberclub.storage.held import release_action
 from memberclub.storage.items import coupon_item
 from memberclub.storage.members import MemberStore
 from memberclub.storage.orders import ledger_item
-from memberclub.storage.outbox import outbox_put
+from memberclub.storage.outbox import outbox_puts
 from memberclub.storage.stats import stats_add, stats_adds
 from memberclub.storage.table import (
     ConditionFailed,
@@ -72,7 +72,7 @@ class JobStore:
                 put(coupon_item(coupon, coupon.expires_at[:10]), "attribute_not_exists(PK)"),
                 stats_add(member.club_id, month, {"birthday_gifts": 1, "coupons_issued": 1, "coupons_issued_birthday": 1},
                           cause=f"{member.member_id}#{year}"),
-                outbox_put(member.club_id, f"birthday#{member.member_id}#{year}", events, now),
+                *outbox_puts(member.club_id, f"birthday#{member.member_id}#{year}", events, now),
             ])
         except ConditionFailed:
             return False
@@ -97,7 +97,7 @@ class JobStore:
                 update(keys.coupon(coupon.club_id, coupon.code), "SET reminded_at = :now",
                        condition="#st = :issued AND attribute_not_exists(reminded_at)",
                        names={"#st": "status"}, values={":now": iso(now), ":issued": "issued"}),
-                outbox_put(coupon.club_id, f"expiring#{coupon.code}", events, now),
+                *outbox_puts(coupon.club_id, f"expiring#{coupon.code}", events, now),
             ])
         except ConditionFailed:
             return False
@@ -112,7 +112,7 @@ class JobStore:
                        names={"#st": "status"}, values={":expired": "expired", ":issued": "issued", ":now": iso(now)}),
                 stats_add(coupon.club_id, month, {"coupons_expired": 1, f"coupons_expired_{coupon.kind}": 1},
                           cause=coupon.code),
-                outbox_put(coupon.club_id, f"expired#{coupon.code}", events, now),
+                *outbox_puts(coupon.club_id, f"expired#{coupon.code}", events, now),
             ])
         except ConditionFailed:
             return False
@@ -233,7 +233,7 @@ class JobStore:
         sub, until = member.premium_subscription_id, member.premium_until
         try:
             self.table.transact([
-                outbox_put(member.club_id, f"premium-ended#{sub}", events, now),
+                *outbox_puts(member.club_id, f"premium-ended#{sub}", events, now, marker=True),
                 *stats_adds(member.club_id, {month: {"premium_ended": 1}}, cause=f"premium-ended#{sub}"),
                 update(keys.member(member.club_id, member.member_id), "SET premium_ended_counted = :counted",
                        condition="premium_until = :until AND premium_subscription_id = :sub",
@@ -265,7 +265,7 @@ class JobStore:
                        condition=f"#st = :active AND {rev_condition}", names={"#st": "status", "#rev": "rev"},
                        values={":tier": tier, ":rev": member.rev + 1, ":read": member.rev, ":active": "active"}),
                 stats_add(member.club_id, month, {"tier_demotions": 1}, cause=f"tier#{member.member_id}#{listed}"),
-                outbox_put(member.club_id, f"tier#{member.member_id}#{listed}", events, now),
+                *outbox_puts(member.club_id, f"tier#{member.member_id}#{listed}", events, now),
             ]
         try:
             self.table.transact(actions)
@@ -281,7 +281,7 @@ class JobStore:
     def release_held_message(self, club_id: str, held_id: str, events: Sequence[EventDetail], now: datetime) -> bool:
         try:
             self.table.transact([release_action(club_id, held_id, now),
-                                 outbox_put(club_id, f"released#{held_id}", events, now)])
+                                 *outbox_puts(club_id, f"released#{held_id}", events, now)])
         except ConditionFailed:
             return False
         return True
@@ -306,7 +306,7 @@ class JobStore:
             action = put(onboarding_agenda_item(moved, next_day), condition, values=values)
         actions = [action]
         if events:
-            actions.append(outbox_put(agenda.club_id, f"onboarding#{agenda.member_id}#{agenda.step_day}", events, now))
+            actions += outbox_puts(agenda.club_id, f"onboarding#{agenda.member_id}#{agenda.step_day}", events, now)
         try:
             self.table.transact(actions)
         except ConditionFailed:

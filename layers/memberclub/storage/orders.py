@@ -24,7 +24,7 @@ from memberclub.storage.agenda import activity_entry, tier_review_item
 from memberclub.storage.clubs import ClubStore
 from memberclub.storage.items import coupon_item
 from memberclub.storage.members import first_member, member_lookup_keys, order_record
-from memberclub.storage.outbox import outbox_put
+from memberclub.storage.outbox import outbox_puts
 from memberclub.storage.stats import stats_adds
 from memberclub.storage.table import ConditionFailed, Item, Table, put, set_expression, update
 
@@ -107,7 +107,7 @@ class OrderStore:
         if change.events:
             # The order's rev names this change: one outbox item per change of the order.
             ref = f"order#{order.source}#{order.order_id}#{order.rev}"
-            actions.append(outbox_put(order.club_id, ref, change.events, change.at))
+            actions += outbox_puts(order.club_id, ref, change.events, change.at)
         try:
             self.table.transact(actions)
         except ConditionFailed as failure:

@@ -42,10 +42,20 @@ def outbox_item(club_id: str, ref: str, events: Sequence[EventDetail], now: date
     }
 
 
-def outbox_put(club_id: str, ref: str, events: Sequence[EventDetail], now: datetime) -> dict[str, Any]:
-    """The outbox item as a transaction action. ``ref`` names the cause uniquely: a second
-    item under the same key would be a MODIFY, which the relay's filter does not pass."""
-    return put(outbox_item(club_id, ref, events, now), "attribute_not_exists(PK)")
+def outbox_puts(club_id: str, ref: str, events: Sequence[EventDetail], now: datetime, *,
+                marker: bool = False) -> list[dict[str, Any]]:
+    """The outbox item as a transaction action, in a list to add to the transaction's: empty
+    when none of the events is published (no rule consumes them: ``events.published``), so
+    the change writes no outbox item and wakes no relay. ``ref`` names the cause uniquely: a
+    second item under the same key would be a MODIFY, which the relay's filter does not pass.
+    ``marker``: the item also marks its cause as done (premium's effects: their condition is
+    the item's), so it is written even when it has no event to carry."""
+    from memberclub.events import published  # here: the relay imports this module and no records
+
+    kept = published(events)
+    if not kept and not marker:
+        return []
+    return [put(outbox_item(club_id, ref, kept, now), "attribute_not_exists(PK)")]
 
 
 class OutboxStore:
@@ -55,8 +65,13 @@ class OutboxStore:
     def keep(self, club_id: str, ref: str, events: Sequence[EventDetail], now: datetime) -> None:
         """Keep events the bus refused, for the relay to publish later. The same cause kept
         twice (a shop's retry while the bus is still down) is one item."""
+        from memberclub.events import published  # as in outbox_puts
+
+        kept = published(events)
+        if not kept:
+            return
         with contextlib.suppress(ConditionFailed):
-            self.table.put(outbox_item(club_id, ref, events, now), "attribute_not_exists(PK)")
+            self.table.put(outbox_item(club_id, ref, kept, now), "attribute_not_exists(PK)")
 
 
 class OutboxPublisher:

@@ -24,7 +24,7 @@ from memberclub.premium.services import PremiumChange
 from memberclub.premium.state import ENDED, PAID
 from memberclub.storage import keys
 from memberclub.storage.items import coupon_item
-from memberclub.storage.outbox import outbox_put
+from memberclub.storage.outbox import outbox_puts
 from memberclub.storage.stats import stats_adds
 from memberclub.storage.table import ConditionFailed, Table, delete, put, set_expression, update
 
@@ -60,7 +60,7 @@ class PremiumStore:
             counters: Counter[str] = Counter()
             for number, effect in enumerate(effects):
                 outbox_at[len(actions)] = number
-                actions.append(outbox_put(change.club_id, effect.key, effect.events, change.at))
+                actions += outbox_puts(change.club_id, effect.key, effect.events, change.at, marker=True)
                 for coupon in effect.coupons:
                     outbox_at[len(actions)] = number
                     actions.append(put(coupon_item(coupon, coupon.expires_at[:10]), "attribute_not_exists(PK)"))

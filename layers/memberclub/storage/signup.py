@@ -27,7 +27,7 @@ from memberclub.storage.counters import allowance_use
 from memberclub.storage.items import coupon_item, member_item
 from memberclub.storage.members import EMAIL, PHONE, MemberStore, order_keys_in_ledger
 from memberclub.storage.orders import ledger_item
-from memberclub.storage.outbox import outbox_put
+from memberclub.storage.outbox import outbox_puts
 from memberclub.storage.stats import stats_adds
 from memberclub.storage.table import ConditionFailed, Item, delete, put, set_expression, update
 
@@ -290,7 +290,7 @@ class SignupStore(MemberStore):
                 put(ledger_item(after, at, 0, entry)),
                 *stats_adds(after.club_id, {stats_month: {"points_spent": points, "coupons_issued": 1,
                                                           "coupons_issued_reward": 1}}, cause=coupon.code),
-                outbox_put(after.club_id, f"exchange#{coupon.code}", events, now),
+                *outbox_puts(after.club_id, f"exchange#{coupon.code}", events, now),
             ])
         except ConditionFailed:
             return False
