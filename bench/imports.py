@@ -32,7 +32,7 @@ RUNTIME_PACKAGES = ("boto3", "botocore", "s3transfer", "jmespath", "python-dateu
 
 # The targets of the cost-and-speed work, as ratios to `import boto3`.
 HTTP_TARGET, PREMIUM_TARGET, EVENT_TARGET = 2.5, 3.0, 1.3
-HTTP_FUNCTIONS = ("signup", "owner", "purchases", "premium")
+HTTP_FUNCTIONS = ("signup", "owner", "till", "purchases", "premium")
 PREMIUM_WITH_STRIPE = "premium + stripe"
 
 

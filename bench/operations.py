@@ -249,10 +249,10 @@ def requests_per_operation() -> dict[str, Any]:
     def till(card_code: str) -> None:
         event = http_event("owner/till-stamp", owner_key=stack.demo.owner_key, body={"member": card_code},
                            headers={"idempotency-key": uuid.uuid4().hex})
-        invoke("owner", event)
+        invoke("till", event)
 
     def redeem(code: str) -> None:
-        invoke("owner", http_event("owner/redemption", owner_key=stack.demo.owner_key, body={"code": code}))
+        invoke("till", http_event("owner/redemption", owner_key=stack.demo.owner_key, body={"code": code}))
 
     def owner_page(sample: str) -> None:
         event = http_event(f"owner/{sample}", owner_key=stack.demo.owner_key)

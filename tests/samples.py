@@ -17,6 +17,17 @@ def sample_event(name: str) -> dict[str, Any]:
     return copy.deepcopy(json.loads((EVENTS / f"{name}.json").read_text()))
 
 
+def served_by(event: dict[str, Any]) -> str:
+    """The function whose declared route an HTTP API event is for (its ``routeKey``), as API
+    Gateway would hand it over: ``owner/till-stamp`` is the till function's."""
+    from memberclub_infra.declaration import FUNCTIONS
+
+    for spec in FUNCTIONS:
+        if any(f"{route.method} {route.path}" == event["routeKey"] for route in spec.routes):
+            return spec.name
+    raise KeyError(event["routeKey"])
+
+
 def http_event(name: str, *, club: str | None = None, token: str | None = None, body: Any = None,
                raw_body: bytes | None = None, headers: dict[str, str] | None = None,
                owner_key: str | None = None) -> dict[str, Any]:

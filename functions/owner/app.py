@@ -2,9 +2,9 @@
 
 A doorway: checks run in the contract's order (413 → 404 → 401/403 → 400/422): the body
 limit is the web layer's, the club and its key ``memberclub.owner.http.auth``'s, then one
-use case answers. The routers in ``memberclub.owner.http``: the till (stamps, redemptions),
-the login, the figures (KPIs and the dashboard), the settings, the exports (the QR
+use case answers. The routers in ``memberclub.owner.http``: the login, the figures (KPIs and the dashboard), the settings, the exports (the QR
 poster, the members' CSV), and the members (search, one member's history, erasure on request). A page asked for without a key answers 401 with the login form.
+The till's two routes (stamps, redemptions) are the ``till`` function's.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from starlette.responses import Response
 
 from memberclub import parameters, wiring
 from memberclub.observability import HTTP_CORRELATION, lambda_entry
-from memberclub.owner.http import auth, exports, figures, members, settings, till
+from memberclub.owner.http import auth, exports, figures, members, settings
 from memberclub.web.app import create_app
 from memberclub.web.pages import environment as page_templates
 
@@ -27,7 +27,7 @@ app.state.page_routes = frozenset({"GET /owner/{club}", "POST /owner/{club}/logi
                                    "POST /owner/{club}/settings.html", "GET /owner/{club}/members.html",
                                    "GET /owner/{club}/members/{member}/page",
                                    "POST /owner/{club}/members/{member}/erase"})
-for router in (till.router, auth.router, settings.router, exports.router, figures.router, members.router):
+for router in (auth.router, settings.router, exports.router, figures.router, members.router):
     app.include_router(router)
 
 
@@ -39,7 +39,7 @@ async def login_required(request: Request, error: auth.LoginRequired) -> Respons
 _asgi = Mangum(app, lifespan="off")
 
 # Built in Lambda's start-up phase, with burst CPU, rather than by the first request (wiring.start_up).
-wiring.start_up(wiring.loyalty_services, wiring.stats, parameters.ssm, page_templates)
+wiring.start_up(wiring.clubs, wiring.members, wiring.stats, parameters.ssm, page_templates)
 
 
 @lambda_entry(HTTP_CORRELATION)

@@ -79,7 +79,7 @@ def test_a_5000_digit_number_in_the_member_api_is_400(harness):
 ])
 def test_owner_routes_refuse_unreadable_bodies_behind_a_valid_key(harness, sample, raw, code):
     event = http_event(f"owner/{sample}", owner_key=harness.stack.demo.owner_key, raw_body=raw)
-    assert_error(harness.stack.functions.invoke("owner", event), 400, code)
+    assert_error(harness.stack.functions.invoke("till", event), 400, code)
 
 
 def webhook(harness, sample: str, raw: bytes, scheme: str, headers: dict[str, str] | None = None) -> dict:

@@ -16,7 +16,7 @@ from memberclub import clock, wiring
 from memberclub.storage import keys
 from memberclub.storage.stats import StatsStore
 from tests.integration.test_signup import confirmed_member, join, link_in, member_item, unique_email
-from tests.samples import http_event, response_json
+from tests.samples import http_event, response_json, served_by
 
 pytestmark = pytest.mark.integration
 
@@ -62,7 +62,7 @@ class JobClub:
 
     def redeem(self, code: str) -> dict[str, Any]:
         event = http_event("owner/redemption", club=self.id, owner_key=self.owner_key, body={"code": code})
-        return self.harness.stack.functions.invoke("owner", event)
+        return self.harness.stack.functions.invoke(served_by(event), event)
 
     def stats(self, month: str) -> dict[str, int]:
         return StatsStore(wiring.table()).month(self.id, month)

@@ -17,7 +17,7 @@ from memberclub.money import to_minor
 from memberclub.storage import keys
 from memberclub.storage.stats import StatsStore
 from tests.integration.test_signup import confirmed_member
-from tests.samples import http_event, response_json
+from tests.samples import http_event, response_json, served_by
 
 pytestmark = pytest.mark.integration
 
@@ -66,7 +66,7 @@ class Club:
     def owner(self, sample: str, body: dict[str, Any] | None = None, key: str | None = None,
               headers: dict[str, str] | None = None) -> dict[str, Any]:
         event = http_event(f"owner/{sample}", club=self.id, owner_key=key or self.owner_key, body=body, headers=headers)
-        return self.harness.stack.functions.invoke("owner", event)
+        return self.harness.stack.functions.invoke(served_by(event), event)
 
     def stats(self) -> dict[str, Any]:
         return StatsStore(wiring.table()).month(self.id, clock.now().strftime("%Y-%m"))
@@ -285,9 +285,9 @@ def test_owner_routes_check_in_contract_order(club, harness):
     assert club.owner("till-stamp", key=other.owner_key)["statusCode"] == 403
     assert club.owner("till-stamp", key="not-a-key")["statusCode"] == 401
     event = http_event("owner/till-stamp", club=club.id, headers={"authorization": ""})
-    assert response_json(harness.stack.functions.invoke("owner", event))["error"] == "missing_key"
+    assert response_json(harness.stack.functions.invoke("till", event))["error"] == "missing_key"
     unknown = http_event("owner/till-stamp", club="no-such-club", owner_key=club.owner_key)
-    assert harness.stack.functions.invoke("owner", unknown)["statusCode"] == 404
+    assert harness.stack.functions.invoke("till", unknown)["statusCode"] == 404
     bad = club.owner("till-stamp", {"member": club.card_code, "count": 0, "extra": 1})
     assert bad["statusCode"] == 422 and set(response_json(bad)["fields"]) == {"count", "extra"}
     assert club.owner("till-stamp", {"member": club.card_code, "amount": "12,50"})["statusCode"] == 422

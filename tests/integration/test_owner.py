@@ -16,7 +16,7 @@ from memberclub.storage import keys
 from memberclub.storage.stats import SHARDS
 from tests.integration.test_loyalty import Club, paid
 from tests.integration.test_signup import confirmed_member, join, member_item, unique_email
-from tests.samples import http_event, response_json, response_text
+from tests.samples import http_event, response_json, response_text, served_by
 
 pytestmark = pytest.mark.integration
 
@@ -38,7 +38,7 @@ def owner(club: Club, sample: str, *, key: str | None = None, query: str | None 
     if query is not None:
         event["rawQueryString"] = query
         event["queryStringParameters"] = dict(part.split("=", 1) for part in query.split("&") if part)
-    return club.harness.stack.functions.invoke("owner", event)
+    return club.harness.stack.functions.invoke(served_by(event), event)
 
 
 def login(club: Club, key: str | None = None, headers: dict[str, str] | None = None) -> dict[str, Any]:

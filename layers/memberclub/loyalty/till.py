@@ -8,35 +8,42 @@ the answer carries the new balance.
 import hashlib
 import uuid
 from datetime import datetime
-from typing import Any
-
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
+from typing import Annotated, Any
 
 from memberclub import clock, contacts, money
 from memberclub.bodies import require_object
 from memberclub.club import Club
-from memberclub.errors import Invalid, NotFound, field_errors
+from memberclub.errors import Invalid, NotFound
 from memberclub.events import PurchaseRecorded
 from memberclub.loyalty.accrue import accrue_purchase, active_member
 from memberclub.loyalty.change import Accrual
 from memberclub.loyalty.services import LoyaltyServices
 from memberclub.orders.facts import Customer
+from memberclub.records import Meta, Record, RecordInvalid
 
 
-class TillStamp(BaseModel):
-    """``POST /owner/{club}/stamps``: the member by card code, e-mail or phone."""
+class TillStamp(Record, kw_only=True, forbid_unknown_fields=True):
+    """``POST /owner/{club}/stamps``: the member by card code, e-mail or phone. A record, not
+    a pydantic model: the till function starts without pydantic (``functions/till``)."""
 
-    model_config = ConfigDict(extra="forbid")
-    member: str = Field(min_length=1, max_length=254)
-    count: StrictInt | None = Field(None, ge=1, le=100)  # `true` is no count
+    member: Annotated[str, Meta(min_length=1, max_length=254)]
+    count: Annotated[int, Meta(ge=1, le=100)] | None = None
     amount: str | None = None
 
 
 def parse_till_stamp(body: Any) -> TillStamp:
+    data = require_object(body)
+    problems: dict[str, str] = {}
     try:
-        request = TillStamp.model_validate(require_object(body))
-    except ValidationError as error:
-        raise Invalid("Some fields are not valid.", fields=field_errors(error)) from None
+        request = TillStamp.parse(data)
+    except RecordInvalid as error:
+        problems = dict(error.fields)
+    # JSON's integers only: `true`, "5" and 5.0 are no count (a record reads text as a form sends it).
+    count = data.get("count")
+    if count is not None and type(count) is not int:
+        problems["count"] = "must be a whole number from 1 to 100"
+    if problems:
+        raise Invalid("Some fields are not valid.", fields=problems)
     if request.amount is not None:
         try:
             if money.to_minor(request.amount) < 0:
