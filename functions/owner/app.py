@@ -2,9 +2,11 @@
 
 A doorway: checks run in the contract's order (413 → 404 → 401/403 → 400/422): the body
 limit is the web layer's, the club and its key ``memberclub.owner.http.auth``'s, then one
-use case answers. The routers in ``memberclub.owner.http``: the login, the figures (KPIs and the dashboard), the settings, the exports (the QR
-poster, the members' CSV), and the members (search, one member's history, erasure on request). A page asked for without a key answers 401 with the login form.
-The till's two routes (stamps, redemptions) are the ``till`` function's.
+use case answers. The routers in ``memberclub.owner.http``: the login, the figures (KPIs
+and the dashboard), the settings, the exports (the QR poster, the members' CSV), and the
+members (search, one member's history, erasure on request). A page asked for without a key
+answers 401 with the login form. The till's two routes (stamps, redemptions) are the
+``till`` function's.
 """
 
 from __future__ import annotations
